@@ -1,0 +1,97 @@
+import type { BaseIssue } from 'valibot';
+
+/**
+ * Every error code upload-presigner produces, mapped to the HTTP status the HTTP handler answers
+ * with. The table is the whole contract: adapters never pick a status of their own.
+ */
+export const ERROR_STATUS = {
+  /** The presigner was created with bad options (a programming error, thrown at creation). */
+  INVALID_OPTIONS: 500,
+  /** The request body is not JSON. */
+  INVALID_JSON: 400,
+  /** The request does not match `PresignRequestSchema`. */
+  INVALID_REQUEST: 400,
+  /** `maxSize` is configured with `method: "PUT"`, so the request must declare `size`. */
+  SIZE_REQUIRED: 400,
+  /** The file name's extension belongs to another type than the declared `contentType`. */
+  EXTENSION_MISMATCH: 400,
+  /** The custom `key` function returned a key that is unsafe or outside the prefix. */
+  INVALID_KEY: 400,
+  /** Missing or rejected credentials in the `authorize` hook. */
+  UNAUTHORIZED: 401,
+  /** The `authorize` hook recognised the caller but refused the upload. */
+  FORBIDDEN: 403,
+  /** The presign endpoint was called with another method than POST. */
+  METHOD_NOT_ALLOWED: 405,
+  /** The declared `size` is over `maxSize`. */
+  TOO_LARGE: 413,
+  /** The presign request body itself is over the handler's `maxBodySize`. */
+  BODY_TOO_LARGE: 413,
+  /** `contentType` is not in `allowedTypes`. */
+  TYPE_NOT_ALLOWED: 415,
+  /** The URL could not be signed: credentials or region could not be resolved. */
+  SIGNING_FAILED: 500,
+  /** Anything unexpected; the message never carries its details. */
+  INTERNAL_ERROR: 500,
+} as const;
+
+/** A code from {@link ERROR_STATUS}. */
+export type PresignErrorCode = keyof typeof ERROR_STATUS;
+
+/** The JSON body every failed request answers with. */
+export interface PresignErrorBody {
+  error: { code: PresignErrorCode; message: string; issues?: { path?: string; message: string }[] };
+}
+
+/**
+ * The one error class of upload-presigner. `status` is looked up from the code, so it can never
+ * disagree with the table.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await presigner.presign({ fileName: 'a.exe', contentType: 'application/x-msdownload' });
+ * } catch (error) {
+ *   if (isPresignError(error)) console.log(error.code, error.status); // TYPE_NOT_ALLOWED 415
+ * }
+ * ```
+ */
+export class PresignError extends Error {
+  override name = 'PresignError' as const;
+  readonly code: PresignErrorCode;
+  readonly status: number;
+  /** valibot's issues, when the error comes from schema validation. */
+  readonly issues?: readonly BaseIssue<unknown>[];
+
+  constructor(
+    code: PresignErrorCode,
+    message: string,
+    options?: { cause?: unknown; issues?: readonly BaseIssue<unknown>[] },
+  ) {
+    super(message, { cause: options?.cause });
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    this.issues = options?.issues;
+  }
+
+  /** The response body: code, message and the issues' paths, never a stack or a cause. */
+  toJSON(): PresignErrorBody {
+    const issues = this.issues?.map((issue) => ({
+      path: issue.path?.map((item) => String(item.key)).join('.') || undefined,
+      message: issue.message,
+    }));
+    return { error: { code: this.code, message: this.message, ...(issues && { issues }) } };
+  }
+}
+
+/**
+ * Tells whether `error` is a {@link PresignError}, also across module copies and realms.
+ *
+ * @example
+ * ```ts
+ * if (isPresignError(error) && error.code === 'TOO_LARGE') showTooLarge();
+ * ```
+ */
+export function isPresignError(error: unknown): error is PresignError {
+  return error instanceof PresignError || (error instanceof Error && error.name === 'PresignError');
+}

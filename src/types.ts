@@ -1,0 +1,137 @@
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { InferOutput } from 'valibot';
+import type { PresignRequestSchema } from './schemas.js';
+
+/** What a client asks for: `{ fileName, contentType, size? }`, as validated by `PresignRequestSchema`. */
+export type PresignRequest = InferOutput<typeof PresignRequestSchema>;
+
+/** What a custom `key` function receives. */
+export interface KeyInput<Context = unknown> {
+  /** The configured prefix, e.g. `uploads/`; the returned key must start with it. */
+  prefix: string;
+  /** A fresh random UUID: keep it in the key so that no two requests can write the same object. */
+  id: string;
+  /** The file name made safe: basename only, no control or path characters, extension matching the type. */
+  safeName: string;
+  /** The normalised, signed content type. */
+  contentType: string;
+  /** The declared size in bytes, when the request gave one. */
+  size?: number;
+  /** What `authorize` returned (or what was passed to `presign`), e.g. the user's id. */
+  context: Context;
+}
+
+/** Options of {@link createPresigner}. Validated once, when the presigner is created. */
+export interface PresignerOptions<Context = unknown> {
+  /** The bucket uploads go to. */
+  bucket: string;
+  /** Every key starts with it. Must end with `/`. Default `uploads/`. */
+  prefix?: string;
+  /**
+   * Content types that get a URL: exact (`application/pdf`) or wildcards (`image/*`). A wildcard
+   * never admits SVG, HTML, XML or JavaScript types: name those explicitly if you really mean them.
+   */
+  allowedTypes: readonly string[];
+  /** Largest upload in bytes, enforced by the storage (signed Content-Length, or a POST policy). */
+  maxSize?: number;
+  /** Seconds a URL lives. Default 300, at most 604800 (7 days); never beyond the signing credentials. */
+  expiresIn?: number;
+  /** `PUT` (default): a presigned URL. `POST`: a presigned POST policy with form fields. */
+  method?: 'PUT' | 'POST';
+  /** AWS region; defaults to the SDK's resolution (`AWS_REGION`, profile). */
+  region?: string;
+  /** Endpoint of an S3-compatible server (Ceph RGW, MinIO, R2, …). */
+  endpoint?: string;
+  /** Path-style URLs (`endpoint/bucket/key`), which most S3-compatible servers need. */
+  forcePathStyle?: boolean;
+  /** Credentials, or a provider of them; defaults to the SDK's provider chain. */
+  credentials?: S3ClientConfig['credentials'];
+  /** An S3Client of your own, instead of `region`, `endpoint`, `forcePathStyle` and `credentials`. */
+  client?: S3Client;
+  /** Builds the key; its result is validated like the default one. Default `${prefix}${id}-${safeName}`. */
+  key?: (input: KeyInput<Context>) => string;
+}
+
+/** Fields shared by both kinds of result. */
+interface PresignResultBase {
+  /** The object key the upload will create. */
+  key: string;
+  /** When the URL stops working (ISO 8601). */
+  expiresAt: string;
+  /** Seconds the URL lives; less than `options.expiresIn` when the credentials expire sooner. */
+  expiresIn: number;
+}
+
+/** A presigned PUT: send the file as the body, with exactly `headers`. */
+export interface PresignedPut extends PresignResultBase {
+  method: 'PUT';
+  uploadUrl: string;
+  /** The headers the request must carry for the signature to hold (Content-Type, and Content-Length when signed). */
+  headers: Record<string, string>;
+}
+
+/** A presigned POST: send a multipart form with `fields` first and the file last, under the name `file`. */
+export interface PresignedPost extends PresignResultBase {
+  method: 'POST';
+  uploadUrl: string;
+  fields: Record<string, string>;
+}
+
+/** What {@link Presigner.presign} returns. */
+export type PresignResult = PresignedPut | PresignedPost;
+
+/** A configured presigner. */
+export interface Presigner<Context = unknown> {
+  /**
+   * Validates `request` (any JSON value) and signs an upload for it.
+   * @throws PresignError with a code and status for every bad request.
+   */
+  presign(request: unknown, context?: Context): Promise<PresignResult>;
+}
+
+/** A runtime's request, reduced to what the presign endpoint needs. */
+export interface HttpRequest {
+  /** The HTTP method, any case. */
+  method: string;
+  /** Headers with lower-cased names. */
+  headers: Readonly<Record<string, string | undefined>>;
+  /**
+   * The body as text or bytes (parsed here), or a value a framework already parsed from JSON
+   * (Express after `express.json()`). `undefined` when there was none.
+   */
+  body?: unknown;
+  /** The runtime's own request (Lambda event, Express `req`, fetch `Request`), for `authorize`. */
+  raw?: unknown;
+}
+
+/** What an adapter writes back. `body` is JSON, or empty for a preflight. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Options every adapter accepts. */
+export interface HandlerOptions<Context = unknown> {
+  /**
+   * Origins allowed to call the endpoint from a browser, e.g. `["https://app.example.com"]`;
+   * `["*"]` allows any (not together with `allowCredentials`). Default: none, so no CORS headers.
+   */
+  allowedOrigins?: readonly string[];
+  /** Answer `Access-Control-Allow-Credentials: true`, for cookies. Default false. */
+  allowCredentials?: boolean;
+  /** Request headers a browser may send. Default `["content-type", "authorization"]`. */
+  allowedHeaders?: readonly string[];
+  /** Largest request body in bytes. Default 16 KiB. */
+  maxBodySize?: number;
+  /**
+   * Runs before presigning. Return a context (e.g. `{ userId }`), which reaches the `key` function
+   * and `onPresign`; throw to refuse: a `PresignError` with `UNAUTHORIZED` or `FORBIDDEN` keeps its
+   * message, anything else answers 401.
+   */
+  authorize?: (request: HttpRequest) => Context | Promise<Context>;
+  /** Runs after a URL is signed and before it is returned, e.g. to record metadata. */
+  onPresign?: (result: PresignResult, context: Context) => void | Promise<void>;
+  /** Where unexpected (5xx) errors are reported. Default: one `console.error` line, no stack. */
+  onError?: (error: unknown) => void;
+}

@@ -1,0 +1,229 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { createPresigner, isPresignError, type PresignedPost, type PresignedPut, type PresignerOptions } from '../../src/index.js';
+import { fakeCredentials, policyConditions, testPresigner } from '../helpers/presign.js';
+
+const sample = { fileName: 'sample.jpg', contentType: 'image/jpeg' };
+
+async function presignError(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!isPresignError(error)) throw new Error(`expected a PresignError, got ${String(error)}`);
+  return error;
+}
+
+function createError(options: Partial<PresignerOptions>) {
+  try {
+    testPresigner(options);
+  } catch (error) {
+    if (isPresignError(error)) return error;
+    throw error;
+  }
+  throw new Error('createPresigner did not throw');
+}
+
+describe('createPresigner: the original contract', () => {
+  it('gives a PUT URL for a key under the prefix, with Content-Type signed', async () => {
+    const before = Date.now();
+    const result = (await testPresigner().presign(sample)) as PresignedPut;
+    const url = new URL(result.uploadUrl);
+
+    expect(result.method).toBe('PUT');
+    expect(result.key).toMatch(/^uploads\/[0-9a-f-]{36}-sample\.jpg$/);
+    expect(decodeURIComponent(url.pathname)).toContain(result.key);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-type;host');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
+    expect(result.headers).toEqual({ 'content-type': 'image/jpeg' });
+    const expiresAt = Date.parse(result.expiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 300_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 300_000);
+  });
+
+  it('gives every request its own key', async () => {
+    const presigner = testPresigner();
+    const keys = await Promise.all(Array.from({ length: 200 }, () => presigner.presign(sample).then((result) => result.key)));
+    expect(new Set(keys).size).toBe(200);
+  });
+
+  it('makes no network call: presigning is local', async () => {
+    const client = new S3Client({ region: 'us-east-1', credentials: fakeCredentials });
+    const mock = mockClient(client);
+    await createPresigner({ bucket: 'b-1', client, allowedTypes: ['image/*'] }).presign(sample);
+    expect(mock.calls()).toHaveLength(0);
+  });
+
+  it('carries the session token of temporary credentials', async () => {
+    const result = await testPresigner({ credentials: { ...fakeCredentials, sessionToken: 'SESSION-TOKEN' } }).presign(sample);
+    expect(new URL(result.uploadUrl).searchParams.get('X-Amz-Security-Token')).toBe('SESSION-TOKEN');
+  });
+});
+
+describe('createPresigner: content types', () => {
+  it('refuses a type outside allowedTypes with 415', async () => {
+    const error = await presignError(testPresigner().presign({ fileName: 'a.pdf', contentType: 'application/pdf' }));
+    expect([error.code, error.status]).toEqual(['TYPE_NOT_ALLOWED', 415]);
+  });
+
+  it.each(['image/svg+xml', 'text/html', 'application/xhtml+xml', 'text/javascript'])(
+    'never lets a wildcard admit active content (%s)',
+    async (contentType) => {
+      const presigner = testPresigner({ allowedTypes: ['image/*', 'text/*', 'application/*'] });
+      const error = await presignError(presigner.presign({ fileName: 'file', contentType }));
+      expect(error.code).toBe('TYPE_NOT_ALLOWED');
+    },
+  );
+
+  it('admits SVG when it is named explicitly', async () => {
+    const result = await testPresigner({ allowedTypes: ['image/svg+xml'] }).presign({ fileName: 'logo.svg', contentType: 'image/svg+xml' });
+    expect(result.key).toMatch(/-logo\.svg$/);
+  });
+
+  it('signs the normalised type, keeping parameters', async () => {
+    const presigner = testPresigner({ allowedTypes: ['text/plain'] });
+    const upper = (await presigner.presign({ fileName: 'a.txt', contentType: 'TEXT/Plain ;charset=utf-8' })) as PresignedPut;
+    expect(upper.headers['content-type']).toBe('text/plain; charset=utf-8');
+  });
+
+  it.each(['jpeg', 'image/', '/jpeg', 'image/jpeg;', 'image/jp eg', 'image/jpeg\r\nx-evil: 1'])(
+    'refuses a malformed type (%j) as an invalid request',
+    async (contentType) => {
+      const error = await presignError(testPresigner().presign({ fileName: 'a.jpg', contentType }));
+      expect(error.code).toBe('INVALID_REQUEST');
+    },
+  );
+});
+
+describe('createPresigner: size', () => {
+  it('signs Content-Length when a size is declared', async () => {
+    const result = (await testPresigner({ maxSize: 1000 }).presign({ ...sample, size: 1000 })) as PresignedPut;
+    expect(new URL(result.uploadUrl).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(result.headers['content-length']).toBe('1000');
+  });
+
+  it('requires a size for PUT when maxSize is set, and says why', async () => {
+    const error = await presignError(testPresigner({ maxSize: 1000 }).presign(sample));
+    expect([error.code, error.status]).toEqual(['SIZE_REQUIRED', 400]);
+    expect(error.message).toMatch(/size.*limit/i);
+  });
+
+  it('refuses a declared size over maxSize with 413', async () => {
+    const error = await presignError(testPresigner({ maxSize: 1000 }).presign({ ...sample, size: 1001 }));
+    expect([error.code, error.status]).toEqual(['TOO_LARGE', 413]);
+  });
+
+  it.each([-1, 1.5, Number.NaN, '12', 2 ** 60])('refuses size %j', async (size) => {
+    const error = await presignError(testPresigner().presign({ ...sample, size }));
+    expect(error.code).toBe('INVALID_REQUEST');
+  });
+
+  it('puts the size range into a POST policy', async () => {
+    const presigner = testPresigner({ method: 'POST', maxSize: 5000 });
+    const open = (await presigner.presign(sample)) as PresignedPost;
+    const exact = (await presigner.presign({ ...sample, size: 123 })) as PresignedPost;
+    expect(policyConditions(open.fields)).toContainEqual(['content-length-range', 0, 5000]);
+    expect(policyConditions(exact.fields)).toContainEqual(['content-length-range', 123, 123]);
+  });
+});
+
+describe('createPresigner: POST policies', () => {
+  it('pins bucket, exact key and Content-Type', async () => {
+    const result = (await testPresigner({ method: 'POST' }).presign(sample)) as PresignedPost;
+    const conditions = policyConditions(result.fields);
+    expect(result.method).toBe('POST');
+    expect(result.fields.key).toBe(result.key);
+    expect(result.fields['Content-Type']).toBe('image/jpeg');
+    expect(conditions).toContainEqual({ bucket: 'my-uploads' });
+    expect(conditions).toContainEqual({ key: result.key });
+    expect(conditions).toContainEqual({ 'Content-Type': 'image/jpeg' });
+    expect(conditions.some((condition) => Array.isArray(condition) && condition[0] === 'content-length-range')).toBe(false);
+  });
+});
+
+describe('createPresigner: SDK checksum parameters', () => {
+  const isChecksumParameter = (name: string) => /^x-amz-(sdk-)?checksum/i.test(name);
+
+  it('shows the SDK default would add them (so the next test proves something)', async () => {
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const client = new S3Client({ region: 'us-east-1', credentials: fakeCredentials });
+    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: 'b-1', Key: 'k' }));
+    expect([...new URL(url).searchParams.keys()].some(isChecksumParameter)).toBe(true);
+  });
+
+  it('keeps them out of URLs, even from an injected client on the SDK defaults', async () => {
+    const client = new S3Client({ region: 'us-east-1', credentials: fakeCredentials });
+    const injected = createPresigner({ bucket: 'b-1', client, allowedTypes: ['image/*'] });
+    for (const presigner of [injected, testPresigner()]) {
+      const result = await presigner.presign({ ...sample, size: 10 });
+      expect([...new URL(result.uploadUrl).searchParams.keys()].filter(isChecksumParameter)).toEqual([]);
+    }
+  });
+});
+
+describe('createPresigner: expiry', () => {
+  it('uses expiresIn', async () => {
+    const result = await testPresigner({ expiresIn: 60 }).presign(sample);
+    expect(result.expiresIn).toBe(60);
+    expect(new URL(result.uploadUrl).searchParams.get('X-Amz-Expires')).toBe('60');
+  });
+
+  it('never outlives the credentials that sign it', async () => {
+    const expiration = new Date(Date.now() + 90_000);
+    const presigner = testPresigner({ expiresIn: 3600, credentials: async () => ({ ...fakeCredentials, sessionToken: 't', expiration }) });
+    const result = await presigner.presign(sample);
+    expect(result.expiresIn).toBeGreaterThanOrEqual(88);
+    expect(result.expiresIn).toBeLessThanOrEqual(90);
+    expect(new URL(result.uploadUrl).searchParams.get('X-Amz-Expires')).toBe(String(result.expiresIn));
+    expect(Date.parse(result.expiresAt)).toBeLessThanOrEqual(expiration.getTime());
+  });
+
+  it('refuses to sign with expired credentials', async () => {
+    const presigner = testPresigner({ credentials: async () => ({ ...fakeCredentials, expiration: new Date(Date.now() - 1000) }) });
+    const error = await presignError(presigner.presign(sample));
+    expect([error.code, error.status]).toEqual(['SIGNING_FAILED', 500]);
+  });
+});
+
+describe('createPresigner: options', () => {
+  it.each<[Partial<PresignerOptions>, string]>([
+    [{ bucket: '' }, 'bucket'],
+    [{ prefix: 'uploads' }, 'prefix'],
+    [{ prefix: '/uploads/' }, 'prefix'],
+    [{ allowedTypes: [] }, 'allowedTypes'],
+    [{ allowedTypes: ['image'] }, 'allowedTypes'],
+    [{ allowedTypes: ['*/*'] }, 'allowedTypes'],
+    [{ maxSize: 0 }, 'maxSize'],
+    [{ maxSize: 6 * 1024 ** 3 }, 'maxSize'],
+    [{ expiresIn: 604_801 }, 'expiresIn'],
+    [{ expiresIn: 0 }, 'expiresIn'],
+    [{ method: 'GET' as 'PUT' }, 'method'],
+    [{ endpoint: 'not a url' }, 'endpoint'],
+    [{ credentials: { accessKeyId: 'x' } as never }, 'credentials'],
+    [{ key: 'uploads/x' as never }, 'key'],
+    [{ client: new S3Client({}), region: 'us-east-1' }, 'client'],
+  ])('refuses %j, naming the option', (options, name) => {
+    const error = createError(options);
+    expect(error.code).toBe('INVALID_OPTIONS');
+    expect(error.message).toContain(`"${name}"`);
+  });
+});
+
+describe('createPresigner: custom keys', () => {
+  it('gives the key function the context, an id and the safe name', async () => {
+    const presigner = testPresigner<{ userId: string }>({
+      key: ({ prefix, id, safeName, context }) => `${prefix}${context.userId}/${id}-${safeName}`,
+    });
+    const result = await presigner.presign({ fileName: '../../etc/passwd.jpg', contentType: 'image/jpeg' }, { userId: 'u-42' });
+    expect(result.key).toMatch(/^uploads\/u-42\/[0-9a-f-]{36}-passwd\.jpg$/);
+  });
+
+  it.each(['other/x.jpg', 'uploads/', 'uploads/../x.jpg', 'uploads//x.jpg', 'uploads/a\\b.jpg', 'uploads/a\u202Eb.jpg', `uploads/${'a'.repeat(1020)}.jpg`, 'uploads/x.html'])(
+    'validates what it returns (%j)',
+    async (key) => {
+      const error = await presignError(testPresigner({ key: () => key }).presign(sample));
+      expect(error.code).toBe('INVALID_KEY');
+    },
+  );
+});

@@ -1,0 +1,20 @@
+import { createPresigner, type PresignerOptions } from '../../src/index.js';
+
+/** Fake credentials: presigning is local computation, so unit tests need no server. */
+export const fakeCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+
+/** A presigner for unit tests: AWS-style endpoint, fake credentials, images allowed. */
+export function testPresigner<Context = unknown>(options: Partial<PresignerOptions<Context>> = {}) {
+  return createPresigner<Context>({
+    bucket: 'my-uploads',
+    region: 'us-east-1',
+    credentials: fakeCredentials,
+    allowedTypes: ['image/*'],
+    ...options,
+  } as PresignerOptions<Context>);
+}
+
+/** Decodes a POST policy's conditions. */
+export function policyConditions(fields: Record<string, string>): unknown[] {
+  return JSON.parse(Buffer.from(fields.Policy!, 'base64').toString('utf8')).conditions;
+}

@@ -1,0 +1,35 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { createPresigner, type PresignerOptions } from '../../src/index.js';
+
+/** The Ceph RGW that `scripts/s3-server.sh start` runs; the defaults match that script's. */
+export const rgw = {
+  endpoint: process.env.S3_ENDPOINT ?? `http://127.0.0.1:${process.env.S3_PORT ?? 7480}`,
+  region: 'us-east-1',
+  credentials: {
+    accessKeyId: process.env.S3_ACCESS_KEY_ID ?? 'UPLOADPRESIGNERTEST',
+    secretAccessKey: process.env.S3_SECRET_ACCESS_KEY ?? 'upload-presigner-test-secret-key-0000',
+  },
+};
+
+/** The bucket every integration test writes to; created by the global setup. */
+export const TEST_BUCKET = 'upload-presigner-test';
+
+/** An SDK client for RGW, to check what the storage holds. */
+export function rgwClient(): S3Client {
+  return new S3Client({ ...rgw, forcePathStyle: true });
+}
+
+/** A presigner aimed at RGW's test bucket. */
+export function rgwPresigner<Context = unknown>(
+  options: Omit<PresignerOptions<Context>, 'bucket' | 'endpoint' | 'region' | 'credentials' | 'forcePathStyle'> &
+    Partial<Pick<PresignerOptions<Context>, 'bucket'>>,
+) {
+  return createPresigner<Context>({ bucket: TEST_BUCKET, ...rgw, forcePathStyle: true, ...options });
+}
+
+/** A small but real JPEG (SOI, APP0/JFIF header, EOI) whose bytes differ on each call. */
+export function jpegBytes(extra = 64): Uint8Array {
+  const header = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00];
+  const body = crypto.getRandomValues(new Uint8Array(extra));
+  return new Uint8Array([...header, ...body, 0xff, 0xd9]);
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createHttpHandler, ERROR_STATUS, PresignError, type HandlerOptions, type HttpRequest } from '../../src/index.js';
+import { testPresigner } from '../helpers/presign.js';
+
+const sampleBody = '{"fileName":"sample.jpg","contentType":"image/jpeg"}';
+
+function handle(request: Partial<HttpRequest>, options: HandlerOptions<any> = {}, presigner = testPresigner<any>()) {
+  return createHttpHandler(presigner, options)({ method: 'POST', headers: {}, body: sampleBody, ...request });
+}
+
+describe('createHttpHandler', () => {
+  it('answers the original contract with 200 and the presign result', async () => {
+    const response = await handle({});
+    const body = JSON.parse(response.body);
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(body.uploadUrl).toMatch(/^https:\/\//);
+    expect(body.key).toMatch(/^uploads\/.+-sample\.jpg$/);
+  });
+
+  it.each<[string, Partial<HttpRequest>, HandlerOptions<any>, number, string]>([
+    ['malformed JSON', { body: '{"fileName":' }, {}, 400, 'INVALID_JSON'],
+    ['no body', { body: undefined }, {}, 400, 'INVALID_JSON'],
+    ['a JSON array', { body: '[]' }, {}, 400, 'INVALID_REQUEST'],
+    ['a missing fileName', { body: '{"contentType":"image/jpeg"}' }, {}, 400, 'INVALID_REQUEST'],
+    ['GET', { method: 'GET' }, {}, 405, 'METHOD_NOT_ALLOWED'],
+    ['a body over maxBodySize', { body: `{"fileName":"${'a'.repeat(20_000)}.jpg","contentType":"image/jpeg"}` }, {}, 413, 'BODY_TOO_LARGE'],
+    ['bytes over a small maxBodySize', { body: new TextEncoder().encode(sampleBody) }, { maxBodySize: 10 }, 413, 'BODY_TOO_LARGE'],
+    ['a disallowed type', { body: '{"fileName":"a.pdf","contentType":"application/pdf"}' }, {}, 415, 'TYPE_NOT_ALLOWED'],
+    ['an authorize hook that throws', {}, { authorize: () => { throw new Error('jwt expired: secret=abc'); } }, 401, 'UNAUTHORIZED'],
+    ['an authorize hook that forbids', {}, { authorize: () => { throw new PresignError('FORBIDDEN', 'Not your bucket.'); } }, 403, 'FORBIDDEN'],
+  ])('answers %s with %i %s as JSON', async (_, request, options, status, code) => {
+    const response = await handle(request, options);
+    const body = JSON.parse(response.body);
+    expect(response.status).toBe(status);
+    expect(ERROR_STATUS[code as keyof typeof ERROR_STATUS]).toBe(status);
+    expect(body.error.code).toBe(code);
+    expect(typeof body.error.message).toBe('string');
+    expect(response.body).not.toMatch(/\bat .+:\d+:\d+|secret=abc/);
+  });
+
+  it('parses a body that is already JSON (express.json()) and bytes', async () => {
+    const parsed = await handle({ body: JSON.parse(sampleBody) });
+    const bytes = await handle({ body: new TextEncoder().encode(sampleBody) });
+    expect([parsed.status, bytes.status]).toEqual([200, 200]);
+  });
+
+  it('says which methods are allowed on a 405', async () => {
+    const response = await handle({ method: 'PUT' });
+    expect(response.headers.allow).toBe('POST, OPTIONS');
+  });
+
+  it('answers a 500 for unexpected errors without their details, and reports them', async () => {
+    const onError = vi.fn();
+    const response = await handle({}, { onError, onPresign: () => { throw new Error('database at 10.1.2.3 is down'); } });
+    expect(response.status).toBe(500);
+    expect(JSON.parse(response.body).error.code).toBe('INTERNAL_ERROR');
+    expect(response.body).not.toContain('10.1.2.3');
+    expect(onError).toHaveBeenCalledOnce();
+  });
+
+  it('logs one line without a stack by default', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await handle({}, { onPresign: () => { throw new Error('boom'); } });
+    expect(log).toHaveBeenCalledOnce();
+    expect(String(log.mock.calls[0]![0])).toBe('[upload-presigner] Error: boom');
+    log.mockRestore();
+  });
+});
+
+describe('createHttpHandler: auth hooks', () => {
+  it('passes the authorize context to the key function and onPresign', async () => {
+    const onPresign = vi.fn();
+    const presigner = testPresigner<{ userId: string }>({ key: ({ prefix, id, safeName, context }) => `${prefix}${context.userId}/${id}-${safeName}` });
+    const response = await handle(
+      { headers: { authorization: 'Bearer u-7' } },
+      { authorize: (request) => ({ userId: request.headers.authorization!.slice(7) }), onPresign },
+      presigner,
+    );
+    const body = JSON.parse(response.body);
+    expect(body.key).toMatch(/^uploads\/u-7\//);
+    expect(onPresign).toHaveBeenCalledWith(body, { userId: 'u-7' });
+  });
+});
+
+describe('createHttpHandler: CORS', () => {
+  const options = { allowedOrigins: ['https://app.example.com'] };
+
+  it('answers a preflight from an allowed origin', async () => {
+    const response = await handle(
+      { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } },
+      options,
+    );
+    expect(response.status).toBe(204);
+    expect(response.headers).toMatchObject({
+      'access-control-allow-origin': 'https://app.example.com',
+      'access-control-allow-methods': 'POST, OPTIONS',
+      'access-control-allow-headers': 'content-type, authorization',
+      vary: 'Origin',
+    });
+  });
+
+  it('gives a disallowed origin no allow headers, on preflight and POST', async () => {
+    for (const method of ['OPTIONS', 'POST']) {
+      const response = await handle({ method, headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }, options);
+      expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-allow'))).toEqual([]);
+      expect(response.headers.vary).toBe('Origin');
+    }
+  });
+
+  it('sets the allow headers on errors too, so the browser can read them', async () => {
+    const response = await handle({ headers: { origin: 'https://app.example.com' }, body: '{' }, options);
+    expect(response.status).toBe(400);
+    expect(response.headers['access-control-allow-origin']).toBe('https://app.example.com');
+  });
+
+  it('reflects no wildcard with credentials: refuses the combination', () => {
+    expect(() => createHttpHandler(testPresigner(), { allowedOrigins: ['*'], allowCredentials: true })).toThrow(/allowCredentials/);
+  });
+
+  it('answers credentials with the exact origin', async () => {
+    const response = await handle({ headers: { origin: 'https://app.example.com' } }, { ...options, allowCredentials: true });
+    expect(response.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(response.headers['access-control-allow-credentials']).toBe('true');
+  });
+});

@@ -1,0 +1,16 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'aws-lambda': 'src/adapters/aws-lambda/index.ts',
+    express: 'src/adapters/express.ts',
+    fetch: 'src/adapters/fetch.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  target: 'node20',
+  // mime is ESM-only: bundling its small standard table keeps the CommonJS build loadable everywhere.
+  noExternal: ['mime'],
+});

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // The SDK warns once per process that its 2027 releases will need Node 22; tests run on 20.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.rgw.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Everything that claims "the storage rejects it" runs against Ceph RGW.
+          name: 'integration',
+          include: ['test/**/*.rgw.test.ts'],
+          globalSetup: ['test/helpers/rgw-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
