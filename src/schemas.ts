@@ -41,7 +41,7 @@ const nonEmptyString = (message: string) => v.pipe(v.string(message), v.nonEmpty
 export const PresignerOptionsSchema = v.object({
   bucket: v.pipe(
     nonEmptyString('must be a non-empty string'),
-    v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,254}$/, 'must be a valid bucket name'),
+    v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$/, 'must be a bucket name: 3 or more letters, digits, dots, dashes or underscores'),
   ),
   prefix: v.optional(
     v.pipe(

@@ -1,8 +1,11 @@
-import { isPresignError, PresignError } from '../errors.js';
+import { isPresignError, PresignError, type PresignErrorCode } from '../errors.js';
 import type { HandlerOptions, HttpRequest, HttpResponse, Presigner } from '../types.js';
 
 
-const DEFAULT_MAX_BODY_SIZE = 16 * 1024;
+/** The largest presign request body, unless `maxBodySize` says otherwise: a real one is ~100 bytes. */
+export const DEFAULT_MAX_BODY_SIZE = 16 * 1024;
+// Header values end up in `writeHead`/`new Response`: refuse what would break or split them.
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ALLOWED_METHODS = 'POST, OPTIONS';
 
 /**
@@ -27,6 +30,12 @@ export function createHttpHandler<Context>(
       'Invalid handler option "allowedOrigins": "*" cannot be combined with allowCredentials; list the origins.',
     );
   }
+  const badOrigin = [...allowedOrigins].find((origin) => origin !== '*' && (!URL.canParse(origin) || new URL(origin).origin !== origin));
+  const badHeader = options.allowedHeaders?.find((name) => !HEADER_TOKEN.test(name));
+  if (badOrigin !== undefined || badHeader !== undefined) {
+    const [name, value] = badOrigin !== undefined ? ['allowedOrigins', badOrigin] : ['allowedHeaders', badHeader];
+    throw new PresignError('INVALID_OPTIONS', `Invalid handler option "${name}": ${JSON.stringify(value)} is not ${name === 'allowedOrigins' ? 'an origin such as "https://app.example.com"' : 'a header name'}.`);
+  }
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   const allowedHeaders = (options.allowedHeaders ?? ['content-type', 'authorization']).join(', ');
   const reportError = options.onError ?? logError;
@@ -43,11 +52,8 @@ export function createHttpHandler<Context>(
 
   return async (request) => {
     const cors = corsHeaders(request.headers.origin);
-    const json = (status: number, value: unknown, extra: Record<string, string> = {}): HttpResponse => ({
-      status,
-      headers: { ...cors, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra },
-      body: JSON.stringify(value),
-    });
+    const json = (status: number, value: unknown, extra: Record<string, string> = {}): HttpResponse =>
+      jsonResponse(status, value, { ...cors, ...extra });
     try {
       const method = request.method.toUpperCase();
       if (method === 'OPTIONS') {
@@ -63,7 +69,7 @@ export function createHttpHandler<Context>(
       if (method !== 'POST') {
         throw new PresignError('METHOD_NOT_ALLOWED', `Use POST to ask for an upload URL, not ${method}.`);
       }
-      const input = parseBody(request.body, maxBodySize);
+      const input = parseBody(request.body, request.headers['content-length'], maxBodySize);
       const context = await authorize(options.authorize, request);
       const result = await presigner.presign(input, context);
       await options.onPresign?.(result, context);
@@ -71,26 +77,31 @@ export function createHttpHandler<Context>(
     } catch (error) {
       const known = isPresignError(error) ? error : undefined;
       if (!known || known.status >= 500) {
-        reportError(error);
-        const code = known?.code ?? 'INTERNAL_ERROR';
-        return json(500, { error: { code, message: 'The upload could not be prepared; the server log says why.' } });
+        try {
+          reportError(error);
+        } catch {
+          // A failing reporter must not turn an answer into a hang.
+        }
+        return serverError(known?.code ?? 'INTERNAL_ERROR', cors);
       }
       return json(known.status, known.toJSON(), known.code === 'METHOD_NOT_ALLOWED' ? { allow: ALLOWED_METHODS } : {});
     }
   };
 }
 
-function parseBody(body: unknown, maxBodySize: number): unknown {
-  if (body === undefined || body === null) {
+function parseBody(body: unknown, contentLength: string | undefined, maxBodySize: number): unknown {
+  const raw = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  if (raw === undefined || raw === null || (raw instanceof Uint8Array && raw.length === 0)) {
     throw new PresignError('INVALID_JSON', 'The request body must be JSON such as {"fileName":"a.jpg","contentType":"image/jpeg"}.');
   }
-  if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body;
-  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  // A framework may have parsed the body already (express.json()): its declared length still counts.
+  const size = raw instanceof Uint8Array ? raw.byteLength : Number(contentLength ?? 0);
   if (size > maxBodySize) {
     throw new PresignError('BODY_TOO_LARGE', `The request body is over ${maxBodySize} bytes.`);
   }
+  if (!(raw instanceof Uint8Array)) return raw;
   try {
-    return JSON.parse(typeof body === 'string' ? body : new TextDecoder().decode(body));
+    return JSON.parse(new TextDecoder().decode(raw));
   } catch {
     throw new PresignError('INVALID_JSON', 'The request body is not valid JSON.');
   }
@@ -106,7 +117,29 @@ async function authorize<Context>(hook: HandlerOptions<Context>['authorize'], re
   }
 }
 
-function logError(error: unknown): void {
+/** A JSON answer, with the headers every answer of the endpoint carries. */
+function jsonResponse(status: number, value: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return {
+    status,
+    headers: { ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: JSON.stringify(value),
+  };
+}
+
+/**
+ * The 500 every layer answers with: the code, and a message that tells the caller nothing an
+ * attacker could use; the details go to the log. Adapters use it for failures before the handler.
+ */
+export function serverError(code: PresignErrorCode, headers: Record<string, string> = {}): HttpResponse {
+  const message =
+    code === 'INVALID_OPTIONS'
+      ? 'The upload endpoint is misconfigured; the server log says why.'
+      : 'The upload could not be prepared; the server log says why.';
+  return jsonResponse(500, { error: { code, message } }, headers);
+}
+
+/** The default error report: one line, no stack, the cause's message when there is one. */
+export function logError(error: unknown): void {
   const cause = isPresignError(error) ? error.cause : undefined;
   const describe = (value: unknown) => (value instanceof Error ? `${value.name}: ${value.message}` : String(value));
   console.error(`[upload-presigner] ${describe(error)}${cause ? ` (cause: ${describe(cause)})` : ''}`);

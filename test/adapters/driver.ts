@@ -24,6 +24,11 @@ export interface DriverResponse {
  */
 export interface AdapterDriver {
   name: string;
+  /**
+   * `express.json()` runs first: what it refuses (malformed JSON, a bare JSON string) Express's own
+   * error handler answers, before the adapter sees the request. Documented on `toExpressHandler`.
+   */
+  parsesJsonFirst?: boolean;
   start<Context>(
     presigner: Presigner<Context>,
     options?: HandlerOptions<Context>,

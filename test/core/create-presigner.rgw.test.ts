@@ -18,7 +18,7 @@ async function stored(key: string) {
   return { bytes: await object.Body!.transformToByteArray(), contentType: object.ContentType };
 }
 
-function put(result: PresignedPut, body: Uint8Array, headers: Record<string, string> = result.headers) {
+function put(result: PresignedPut, body: Uint8Array<ArrayBuffer>, headers: Record<string, string> = result.headers) {
   return fetch(result.uploadUrl, { method: 'PUT', headers, body });
 }
 

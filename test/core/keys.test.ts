@@ -74,5 +74,5 @@ describe('keys, for any file name a client can send', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 60_000);
 });

@@ -1,0 +1,136 @@
+import * as v from 'valibot';
+import { isTypePattern } from '../../core/content-type.js';
+import { createPresigner } from '../../core/create-presigner.js';
+import { PresignError } from '../../errors.js';
+import { PresignerOptionsSchema } from '../../schemas.js';
+import type { HandlerOptions, Presigner } from '../../types.js';
+import { toLambdaResult } from './event.js';
+import { serverError } from '../../http/handle-presign.js';
+import { toLambdaHandler } from './handler.js';
+import type { LambdaEvent, LambdaHandler } from './types.js';
+
+const DEFAULT_ALLOWED_TYPES = 'image/*';
+
+// Each variable reuses the core's schema for its option, so the limits and their messages are the
+// core's, while the issue path names the variable instead of the option.
+const option = PresignerOptionsSchema.entries;
+const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
+const wholeNumber = (unit: string) =>
+  v.pipe(v.string(), v.regex(/^\d+$/, `must be a whole number of ${unit}`), v.transform(Number));
+// Browsers send an exact origin; a path or trailing slash would never match it.
+const isOrigin = (origin: string) => origin === '*' || (URL.canParse(origin) && new URL(origin).origin === origin);
+
+const EnvSchema = v.object({
+  PRESIGN_BUCKET: v.pipe(v.string('is required: the name of the bucket uploads go to'), option.bucket),
+  PRESIGN_PREFIX: v.optional(v.pipe(v.string(), v.unwrap(option.prefix))),
+  PRESIGN_ALLOWED_TYPES: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform(list),
+      option.allowedTypes,
+      v.check((types) => types.every(isTypePattern), 'must list media types such as "application/pdf" or wildcards such as "image/*"'),
+    ),
+    DEFAULT_ALLOWED_TYPES,
+  ),
+  PRESIGN_MAX_SIZE: v.optional(v.pipe(wholeNumber('bytes'), v.unwrap(option.maxSize))),
+  PRESIGN_EXPIRES_IN: v.optional(v.pipe(wholeNumber('seconds'), v.unwrap(option.expiresIn))),
+  PRESIGN_ALLOWED_ORIGINS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform(list),
+      v.check((origins) => origins.every(isOrigin), 'must list origins such as "https://app.example.com" (no path, no trailing slash) or "*"'),
+    ),
+  ),
+  PRESIGN_METHOD: v.optional(option.method),
+  PRESIGN_S3_ENDPOINT: v.optional(option.endpoint),
+  PRESIGN_FORCE_PATH_STYLE: v.optional(
+    v.pipe(v.picklist(['true', 'false'], 'must be "true" or "false"'), v.transform((value) => value === 'true')),
+  ),
+});
+
+/**
+ * Creates the presigner and handler options that the `PRESIGN_*` environment variables describe.
+ * Empty variables count as unset. Region and credentials are not read here: the AWS SDK takes them
+ * from `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, which
+ * Lambda sets for the function's role.
+ *
+ * - `PRESIGN_BUCKET` (required): the bucket uploads go to.
+ * - `PRESIGN_PREFIX`: key prefix ending with `/`; default `uploads/`.
+ * - `PRESIGN_ALLOWED_TYPES`: comma-separated types or wildcards; default `image/*` (never SVG).
+ * - `PRESIGN_MAX_SIZE`: largest upload in bytes; when set, PUT requests must declare `size`. Default: no limit.
+ * - `PRESIGN_EXPIRES_IN`: seconds a URL lives; default 300.
+ * - `PRESIGN_ALLOWED_ORIGINS`: comma-separated origins allowed by CORS; default none.
+ * - `PRESIGN_METHOD`: `PUT` (default) or `POST`.
+ * - `PRESIGN_S3_ENDPOINT`: URL of an S3-compatible server.
+ * - `PRESIGN_FORCE_PATH_STYLE`: `true` or `false`.
+ *
+ * @throws PresignError `INVALID_OPTIONS` naming each wrong variable, e.g.
+ * `PRESIGN_MAX_SIZE must be a whole number of bytes, got "ten"`.
+ * @example
+ * ```ts
+ * import { presignerFromEnv, toLambdaHandler } from 'upload-presigner/aws-lambda';
+ *
+ * const { presigner, handlerOptions } = presignerFromEnv();
+ * export const handler = toLambdaHandler(presigner, { ...handlerOptions, authorize: checkUser });
+ * ```
+ */
+export function presignerFromEnv(env: Record<string, string | undefined> = process.env): {
+  presigner: Presigner;
+  handlerOptions: HandlerOptions;
+} {
+  const vars: Record<string, string | undefined> = {};
+  for (const name of Object.keys(EnvSchema.entries)) vars[name] = env[name]?.trim() || undefined;
+  const result = v.safeParse(EnvSchema, vars);
+  if (!result.success) {
+    const problems = new Map<string, string>();
+    for (const issue of result.issues) {
+      const name = String(issue.path?.[0]?.key);
+      const got = vars[name] === undefined ? '' : `, got "${vars[name]}"`;
+      if (!problems.has(name)) problems.set(name, `${name} ${issue.message}${got}`);
+    }
+    throw new PresignError('INVALID_OPTIONS', [...problems.values()].join('; '), { issues: result.issues });
+  }
+  const config = result.output;
+  const presigner = createPresigner({
+    bucket: config.PRESIGN_BUCKET,
+    prefix: config.PRESIGN_PREFIX,
+    allowedTypes: config.PRESIGN_ALLOWED_TYPES,
+    maxSize: config.PRESIGN_MAX_SIZE,
+    expiresIn: config.PRESIGN_EXPIRES_IN,
+    method: config.PRESIGN_METHOD,
+    endpoint: config.PRESIGN_S3_ENDPOINT,
+    forcePathStyle: config.PRESIGN_FORCE_PATH_STYLE,
+  });
+  const allowedOrigins = config.PRESIGN_ALLOWED_ORIGINS;
+  return { presigner, handlerOptions: allowedOrigins ? { allowedOrigins } : {} };
+}
+
+let configured: LambdaHandler | undefined;
+
+/**
+ * A ready-made handler configured by the `PRESIGN_*` environment variables (see
+ * {@link presignerFromEnv}; `PRESIGN_ALLOWED_TYPES` defaults to `image/*`). It reads them on the
+ * first invocation and keeps the result. When they are missing or wrong it logs one line naming
+ * the variable, once per cold start, and answers every request with a 500 that reveals nothing.
+ *
+ * @example
+ * ```ts
+ * // index.mjs, deployed with PRESIGN_BUCKET=my-uploads and PRESIGN_MAX_SIZE=10485760
+ * export { handler } from 'upload-presigner/aws-lambda';
+ * ```
+ */
+export const handler = (async (event: LambdaEvent) => {
+  configured ??= handlerFromEnv();
+  return configured(event);
+}) as LambdaHandler;
+
+function handlerFromEnv(): LambdaHandler {
+  try {
+    const { presigner, handlerOptions } = presignerFromEnv();
+    return toLambdaHandler(presigner, handlerOptions);
+  } catch (error) {
+    console.error(`[upload-presigner] ${error instanceof Error ? error.message : String(error)}`);
+    const response = serverError('INVALID_OPTIONS');
+    return (async (event: LambdaEvent) => toLambdaResult(event, response)) as LambdaHandler;
+  }
+}
