@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.rgw.test.ts'],
+          exclude: ['test/**/*.rgw.test.ts', 'test/**/*.browser.test.ts'],
         },
       },
       {
@@ -22,6 +22,18 @@ export default defineConfig({
           globalSetup: ['test/helpers/rgw-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Real Chromium (playwright-core) against Ceph RGW: CORS, progress and browser-set headers.
+          name: 'browser',
+          include: ['test/**/*.browser.test.ts'],
+          globalSetup: ['test/helpers/rgw-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -41,7 +41,11 @@ const nonEmptyString = (message: string) => v.pipe(v.string(message), v.nonEmpty
 export const PresignerOptionsSchema = v.object({
   bucket: v.pipe(
     nonEmptyString('must be a non-empty string'),
-    v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$/, 'must be a bucket name: 3 or more letters, digits, dots, dashes or underscores'),
+    // Access point and Outposts ARNs are accepted too: the SDK signs for those.
+    v.regex(
+      /^(?:[A-Za-z0-9][A-Za-z0-9._-]{2,254}|arn:[\w-]+:s3[\w-]*:[\w-]*:\d*:[\w./:-]+)$/,
+      'must be a bucket name: 3 or more letters, digits, dots, dashes or underscores',
+    ),
   ),
   prefix: v.optional(
     v.pipe(

@@ -1,12 +1,12 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
 import { PresignError } from '../errors.js';
 import { PresignerOptionsSchema, PresignRequestSchema } from '../schemas.js';
-import type { KeyInput, Presigner, PresignerOptions, PresignResult } from '../types.js';
+import type { KeyInput, PresignedPost, PresignedPut, Presigner, PresignerOptions } from '../types.js';
 import { isTypeAllowed, isTypePattern, parseContentType } from './content-type.js';
 import { assertSafeKey, nameBudget, toSafeName } from './keys.js';
+import type { SdkSigner, SignRequest } from './sdk-signer.js';
+import { presignPost, presignPut, resolveLocation, type Credentials, type S3Location } from './sigv4.js';
 
 type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> & Pick<PresignerOptions, 'client' | 'key'>;
 
@@ -35,7 +35,9 @@ type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> & Pick<Presi
  */
 export function createPresigner<Context = unknown>(options: PresignerOptions<Context>): Presigner<Context> {
   const config = parseOptions(options);
-  const client = config.client ?? createClient(config);
+  const signerPromise = createSigner(config);
+  // Surfaces when presign awaits it; this only keeps an unused presigner from an unhandled rejection.
+  signerPromise.catch(() => {});
 
   return {
     async presign(input, context) {
@@ -66,10 +68,12 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       const key = config.key ? config.key(keyInput) : `${config.prefix}${id}-${safeName}`;
       assertSafeKey(key, config.prefix, contentType.essence);
 
-      const expiresIn = await clampToCredentials(client, config.expiresIn);
-      const signed = { key, expiresIn, contentType: contentType.value, size };
+      const signer = await signerPromise;
+      const credentials = await loadCredentials(signer);
+      const expiresIn = clampToCredentials(credentials, config.expiresIn);
+      const upload: SignRequest = { bucket: config.bucket, key, contentType: contentType.value, size, expiresIn };
       try {
-        return config.method === 'POST' ? await signPost(client, config, signed) : await signPut(client, config, signed);
+        return config.method === 'POST' ? await signPost(signer, credentials, upload, config.maxSize) : await signPut(signer, credentials, upload);
       } catch (cause) {
         throw new PresignError('SIGNING_FAILED', `Could not sign the upload: ${(cause as Error)?.message ?? cause}`, { cause });
       }
@@ -77,91 +81,98 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
   };
 }
 
-interface Signed {
-  key: string;
-  expiresIn: number;
-  contentType: string;
-  size: number | undefined;
+/** Signs directly (`location` known) or through the SDK, loaded on first use. */
+interface Signer {
+  location?: S3Location;
+  region?: string;
+  credentials(): Promise<Credentials>;
+  sdk?: SdkSigner;
 }
 
-async function signPut(client: S3Client, config: ResolvedOptions, signed: Signed): Promise<PresignResult> {
-  const command = new PutObjectCommand({
-    Bucket: config.bucket,
-    Key: signed.key,
-    ContentType: signed.contentType,
-    ContentLength: signed.size,
-  });
-  command.middlewareStack.addRelativeTo(stripChecksumHeaders, {
-    name: 'uploadPresignerStripChecksum',
-    relation: 'before',
-    toMiddleware: 'presignInterceptMiddleware',
-  });
-  const headers: Record<string, string> = { 'content-type': signed.contentType };
-  if (signed.size !== undefined) headers['content-length'] = String(signed.size);
-  const expiresAt = expiry(signed.expiresIn);
-  const uploadUrl = await getSignedUrl(client, command, {
-    expiresIn: signed.expiresIn,
-    signableHeaders: new Set(Object.keys(headers)),
-  });
-  return { method: 'PUT', uploadUrl, key: signed.key, headers, expiresAt, expiresIn: signed.expiresIn };
+async function signPut(signer: Signer, credentials: Credentials, request: SignRequest): Promise<PresignedPut> {
+  const headers: Record<string, string> = { 'content-type': request.contentType };
+  if (request.size !== undefined) headers['content-length'] = String(request.size);
+  const date = new Date();
+  const uploadUrl = signer.sdk
+    ? await signer.sdk.put(request, headers)
+    : presignPut({ location: signer.location!, region: signer.region!, credentials, key: request.key, headers, expiresIn: request.expiresIn, date });
+  return { method: 'PUT', uploadUrl, key: request.key, headers, expiresAt: expiry(date, request.expiresIn), expiresIn: request.expiresIn };
 }
 
-async function signPost(client: S3Client, config: ResolvedOptions, signed: Signed): Promise<PresignResult> {
-  const range: [number, number] | undefined =
-    signed.size !== undefined ? [signed.size, signed.size] : config.maxSize !== undefined ? [0, config.maxSize] : undefined;
-  const expiresAt = expiry(signed.expiresIn);
-  const { url, fields } = await createPresignedPost(client, {
-    Bucket: config.bucket,
-    Key: signed.key,
-    Fields: { 'Content-Type': signed.contentType },
-    Conditions: [{ 'Content-Type': signed.contentType }, ...(range ? [['content-length-range', ...range] as ['content-length-range', number, number]] : [])],
-    Expires: signed.expiresIn,
-  });
-  return { method: 'POST', uploadUrl: url, key: signed.key, fields, expiresAt, expiresIn: signed.expiresIn };
+async function signPost(signer: Signer, credentials: Credentials, request: SignRequest, maxSize: number | undefined): Promise<PresignedPost> {
+  request.range = request.size !== undefined ? [request.size, request.size] : maxSize !== undefined ? [0, maxSize] : undefined;
+  const date = new Date();
+  const { url, fields } = signer.sdk
+    ? await signer.sdk.post(request)
+    : presignPost({
+        location: signer.location!,
+        region: signer.region!,
+        credentials,
+        bucket: request.bucket,
+        key: request.key,
+        fields: { 'Content-Type': request.contentType },
+        conditions: [{ 'Content-Type': request.contentType }, ...(request.range ? [['content-length-range', ...request.range]] : [])],
+        expiresIn: request.expiresIn,
+        date,
+      });
+  return { method: 'POST', uploadUrl: url, key: request.key, fields, expiresAt: expiry(date, request.expiresIn), expiresIn: request.expiresIn };
 }
+
+// Settings under which the SDK would not use the plain regional endpoint the direct signer assumes.
+const SDK_ONLY_ENVIRONMENT = ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'];
 
 /**
- * The SDK (≥3.729, default `requestChecksumCalculation`) adds a CRC32 of the empty body to every
- * presigned PUT, which AWS and most S3-compatible servers then reject against the real bytes.
- * Removing the headers before the presigner hoists them into the query keeps URLs clean even with
- * an injected client on the SDK's defaults.
+ * Chooses the signer once, when the presigner is created. The direct one needs a region, a plain
+ * endpoint and credentials it can see (passed in, or the `AWS_*` variables Lambda sets); anything
+ * else — an injected client, access points, FIPS, a profile — goes through the SDK, imported then.
  */
-const stripChecksumHeaders =
-  <Args extends { request?: unknown }, Output>(next: (args: Args) => Promise<Output>) =>
-  (args: Args) => {
-    const headers = (args.request as { headers: Record<string, string> }).headers;
-    for (const name of Object.keys(headers)) {
-      if (/^x-amz-(?:sdk-)?checksum-/i.test(name)) delete headers[name];
-    }
-    return next(args);
-  };
+async function createSigner(config: ResolvedOptions): Promise<Signer> {
+  const env = globalThis.process?.env ?? {};
+  const region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const credentials = config.credentials ?? credentialsFromEnv(env);
+  const sdkOnly = config.client || SDK_ONLY_ENVIRONMENT.some((name) => env[name] && env[name] !== 'false');
+  const location = region && credentials && !sdkOnly
+    ? resolveLocation({ bucket: config.bucket, region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle })
+    : undefined;
+  if (location && credentials) {
+    return { location, region, credentials: async () => (typeof credentials === 'function' ? credentials() : credentials) };
+  }
+  const { createS3Client, sdkSigner } = await import('./sdk-signer.js');
+  const client = (config.client as S3Client | undefined) ?? createS3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle, credentials: config.credentials as S3ClientConfig['credentials'] });
+  const sdk = sdkSigner(client);
+  return { sdk, credentials: sdk.credentials };
+}
 
-/** A URL dies with the session token that signed it: never promise more than the credentials have. */
-async function clampToCredentials(client: S3Client, expiresIn: number): Promise<number> {
-  let expiration: Date | undefined;
+/** The SDK's first provider, `fromEnv`, read the same way. */
+function credentialsFromEnv(env: Record<string, string | undefined>): Credentials | undefined {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }),
+    ...(env.AWS_CREDENTIAL_EXPIRATION && { expiration: new Date(env.AWS_CREDENTIAL_EXPIRATION) }),
+  };
+}
+
+async function loadCredentials(signer: Signer): Promise<Credentials> {
   try {
-    expiration = (await client.config.credentials())?.expiration;
+    return await signer.credentials();
   } catch (cause) {
     throw new PresignError('SIGNING_FAILED', `Could not load credentials: ${(cause as Error)?.message ?? cause}`, { cause });
   }
+}
+
+/** A URL dies with the session token that signed it: never promise more than the credentials have. */
+function clampToCredentials({ expiration }: Credentials, expiresIn: number): number {
   if (!expiration) return expiresIn;
   const remaining = Math.floor((expiration.getTime() - Date.now()) / 1000);
   if (remaining < 1) throw new PresignError('SIGNING_FAILED', 'The signing credentials have expired.');
   return Math.min(expiresIn, remaining);
 }
 
-const expiry = (seconds: number) => new Date(Math.floor(Date.now() / 1000) * 1000 + seconds * 1000).toISOString();
-
-function createClient(config: ResolvedOptions): S3Client {
-  return new S3Client({
-    region: config.region,
-    endpoint: config.endpoint,
-    forcePathStyle: config.forcePathStyle,
-    credentials: config.credentials as PresignerOptions['credentials'],
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
+// SigV4 dates have whole seconds: the URL expires `expiresIn` after the second it was signed in.
+const expiry = (date: Date, seconds: number) => new Date(Math.floor(date.getTime() / 1000) * 1000 + seconds * 1000).toISOString();
 
 function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
   const result = v.safeParse(PresignerOptionsSchema, options);

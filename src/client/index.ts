@@ -1,0 +1,31 @@
+/**
+ * Browser client for upload-presigner: asks the presign endpoint for a URL, then uploads straight
+ * to the storage with progress, abort, retries and errors that say which stage failed and why.
+ * Browser-only code with no Node or AWS SDK imports; `presignForUppy` connects Uppy's `@uppy/aws-s3`.
+ *
+ * @example
+ * ```ts
+ * import { uploadFile } from 'upload-presigner/client';
+ *
+ * const { key } = await uploadFile(file, { endpoint: '/api/presign', onProgress: ({ percent }) => console.log(percent) });
+ * ```
+ *
+ * @module
+ */
+export { uploadFile } from './upload-file.js';
+export type { UploadFileOptions, UploadResult } from './upload-file.js';
+export { UploadError, isUploadError } from './errors.js';
+export type { UploadErrorOptions, UploadStage } from './errors.js';
+export { requestPresign } from './request-presign.js';
+export type { PresignBody, PresignedUpload, PresignEndpoint } from './request-presign.js';
+export { sendWithProgress } from './send-with-progress.js';
+export type { SendRequest, SendResponse, UploadProgress } from './send-with-progress.js';
+export { presignForUppy } from './uppy.js';
+export type {
+  PresignForUppyOptions,
+  UppyAwsS3Options,
+  UppyFileLike,
+  UppySignedRequest,
+  UppySignRequest,
+  UppyUploadParameters,
+} from './uppy.js';

@@ -1,0 +1,99 @@
+import { isTransientStatus, PRESIGN_NETWORK_HINT, UploadError } from './errors.js';
+
+/**
+ * What the presign endpoint answers (the server's `PresignResult`), restated here so that the
+ * browser bundle never pulls in server code.
+ */
+export type PresignedUpload =
+  | { method: 'PUT'; uploadUrl: string; key: string; headers: Record<string, string>; expiresAt: string; expiresIn: number }
+  | { method: 'POST'; uploadUrl: string; key: string; fields: Record<string, string>; expiresAt: string; expiresIn: number };
+
+/** The JSON body the presign endpoint reads. */
+export interface PresignBody {
+  fileName: string;
+  contentType: string;
+  size: number;
+}
+
+/** How to reach the presign endpoint. */
+export interface PresignEndpoint {
+  /** URL of the presign endpoint (`createHttpHandler` or an adapter), e.g. `/api/presign`. */
+  endpoint: string;
+  /** Extra request headers, e.g. `{ authorization: 'Bearer …' }`. */
+  headers?: Record<string, string> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Asks the presign endpoint for an upload URL. Every failure becomes an {@link UploadError} with
+ * `stage: 'presign'`, except an abort, which rejects with the signal's reason.
+ *
+ * @example
+ * ```ts
+ * const presigned = await requestPresign({ endpoint: '/api/presign' }, { fileName: 'a.jpg', contentType: 'image/jpeg', size: 1234 });
+ * ```
+ */
+export async function requestPresign(target: PresignEndpoint, body: PresignBody): Promise<PresignedUpload> {
+  let response: Response;
+  try {
+    response = await fetch(target.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...target.headers },
+      body: JSON.stringify(body),
+      signal: target.signal,
+    });
+  } catch (cause) {
+    if (target.signal?.aborted) throw target.signal.reason;
+    throw new UploadError(`Presign failed: no response from ${target.endpoint}.`, {
+      stage: 'presign',
+      status: 0,
+      hint: PRESIGN_NETWORK_HINT,
+      retryable: true,
+      cause,
+    });
+  }
+  const text = await response.text();
+  const json = parseJson(text);
+  if (!response.ok) {
+    const error = readErrorBody(json);
+    const label = [response.status, error.code].filter(Boolean).join(' ');
+    throw new UploadError(`Presign failed (${label}): ${error.message ?? (text.slice(0, 200) || response.statusText)}`, {
+      stage: 'presign',
+      status: response.status,
+      code: error.code,
+      detail: error.message,
+      retryable: isTransientStatus(response.status),
+    });
+  }
+  if (!isPresignedUpload(json)) {
+    throw new UploadError(
+      `Presign failed: ${target.endpoint} answered 200 without an upload URL; is it the presign endpoint?`,
+      { stage: 'presign', status: response.status, code: 'INVALID_RESPONSE' },
+    );
+  }
+  return json;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function readErrorBody(json: unknown): { code?: string; message?: string } {
+  const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  return {
+    code: typeof error?.code === 'string' ? error.code : undefined,
+    message: typeof error?.message === 'string' ? error.message : undefined,
+  };
+}
+
+function isPresignedUpload(value: unknown): value is PresignedUpload {
+  if (typeof value !== 'object' || value === null) return false;
+  const result = value as Record<string, unknown>;
+  if (typeof result.uploadUrl !== 'string' || typeof result.key !== 'string') return false;
+  if (result.method === 'PUT') return typeof result.headers === 'object' && result.headers !== null;
+  return result.method === 'POST' && typeof result.fields === 'object' && result.fields !== null;
+}

@@ -1,0 +1,76 @@
+import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Credentials } from './sigv4.js';
+
+// The AWS SDK path, loaded only when a presigner needs it (an injected client, a configuration the
+// direct signer does not cover, or credentials that only the SDK's provider chain can find), so
+// that a Lambda on the common path never pays for importing it.
+
+/** What both signers are given for one upload. */
+export interface SignRequest {
+  bucket: string;
+  key: string;
+  contentType: string;
+  size: number | undefined;
+  expiresIn: number;
+  /** POST only: the policy's size range. */
+  range?: [number, number];
+}
+
+/** Signs with the SDK through `client`. */
+export interface SdkSigner {
+  credentials(): Promise<Credentials>;
+  put(request: SignRequest, headers: Record<string, string>): Promise<string>;
+  post(request: SignRequest): Promise<{ url: string; fields: Record<string, string> }>;
+}
+
+/** An SDK client for the options, with checksums only where S3 requires them. */
+export function createS3Client(config: Pick<S3ClientConfig, 'region' | 'endpoint' | 'forcePathStyle' | 'credentials'>): S3Client {
+  return new S3Client({ ...config, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+}
+
+/**
+ * The SDK (≥3.729, default `requestChecksumCalculation`) adds a CRC32 of the empty body to every
+ * presigned PUT, which AWS and most S3-compatible servers then reject against the real bytes.
+ * Removing the headers before the presigner hoists them into the query keeps URLs clean even with
+ * an injected client on the SDK's defaults.
+ */
+const stripChecksumHeaders =
+  <Args extends { request?: unknown }, Output>(next: (args: Args) => Promise<Output>) =>
+  (args: Args) => {
+    const headers = (args.request as { headers: Record<string, string> }).headers;
+    for (const name of Object.keys(headers)) {
+      if (/^x-amz-(?:sdk-)?checksum-/i.test(name)) delete headers[name];
+    }
+    return next(args);
+  };
+
+export function sdkSigner(client: S3Client): SdkSigner {
+  return {
+    credentials: () => client.config.credentials(),
+    async put(request, headers) {
+      const command = new PutObjectCommand({
+        Bucket: request.bucket,
+        Key: request.key,
+        ContentType: request.contentType,
+        ContentLength: request.size,
+      });
+      command.middlewareStack.addRelativeTo(stripChecksumHeaders, {
+        name: 'uploadPresignerStripChecksum',
+        relation: 'before',
+        toMiddleware: 'presignInterceptMiddleware',
+      });
+      return getSignedUrl(client, command, { expiresIn: request.expiresIn, signableHeaders: new Set(Object.keys(headers)) });
+    },
+    post(request) {
+      return createPresignedPost(client, {
+        Bucket: request.bucket,
+        Key: request.key,
+        Fields: { 'Content-Type': request.contentType },
+        Conditions: [{ 'Content-Type': request.contentType }, ...(request.range ? [['content-length-range', ...request.range] as ['content-length-range', number, number]] : [])],
+        Expires: request.expiresIn,
+      });
+    },
+  };
+}

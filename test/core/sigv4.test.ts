@@ -1,0 +1,148 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createPresigner } from '../../src/index.js';
+import { presignPost, presignPut, resolveLocation, type Credentials } from '../../src/core/sigv4.js';
+
+// The direct signer must produce, byte for byte, what the SDK produces for the same inputs and
+// clock; wherever it cannot, resolveLocation must decline so that the SDK signs instead.
+
+const region = fc.constantFrom('us-east-1', 'us-west-2', 'eu-central-1', 'ap-southeast-2', 'sa-east-1', 'me-south-1', 'il-central-1');
+const bucket = fc.oneof(
+  fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,20}[a-z0-9]$/),
+  fc.constantFrom('my-uploads', 'a.b.c', 'UPPER-case', 'under_score', 'x--y', '192.168.1.1', 'dir--use1-az4--x-s3', 'ab'),
+);
+const keyCharacters = fc.constantFrom(...Array.from('aZ09/ +%~!*\'()[]{}#?&=;:@$,"<>^`|\\é😀写\u00a0.-_'), '\u{1F600}', 'e\u0301');
+const key = fc.array(fc.oneof(keyCharacters, fc.string({ unit: 'grapheme', maxLength: 3 })), { minLength: 1, maxLength: 40 }).map((parts) => parts.join(''));
+const contentType = fc.oneof(
+  fc.constantFrom('image/jpeg', 'application/pdf', 'text/plain; charset=utf-8', 'multipart/x-y;  a="b  c"', 'application/vnd.api+json'),
+  fc.stringMatching(/^[a-z]{1,10}\/[a-z0-9.+-]{1,15}$/),
+);
+const credentials = fc.record({
+  accessKeyId: fc.stringMatching(/^[A-Z0-9]{16,20}$/),
+  secretAccessKey: fc.string({ minLength: 20, maxLength: 40, unit: fc.constantFrom(...'abcXYZ019+/='.split('')) }),
+  sessionToken: fc.option(fc.string({ minLength: 1, maxLength: 80, unit: fc.constantFrom(...'abcXYZ019+/='.split('')) }), { nil: undefined }),
+});
+const endpoint = fc.option(
+  fc.record({
+    url: fc.constantFrom('http://127.0.0.1:7480', 'https://storage.example.com', 'http://localhost:9000/', 'https://minio.example.com:8443/base', 'https://r2.example.com:443'),
+    forcePathStyle: fc.boolean(),
+  }),
+  { nil: undefined },
+);
+const date = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2035-12-31T23:59:59Z'), noInvalidDate: true });
+
+function sdkClient(options: { region: string; credentials: Credentials; endpoint?: { url: string; forcePathStyle: boolean } }) {
+  return new S3Client({
+    region: options.region,
+    credentials: options.credentials,
+    endpoint: options.endpoint?.url,
+    forcePathStyle: options.endpoint?.forcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('presignPut', () => {
+  it('is byte-identical to getSignedUrl wherever resolveLocation accepts the configuration', async () => {
+    let direct = 0;
+    await fc.assert(
+      fc.asyncProperty(region, bucket, key, contentType, fc.option(fc.nat(), { nil: undefined }), credentials, endpoint, fc.integer({ min: 1, max: 604_800 }), date, async (region, bucket, key, contentType, size, credentials, endpoint, expiresIn, signingDate) => {
+        const location = resolveLocation({ bucket, region, endpoint: endpoint?.url, forcePathStyle: endpoint?.forcePathStyle });
+        if (!location) return;
+        direct++;
+        const headers: Record<string, string> = { 'content-type': contentType };
+        if (size !== undefined) headers['content-length'] = String(size);
+        const expected = await getSignedUrl(
+          sdkClient({ region, credentials, endpoint }),
+          new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ContentLength: size }),
+          { expiresIn, signingDate, signableHeaders: new Set(Object.keys(headers)) },
+        );
+        expect(presignPut({ location, region, credentials, key, headers, expiresIn, date: signingDate })).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+    // The property proves something only if most configurations take the direct path.
+    expect(direct).toBeGreaterThan(1000);
+  }, 120_000);
+});
+
+describe('presignPost', () => {
+  it('is identical to createPresignedPost wherever resolveLocation accepts the configuration', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let direct = 0;
+    await fc.assert(
+      fc.asyncProperty(region, bucket, key, contentType, fc.option(fc.tuple(fc.nat(), fc.nat()), { nil: undefined }), credentials, endpoint, fc.integer({ min: 1, max: 604_800 }), date, async (region, bucket, key, contentType, range, credentials, endpoint, expiresIn, now) => {
+        const location = resolveLocation({ bucket, region, endpoint: endpoint?.url, forcePathStyle: endpoint?.forcePathStyle });
+        if (!location) return;
+        direct++;
+        vi.setSystemTime(now);
+        const conditions = [{ 'Content-Type': contentType }, ...(range ? [['content-length-range', ...range] as ['content-length-range', number, number]] : [])];
+        const expected = await createPresignedPost(sdkClient({ region, credentials, endpoint }), {
+          Bucket: bucket, Key: key, Fields: { 'Content-Type': contentType }, Conditions: conditions, Expires: expiresIn,
+        });
+        const actual = presignPost({ location, region, credentials, bucket, key, fields: { 'Content-Type': contentType }, conditions, expiresIn, date: now });
+        expect(actual.url).toBe(expected.url);
+        expect(JSON.stringify(actual.fields)).toBe(JSON.stringify(expected.fields));
+      }),
+      { numRuns: 1000 },
+    );
+    expect(direct).toBeGreaterThan(300);
+  }, 120_000);
+});
+
+describe('resolveLocation declines what only the SDK knows', () => {
+  it.each([
+    ['an access point ARN', { bucket: 'arn:aws:s3:us-west-2:123456789012:accesspoint/my-ap', region: 'us-west-2' }],
+    ['an S3 Express directory bucket', { bucket: 'uploads--use1-az4--x-s3', region: 'us-east-1' }],
+    ['the China partition', { bucket: 'my-uploads', region: 'cn-north-1' }],
+    ['GovCloud', { bucket: 'my-uploads', region: 'us-gov-west-1' }],
+    ['a bucket with dots under TLS', { bucket: 'my.uploads', region: 'us-east-1' }],
+    ['a virtual-hosted custom endpoint', { bucket: 'my-uploads', region: 'us-east-1', endpoint: 'https://storage.example.com' }],
+  ])('%s', (_, options) => {
+    expect(resolveLocation(options)).toBeUndefined();
+  });
+});
+
+describe('createPresigner falls back to the SDK, with the same result', () => {
+  const fixed = new Date('2026-11-28T10:00:00Z');
+  const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-example-key' };
+
+  async function both(options: { bucket: string; region: string }, env: Record<string, string> = {}) {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(fixed);
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    try {
+      const ours = await createPresigner({ ...options, credentials: creds, allowedTypes: ['image/*'] }).presign({ fileName: 'a.jpg', contentType: 'image/jpeg', size: 5 });
+      const client = new S3Client({ region: options.region, credentials: creds, requestChecksumCalculation: 'WHEN_REQUIRED' });
+      const sdk = await getSignedUrl(client, new PutObjectCommand({ Bucket: options.bucket, Key: ours.key, ContentType: 'image/jpeg', ContentLength: 5 }), {
+        expiresIn: 300, signingDate: fixed, signableHeaders: new Set(['content-type', 'content-length']),
+      });
+      return { ours: ours.uploadUrl, sdk };
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  }
+
+  it('for an access point ARN', async () => {
+    const { ours, sdk } = await both({ bucket: 'arn:aws:s3:us-west-2:123456789012:accesspoint/my-ap', region: 'us-west-2' });
+    expect(new URL(ours).host).toBe('my-ap-123456789012.s3-accesspoint.us-west-2.amazonaws.com');
+    expect(ours).toBe(sdk);
+  });
+
+  it('for FIPS endpoints chosen by the environment', async () => {
+    const { ours, sdk } = await both({ bucket: 'my-uploads', region: 'us-east-1' }, { AWS_USE_FIPS_ENDPOINT: 'true' });
+    expect(new URL(ours).host).toContain('s3-fips');
+    expect(ours).toBe(sdk);
+  });
+
+  it('for a bucket with dots', async () => {
+    const { ours, sdk } = await both({ bucket: 'my.uploads', region: 'eu-west-1' });
+    expect(ours).toBe(sdk);
+  });
+});

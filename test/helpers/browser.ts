@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's Chromium; the browser tests fail rather than skip without it. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Where each tested page state is saved, to be looked at by a person. */
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? '/tmp/screens';
+
+export interface TestBrowser {
+  context: BrowserContext;
+  /** Uncaught errors of every page, so a test can assert the page itself did not break. */
+  errors: string[];
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts headless Chromium with a fresh profile, so no cache, service worker or stored CORS
+ * preflight from an earlier run can make a test pass.
+ */
+export async function launchBrowser(): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: apt-get install chromium (or set CHROMIUM_PATH).`);
+  }
+  const profile = await mkdtemp(join(tmpdir(), 'upload-presigner-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 900, height: 640 },
+  });
+  const errors: string[] = [];
+  context.on('weberror', (error) => errors.push(error.error().message));
+  return {
+    context,
+    errors,
+    async newPage() {
+      const page = await context.newPage();
+      page.on('pageerror', (error) => errors.push(error.message));
+      return page;
+    },
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Saves what the page shows now as `SCREENSHOT_DIR/<name>.png`. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/**
+ * Draws a picture on a canvas and encodes it with the browser's own JPEG encoder, so the tests
+ * upload a JPEG that any decoder accepts and that the page can show.
+ */
+export async function makeJpeg(page: Page, label = 'upload-presigner'): Promise<Buffer> {
+  const bytes = await page.evaluate(async (text) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 320;
+    canvas.height = 200;
+    const draw = canvas.getContext('2d')!;
+    const gradient = draw.createLinearGradient(0, 0, 320, 200);
+    gradient.addColorStop(0, '#1d4ed8');
+    gradient.addColorStop(1, '#f59e0b');
+    draw.fillStyle = gradient;
+    draw.fillRect(0, 0, 320, 200);
+    draw.fillStyle = '#fff';
+    draw.font = 'bold 24px sans-serif';
+    draw.fillText(text, 20, 110);
+    const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/jpeg', 0.9));
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  }, label);
+  return Buffer.from(bytes);
+}
