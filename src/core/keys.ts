@@ -6,8 +6,7 @@ export const MAX_KEY_BYTES = 1024;
 /** A file name longer than this is shortened, keeping its extension. */
 const MAX_NAME_BYTES = 255;
 
-const utf8 = new TextEncoder();
-const byteLength = (text: string) => utf8.encode(text).length;
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
 // Control, format (bidi overrides, zero-width joiners), separator and surrogate code points, and
 // the backslash: none may reach a key.

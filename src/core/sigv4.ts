@@ -58,8 +58,14 @@ export function resolveLocation(options: {
 
 /** RFC 3986 encoding, as SigV4 and the SDK's URL builder do it. */
 export function escapeUri(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  if (UNRESERVED.test(value)) return value;
+  const encoded = encodeURIComponent(value);
+  return SUB_DELIMS.test(encoded) ? encoded.replace(SUB_DELIMS_ALL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encoded;
 }
+// Most keys and values need no escaping at all: checking costs less than encoding.
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const SUB_DELIMS = /[!'()*]/;
+const SUB_DELIMS_ALL = /[!'()*]/g;
 
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 
@@ -76,12 +82,14 @@ function signingKey(secretAccessKey: string, shortDate: string, region: string):
 
 /** `20261128T093000Z` and `20261128`. */
 function formatDate(date: Date): { longDate: string; shortDate: string } {
-  const longDate = date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return { longDate, shortDate: longDate.slice(0, 8) };
+  const iso = date.toISOString(); // 2026-11-28T09:30:00.000Z
+  const shortDate = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
+  return { longDate: `${shortDate}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`, shortDate };
 }
 
 // What the SDK does to a header value before signing it (and what S3 does on its side).
-const canonicalHeaderValue = (value: string) => value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+const canonicalHeaderValue = (value: string) =>
+  /[\r\n\t]| {2}|^ | $/.test(value) ? value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '') : value;
 
 /** The parts of a PutObject URL. */
 export interface PutParameters {
@@ -104,36 +112,23 @@ export function presignPut({ location, region, credentials, key, headers, expire
   const scope = `${shortDate}/${region}/s3/aws4_request`;
   const path = `${location.basePath}/${key.split('/').map(escapeUri).join('/')}`;
   const signed: Record<string, string> = { host: location.host };
-  for (const [name, value] of Object.entries(headers)) signed[name] = canonicalHeaderValue(value);
+  for (const name in headers) signed[name] = canonicalHeaderValue(headers[name]!);
   const names = Object.keys(signed).sort();
+  let canonicalHeaders = '';
+  for (const name of names) canonicalHeaders += `${name}:${signed[name]}\n`;
   const signedHeaders = names.join(';');
 
-  const query: [string, string][] = [
-    ['X-Amz-Algorithm', 'AWS4-HMAC-SHA256'],
-    ['X-Amz-Content-Sha256', 'UNSIGNED-PAYLOAD'],
-    ['X-Amz-Credential', `${credentials.accessKeyId}/${scope}`],
-    ['X-Amz-Date', longDate],
-    ['X-Amz-Expires', String(expiresIn)],
-    ...(credentials.sessionToken ? [['X-Amz-Security-Token', credentials.sessionToken] as [string, string]] : []),
-    ['X-Amz-SignedHeaders', signedHeaders],
-    ['x-id', 'PutObject'],
-  ];
-  const canonicalQuery = query.map(([name, value]) => `${name}=${escapeUri(value)}`).join('&');
-  const canonicalRequest = [
-    'PUT',
-    path,
-    canonicalQuery,
-    names.map((name) => `${name}:${signed[name]}`).join('\n'),
-    '',
-    signedHeaders,
-    'UNSIGNED-PAYLOAD',
-  ].join('\n');
+  // The SDK sorts the query by name; these are in that order, with the signature to go between
+  // the security token and SignedHeaders.
+  const before =
+    `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD` +
+    `&X-Amz-Credential=${escapeUri(`${credentials.accessKeyId}/${scope}`)}&X-Amz-Date=${longDate}&X-Amz-Expires=${expiresIn}` +
+    (credentials.sessionToken ? `&X-Amz-Security-Token=${escapeUri(credentials.sessionToken)}` : '');
+  const after = `X-Amz-SignedHeaders=${escapeUri(signedHeaders)}&x-id=PutObject`;
+  const canonicalRequest = `PUT\n${path}\n${before}&${after}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
   const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
   const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, shortDate, region)).update(stringToSign, 'utf8').digest('hex');
-
-  // The SDK sorts the final query too, which puts the signature before SignedHeaders.
-  const final = [...query, ['X-Amz-Signature', signature] as [string, string]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `${location.protocol}//${location.host}${path}?${final.map(([name, value]) => `${name}=${escapeUri(value)}`).join('&')}`;
+  return `${location.protocol}//${location.host}${path}?${before}&X-Amz-Signature=${signature}&${after}`;
 }
 
 /** The parts of a POST policy. */

@@ -1,0 +1,112 @@
+import * as path from 'node:path';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+
+export interface UploadPresignerStackProps extends StackProps {
+  /** Origins of your web app (no trailing slash), admitted by the bucket's CORS and the endpoint's. */
+  allowedOrigins: string[];
+  /** Media types or wildcards; default `image/*` and `application/pdf`. */
+  allowedTypes?: string[];
+  /** Largest upload in bytes; default 10 MiB. */
+  maxSize?: number;
+  /** Key prefix ending with `/`; default `uploads/`. The function may only write below it. */
+  prefix?: string;
+  /** Seconds an upload URL stays valid; default 300. */
+  expiresIn?: number;
+  /** When set, POST /presign needs an ID or access token of this user pool's app client. */
+  cognito?: { userPoolId: string; appClientId: string };
+}
+
+/** An S3 bucket for uploads and an HTTP API whose POST /presign answers presigned upload URLs. */
+export class UploadPresignerStack extends Stack {
+  constructor(scope: Construct, id: string, props: UploadPresignerStackProps) {
+    super(scope, id, props);
+    const prefix = props.prefix ?? 'uploads/';
+
+    const bucket = new Bucket(this, 'UploadBucket', {
+      // SSE-S3: encrypted at rest with nothing to grant. With SSE-KMS the function would also need
+      // kms:GenerateDataKey, and every upload would carry the KMS headers.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      // The browser sends the file straight to the bucket, so the bucket (not the API) must admit
+      // the app's origin. ETag is exposed because multipart uploads need each part's.
+      cors: [
+        {
+          allowedOrigins: props.allowedOrigins,
+          allowedMethods: [HttpMethods.PUT, HttpMethods.POST],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3000,
+        },
+      ],
+      // Parts of an abandoned multipart upload are stored (and billed) until aborted.
+      lifecycleRules: [{ id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+
+    const presignFunction = new NodejsFunction(this, 'PresignFunction', {
+      description: 'Answers POST /presign with a presigned upload URL.',
+      entry: path.join(__dirname, '../lambda/index.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      logGroup: new LogGroup(this, 'PresignFunctionLogs', { retention: RetentionDays.ONE_MONTH }),
+      environment: {
+        PRESIGN_BUCKET: bucket.bucketName,
+        PRESIGN_PREFIX: prefix,
+        PRESIGN_ALLOWED_TYPES: (props.allowedTypes ?? ['image/*', 'application/pdf']).join(','),
+        PRESIGN_MAX_SIZE: String(props.maxSize ?? 10 * 1024 * 1024),
+        PRESIGN_EXPIRES_IN: String(props.expiresIn ?? 300),
+        PRESIGN_ALLOWED_ORIGINS: props.allowedOrigins.join(','),
+      },
+      // Bundle the AWS SDK versions upload-presigner was tested with instead of leaving @aws-sdk/*
+      // to the runtime's built-in copy, whose version Lambda chooses.
+      bundling: { externalModules: [], minify: true },
+    });
+
+    // A presigned URL carries the function's own permissions: whatever the role may do below the
+    // prefix, a URL signed by it may do too. So the role gets the prefix only.
+    presignFunction.addToRolePolicy(
+      new PolicyStatement({ sid: 'PutUploads', actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
+    );
+    // Not used yet: multipart uploads (abort, list parts) and verifying or removing an upload after
+    // the fact are planned features, granted now so that upgrading the package needs no IAM change.
+    // Remove this statement if you will not use them.
+    presignFunction.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'MultipartAndVerification',
+        actions: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:GetObject', 's3:DeleteObject'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
+    );
+
+    // No CORS configuration on the API on purpose: with it API Gateway would answer preflights
+    // itself. The function answers them from PRESIGN_ALLOWED_ORIGINS, so CORS is set in one place.
+    const api = new HttpApi(this, 'HttpApi', { apiName: `${id}-presign`, createDefaultStage: false });
+    const stage = api.addStage('DefaultStage', { stageName: '$default', autoDeploy: true, throttle: { rateLimit: 20, burstLimit: 50 } });
+    const integration = new HttpLambdaIntegration('PresignIntegration', presignFunction);
+    const authorizer =
+      props.cognito &&
+      new HttpJwtAuthorizer('CognitoAuthorizer', `https://cognito-idp.${this.region}.amazonaws.com/${props.cognito.userPoolId}`, {
+        jwtAudience: [props.cognito.appClientId],
+      });
+    api.addRoutes({ path: '/presign', methods: [HttpMethod.POST], integration, authorizer });
+    // Browsers send preflights without the Authorization header, so this route has no authorizer.
+    api.addRoutes({ path: '/presign', methods: [HttpMethod.OPTIONS], integration });
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API.', value: stage.url });
+    new CfnOutput(this, 'PresignUrl', { description: 'POST {"fileName","contentType","size"} here to get an upload URL.', value: `${stage.url}presign` });
+    new CfnOutput(this, 'BucketName', { description: 'The bucket uploads land in.', value: bucket.bucketName });
+  }
+}

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createPresigner } from 'upload-presigner';
+import { toFetchHandler } from 'upload-presigner/fetch';
+
+const env = process.env;
+const list = (value: string | undefined) => value?.split(',').map((item) => item.trim()).filter(Boolean);
+
+if (!env.PRESIGN_BUCKET) {
+  console.error('Set PRESIGN_BUCKET to the bucket uploads go to (see README.md).');
+  process.exit(1);
+}
+
+// Region and credentials come from the AWS SDK's usual chain (AWS_REGION, AWS_ACCESS_KEY_ID,
+// AWS_PROFILE, …), so the same code runs on a laptop, in a container and on EC2 or ECS.
+const presigner = createPresigner({
+  bucket: env.PRESIGN_BUCKET,
+  prefix: env.PRESIGN_PREFIX || undefined,
+  allowedTypes: list(env.PRESIGN_ALLOWED_TYPES) ?? ['image/*', 'application/pdf'],
+  // S3 itself refuses a larger body: the size is signed into the URL.
+  maxSize: env.PRESIGN_MAX_SIZE ? Number(env.PRESIGN_MAX_SIZE) : 10 * 1024 * 1024,
+  endpoint: env.PRESIGN_S3_ENDPOINT || undefined,
+  forcePathStyle: env.PRESIGN_FORCE_PATH_STYLE === 'true',
+});
+// Add `authorize` here before exposing this beyond your own machine: anyone who can reach
+// /presign can upload within the limits above.
+const presign = toFetchHandler(presigner, { allowedOrigins: list(env.PRESIGN_ALLOWED_ORIGINS) });
+const page = readFileSync(new URL('./public/index.html', import.meta.url), 'utf8');
+
+const app = new Hono();
+// The handler answers every method itself (405, CORS preflight), hence `all`, and reads the raw
+// body so that its own size limit applies.
+app.all('/presign', (c) => presign(c.req.raw));
+app.get('/', (c) => c.html(page));
+
+serve({ fetch: app.fetch, port: Number(env.PORT ?? 3000) }, ({ port }) => {
+  console.log(`Upload page: http://localhost:${port}/`);
+});

@@ -1,0 +1,146 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { rgw, TEST_BUCKET } from '../helpers/s3.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const EXAMPLES = join(ROOT, 'examples');
+
+const exec = promisify(execFile);
+
+/** Runs a command and resolves with its stdout; a failure carries the whole output, to see why. */
+export async function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<string> {
+  try {
+    const { stdout } = await exec(command, args, { maxBuffer: 64 * 1024 * 1024, timeout: 240_000, ...options });
+    return stdout;
+  } catch (error) {
+    const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${options.cwd}: ${message}\n${stdout}\n${stderr}`);
+  }
+}
+
+/**
+ * Builds dist/ when it is missing (`npm test` builds before vitest; a bare `vitest run` may not
+ * have). Files run in parallel, so a lock directory keeps two builds from writing dist/ at once.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const lock = join(tmpdir(), 'upload-presigner-examples-build.lock');
+  const built = () => existsSync(join(ROOT, 'dist', 'aws-lambda.js')) && existsSync(join(ROOT, 'dist', 'index.d.ts'));
+  while (!built()) {
+    try {
+      await mkdir(lock);
+    } catch {
+      // A lock older than any build was left by a run that was killed while building.
+      const age = Date.now() - (await stat(lock).then((info) => info.mtimeMs, () => Date.now()));
+      if (age > 300_000) await rm(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      continue;
+    }
+    try {
+      if (!built()) await run('npm', ['run', 'build'], { cwd: ROOT });
+    } finally {
+      await rm(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The library as users get it: `npm pack` of the repo, in a fresh temporary directory. */
+export async function packLibrary(workDir: string): Promise<string> {
+  await ensureBuilt();
+  const out = await run('npm', ['pack', '--json', '--pack-destination', workDir], { cwd: ROOT });
+  const [{ filename }] = JSON.parse(out) as [{ filename: string }];
+  return join(workDir, filename);
+}
+
+/** A temporary directory that `removeWorkDir` deletes again. */
+export function makeWorkDir(name: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `upload-presigner-${name}-`));
+}
+
+export function removeWorkDir(dir: string | undefined): Promise<void> {
+  return dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve();
+}
+
+/**
+ * Copies `examples/<name>` (or a folder inside it) the way a user copies a starter, without what a
+ * local run may have left there, and installs it with the packed library in place of the registry's.
+ */
+export async function installExample(name: string, workDir: string, tarball: string): Promise<string> {
+  const dir = join(workDir, name.replaceAll('/', '-'));
+  const leftovers = new Set(['node_modules', 'package-lock.json', 'cdk.out', '.aws-sam']);
+  await mkdir(dir);
+  for (const entry of await readdir(join(EXAMPLES, name))) {
+    if (!leftovers.has(entry)) await cp(join(EXAMPLES, name, entry), join(dir, entry), { recursive: true });
+  }
+  const install = () => run('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: dir });
+  try {
+    await install();
+  } catch (error) {
+    // npm 11 sometimes fails its first tree build this way and succeeds on the next try.
+    if (!String(error).includes("Cannot read properties of null (reading 'children')")) throw error;
+    await install();
+  }
+  return dir;
+}
+
+/** The environment every example server and handler gets: RGW's test bucket, path style, test credentials. */
+export function rgwEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  // Inherited AWS settings (a profile, a session token) would sign as someone RGW does not know.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(AWS_|PRESIGN_)/.test(name) || name.startsWith('AWS_SDK_JS_')),
+  );
+  return {
+    ...inherited,
+    AWS_REGION: rgw.region,
+    AWS_ACCESS_KEY_ID: rgw.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: rgw.credentials.secretAccessKey,
+    PRESIGN_BUCKET: TEST_BUCKET,
+    PRESIGN_S3_ENDPOINT: rgw.endpoint,
+    PRESIGN_FORCE_PATH_STYLE: 'true',
+    ...extra,
+  };
+}
+
+export interface RunningServer {
+  origin: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts an example with `npm start` as its README says, on a free port, and waits for its URL. */
+export async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<RunningServer> {
+  // Its own process group, so that stopping it reaches npm's child (tsx) and node too.
+  const child: ChildProcess = spawn('npm', ['start'], { cwd: dir, env: { ...env, PORT: '0' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server printed no URL within 30 s:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Upload page: (http:\/\/localhost:\d+)\//.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited with ${code} before listening:\n${output}`));
+    });
+  });
+  return {
+    origin,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+    },
+  };
+}

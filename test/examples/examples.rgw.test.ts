@@ -1,0 +1,146 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { lambdaEvent } from '../helpers/lambda-events.js';
+import { jpegBytes, TEST_BUCKET } from '../helpers/s3.js';
+import { installExample, makeWorkDir, packLibrary, removeWorkDir, rgwEnv, run } from './example-project.js';
+import { defaultEnvironment, readSamTemplate } from './sam-template.js';
+import { describeServerExample } from './server-example.js';
+
+// Every example is copied out of the repo and installed with the library as `npm pack` makes it,
+// the way a user gets it, so an example that no longer fits the package fails here. The examples
+// run side by side: installing and typechecking them is most of the time this file takes.
+let library: Promise<{ workDir: string; tarball: string }> | undefined;
+
+beforeAll(() => {
+  library = makeWorkDir('examples').then(async (workDir) => ({ workDir, tarball: await packLibrary(workDir) }));
+  // Awaited by each example's own setup, which reports a failure there.
+  library.catch(() => {});
+});
+
+afterAll(async () => {
+  await removeWorkDir(await library?.then(({ workDir }) => workDir, () => undefined));
+});
+
+async function install(name: string): Promise<string> {
+  const { workDir, tarball } = await library!;
+  return installExample(name, workDir, tarball);
+}
+
+type LambdaResult = { statusCode: number; headers: Record<string, string>; body: string };
+
+/** Calls `handler` of a Lambda bundle or function folder in a fresh Node.js process, as Lambda loads it. */
+async function invoke(dir: string, file: string, event: unknown, env: Record<string, string>): Promise<LambdaResult> {
+  const script = `import(${JSON.stringify(`./${file}`)}).then(async ({ handler }) => console.log(JSON.stringify(await handler(JSON.parse(process.env.EVENT)))));`;
+  const out = await run('node', ['-e', script], { cwd: dir, env: rgwEnv({ ...env, EVENT: JSON.stringify(event) }) });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+/** A POST /presign for a small JPEG as API Gateway's HTTP API (payload 2.0) delivers it, and the bytes. */
+function presignEvent(headers: Record<string, string> = {}) {
+  const bytes = jpegBytes(500);
+  const body = JSON.stringify({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: bytes.byteLength });
+  return { bytes, event: lambdaEvent('apigw-http', { body, headers: { 'content-type': 'application/json', ...headers } }) };
+}
+
+describe.concurrent('examples, installed from the packed library', () => {
+  describeServerExample('express', install);
+  describeServerExample('hono', install);
+
+  describe('examples/aws-sam', () => {
+    let functionDir: string;
+
+    beforeAll(async () => {
+      // What `sam build` does for a Node.js function without esbuild: npm install in CodeUri.
+      functionDir = await install('aws-sam/src');
+    }, 300_000);
+
+    it('presigns from the variables template.yaml sets, and the storage accepts the upload', async ({ expect }) => {
+      // Prepare: the parameters' defaults, with the bucket being RGW's.
+      const env = defaultEnvironment(readSamTemplate(), { UploadBucket: TEST_BUCKET });
+      const origin = env.PRESIGN_ALLOWED_ORIGINS!.split(',')[0]!;
+      const { bytes, event } = presignEvent({ origin });
+
+      // Act
+      const response = await invoke(functionDir, 'index.mjs', event, env);
+      const result = JSON.parse(response.body);
+      const upload = await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body: bytes });
+
+      // Assess
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['access-control-allow-origin']).toBe(origin);
+      expect(result.key).toMatch(/^uploads\/.+-photo\.jpg$/);
+      expect(result.uploadUrl).toContain(`/${TEST_BUCKET}/uploads/`);
+      expect(upload.status).toBe(200);
+    });
+
+    it('answers the browser preflight that the unauthenticated OPTIONS route forwards', async ({ expect }) => {
+      const origin = 'https://app.example.com';
+      const event = lambdaEvent('apigw-http', {
+        method: 'OPTIONS',
+        body: undefined,
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+      });
+
+      const response = await invoke(functionDir, 'index.mjs', event, { PRESIGN_BUCKET: TEST_BUCKET, PRESIGN_ALLOWED_ORIGINS: origin });
+
+      expect(response.statusCode).toBe(204);
+      expect(response.headers['access-control-allow-origin']).toBe(origin);
+      expect(response.headers['access-control-allow-headers']).toContain('authorization');
+    });
+  });
+
+  describe('examples/aws-cdk', () => {
+    let dir: string;
+    // No AWS credentials, profile or instance metadata, no calls home: synthesis must work offline,
+    // without an account, as CI runs it with only the npm registry reachable.
+    const offline = (): NodeJS.ProcessEnv => ({
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') || name.startsWith('AWS_SDK_JS_'))),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      CDK_DISABLE_VERSION_CHECK: 'true',
+      CDK_DISABLE_CLI_TELEMETRY: 'true',
+    });
+
+    beforeAll(async () => {
+      dir = await install('aws-cdk');
+    }, 300_000);
+
+    it('typechecks against the packed library', async () => {
+      await run('npm', ['run', 'typecheck'], { cwd: dir });
+    }, 180_000);
+
+    it('passes its own tests, which synthesize the stack offline and assert on the template', async ({ expect }) => {
+      const output = await run('npm', ['test', '--', '--reporter=json', '--outputFile=results.json'], { cwd: dir, env: offline() });
+      const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
+
+      // A run that found no tests would pass too.
+      expect(results.success, output).toBe(true);
+      expect(results.numFailedTests).toBe(0);
+      expect(results.numPassedTests).toBeGreaterThanOrEqual(6);
+    }, 180_000);
+
+    it('bundles a function that presigns uploads the storage accepts', async ({ expect }) => {
+      // Prepare: `cdk synth` bundles the function with esbuild, exactly what `cdk deploy` uploads.
+      await run('npm', ['run', 'synth', '--', '--quiet', '--no-notices'], { cwd: dir, env: offline() });
+      const template = JSON.parse(await readFile(join(dir, 'cdk.out', 'UploadPresigner.template.json'), 'utf8'));
+      const functions = Object.values(template.Resources as Record<string, { Type: string; Metadata: Record<string, string>; Properties: any }>)
+        .filter((resource) => resource.Type === 'AWS::Lambda::Function');
+      const assetDir = join(dir, 'cdk.out', functions[0]!.Metadata['aws:asset:path']!);
+      const variables: Record<string, unknown> = functions[0]!.Properties.Environment.Variables;
+      const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : TEST_BUCKET]));
+      const { bytes, event } = presignEvent();
+
+      // Act: the bundle alone, with no node_modules beside it, as Lambda runs it.
+      const response = await invoke(assetDir, 'index.js', event, env);
+      const result = JSON.parse(response.body);
+      const upload = await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body: bytes });
+
+      // Assess
+      expect(functions).toHaveLength(1);
+      expect(await readdir(assetDir)).toEqual(['index.js']);
+      expect(response.statusCode).toBe(200);
+      expect(result.key).toMatch(/^uploads\/.+-photo\.jpg$/);
+      expect(upload.status).toBe(200);
+    }, 180_000);
+  });
+});
