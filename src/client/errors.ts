@@ -1,3 +1,5 @@
+import type { Diagnosis } from '../doctor/diagnose.js';
+
 /** Where an upload failed: asking the presign endpoint, or sending the bytes to the storage. */
 export type UploadStage = 'presign' | 'upload';
 
@@ -14,6 +16,8 @@ export interface UploadErrorOptions {
   hint?: string | undefined;
   /** Whether trying again could succeed: network errors before a response, 408, 429 and 5xx. */
   retryable?: boolean;
+  /** The doctor's reading of a storage error the browser could read (`diagnose` from `upload-presigner/doctor`). */
+  diagnosis?: Diagnosis | undefined;
   cause?: unknown;
 }
 
@@ -41,6 +45,7 @@ export class UploadError extends Error {
   readonly detail: string | undefined;
   readonly hint: string | undefined;
   readonly retryable: boolean;
+  readonly diagnosis: Diagnosis | undefined;
 
   constructor(message: string, options: UploadErrorOptions) {
     super(message, { cause: options.cause });
@@ -50,6 +55,7 @@ export class UploadError extends Error {
     this.detail = options.detail;
     this.hint = options.hint;
     this.retryable = options.retryable ?? false;
+    this.diagnosis = options.diagnosis;
   }
 }
 

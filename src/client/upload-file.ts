@@ -1,3 +1,4 @@
+import { diagnose } from '../doctor/diagnose.js';
 import { CORS_REFUSED_HINT, HIDDEN_ERROR_HINT, isTransientStatus, isUploadError, parseStorageError, UploadError } from './errors.js';
 import { requestPresign, type PresignedUpload } from './request-presign.js';
 import { sendWithProgress, type SendResponse, type UploadProgress } from './send-with-progress.js';
@@ -122,10 +123,10 @@ async function send(
       method: presigned.method,
     };
   }
-  throw uploadFailure(response);
+  throw uploadFailure(response, presigned, file.size);
 }
 
-function uploadFailure(response: SendResponse): UploadError {
+function uploadFailure(response: SendResponse, presigned: PresignedUpload, size: number): UploadError {
   if (response.status === 0) {
     const hint = response.bodySent ? HIDDEN_ERROR_HINT : CORS_REFUSED_HINT;
     return new UploadError(`Upload failed: no readable response from the storage. ${hint}`, { stage: 'upload', status: 0, hint });
@@ -133,13 +134,23 @@ function uploadFailure(response: SendResponse): UploadError {
   const storage = parseStorageError(response.body);
   const code = response.header('x-amz-error-code') ?? storage.code;
   const label = [response.status, code].filter(Boolean).join(' ');
+  const diagnosis = isTransientStatus(response.status) ? undefined : diagnoseUpload(response, presigned, size);
   return new UploadError(`Upload failed (${label})${storage.message ? `: ${storage.message}` : '.'}`, {
     stage: 'upload',
     status: response.status,
     code,
     detail: storage.message,
     retryable: isTransientStatus(response.status),
+    diagnosis,
   });
+}
+
+/** What the doctor makes of a storage error: the client knows exactly what it signed and sent. */
+function diagnoseUpload(response: SendResponse, presigned: PresignedUpload, size: number) {
+  if (presigned.method === 'POST') return diagnose({ status: response.status, body: response.body, url: presigned.uploadUrl });
+  // The browser sends every returned header but Content-Length, which it sets to the body's size.
+  const sentHeaders = { ...presigned.headers, 'content-length': String(size) };
+  return diagnose({ status: response.status, body: response.body, url: presigned.uploadUrl, sentHeaders, expectedHeaders: presigned.headers });
 }
 
 function headerValue(headers: Record<string, string>, name: string): string | undefined {

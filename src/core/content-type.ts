@@ -1,7 +1,7 @@
 // RFC 9110 media type: type "/" subtype *( OWS ";" OWS parameter ), parameter values token or quoted.
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const MEDIA_TYPE = new RegExp(
-  `^(${TOKEN})/(${TOKEN})((?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|"(?:[^"\\\\\\x00-\\x1f\\x7f]|\\\\[\\x20-\\x7e])*"))*)$`,
+  `^(${TOKEN})/(${TOKEN})((?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\x20-\\x7e])*"))*)$`,
 );
 const PATTERN = new RegExp(`^(${TOKEN})/(${TOKEN}|\\*)$`);
 

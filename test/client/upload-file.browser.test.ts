@@ -19,6 +19,7 @@ interface SeenError {
   code?: string;
   detail?: string;
   hint?: string;
+  diagnosis?: string;
 }
 
 // The page a developer would write: a file input, a progress bar, a status line. Tests either pick
@@ -33,7 +34,7 @@ const PAGE = `<!doctype html>
   import * as client from '/client.js';
   window.client = client;
   window.progress = [];
-  window.describeError = (error) => ({ name: error.name, message: error.message, stage: error.stage, status: error.status, code: error.code, detail: error.detail, hint: error.hint });
+  window.describeError = (error) => ({ name: error.name, message: error.message, stage: error.stage, status: error.status, code: error.code, detail: error.detail, hint: error.hint, diagnosis: error.diagnosis?.cause });
   const status = document.getElementById('status');
   document.getElementById('file').addEventListener('change', async (event) => {
     status.dataset.state = 'uploading';
@@ -298,6 +299,29 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
         message: 'Upload failed (403 AccessDenied): Request has expired',
       });
       expect(server.hits('PUT', '/storage')).toBe(1);
+    });
+
+    it('attaches the doctor\'s diagnosis to a storage error it can read', async () => {
+      // Prepare: a URL signed two minutes ago for one second, refused as expired.
+      const signedAt = new Date(Date.now() - 120_000).toISOString().replace(/[-:]|\.\d{3}/g, '');
+      server.route('POST', '/presign-expired', (_req, res) => {
+        const body = {
+          method: 'PUT',
+          uploadUrl: `${server.origin}/storage?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=${signedAt}&X-Amz-Expires=1&X-Amz-SignedHeaders=content-type%3Bhost&X-Amz-Signature=00`,
+          key: 'uploads/expired.jpg',
+          headers: { 'content-type': 'image/jpeg' },
+          expiresAt: new Date(Date.now() + 300_000).toISOString(),
+          expiresIn: 300,
+        };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      });
+      server.route('PUT', '/storage', (_req, res) => {
+        res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+      });
+      // Act
+      const outcome = await uploadInPage({ bytes: [1], type: 'image/jpeg', name: 'a.jpg', options: { endpoint: '/presign-expired' } });
+      // Assess
+      expect((outcome as { error: SeenError }).error).toMatchObject({ status: 403, code: 'AccessDenied', diagnosis: 'URL_EXPIRED' });
     });
 
     it('aborts an upload in flight: rejects with the AbortError and does not retry', async () => {
