@@ -28,6 +28,17 @@ const ACTIVE_CONTENT = new Set([
  * are one type. Returns `undefined` for anything that is not a media type.
  */
 export function parseContentType(raw: string): { essence: string; value: string } | undefined {
+  // A service sees the same few types over and over; the regular expression is the costly part.
+  let parsed = parsedTypes.get(raw);
+  if (parsed === undefined && !parsedTypes.has(raw)) {
+    if (parsedTypes.size >= 256) parsedTypes.clear();
+    parsedTypes.set(raw, (parsed = parse(raw)));
+  }
+  return parsed;
+}
+const parsedTypes = new Map<string, { essence: string; value: string } | undefined>();
+
+function parse(raw: string): { essence: string; value: string } | undefined {
   const match = MEDIA_TYPE.exec(raw.trim());
   if (!match) return undefined;
   const essence = `${match[1]}/${match[2]}`.toLowerCase();

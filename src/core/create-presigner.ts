@@ -85,7 +85,7 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
 interface Signer {
   location?: S3Location;
   region?: string;
-  credentials(): Promise<Credentials>;
+  credentials(): Credentials | Promise<Credentials>;
   sdk?: SdkSigner;
 }
 
@@ -135,7 +135,8 @@ async function createSigner(config: ResolvedOptions): Promise<Signer> {
     ? resolveLocation({ bucket: config.bucket, region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle })
     : undefined;
   if (location && credentials) {
-    return { location, region, credentials: async () => (typeof credentials === 'function' ? credentials() : credentials) };
+    const provide = typeof credentials === 'function' ? (credentials as () => Promise<Credentials>) : () => credentials as Credentials;
+    return { location, region, credentials: provide };
   }
   const { createS3Client, sdkSigner } = await import('./sdk-signer.js');
   const client = (config.client as S3Client | undefined) ?? createS3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle, credentials: config.credentials as S3ClientConfig['credentials'] });

@@ -8,6 +8,17 @@ const MAX_NAME_BYTES = 255;
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
+// mime builds a new Set on every call; a service asks about the same few types again and again.
+const extensionsByType = new Map<string, ReadonlySet<string> | null>();
+function extensionsOf(contentType: string): ReadonlySet<string> | null {
+  let extensions = extensionsByType.get(contentType);
+  if (extensions === undefined) {
+    if (extensionsByType.size >= 256) extensionsByType.clear();
+    extensionsByType.set(contentType, (extensions = mime.getAllExtensions(contentType)));
+  }
+  return extensions;
+}
+
 // Control, format (bidi overrides, zero-width joiners), separator and surrogate code points, and
 // the backslash: none may reach a key.
 const UNSAFE_IN_KEY = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\\]/u;
@@ -47,7 +58,7 @@ export function toSafeName(fileName: string, contentType: string, maxBytes = MAX
     .replace(/-{2,}/g, '-')
     .replace(/^[.\-_]+|[.\-]+$/g, '');
   let [base, extension] = splitExtension(cleaned);
-  const typeExtensions = mime.getAllExtensions(contentType);
+  const typeExtensions = extensionsOf(contentType);
   if (extension && typeExtensions && !typeExtensions.has(extension)) {
     const extensionType = mime.getType(extension);
     if (extensionType) {
@@ -85,7 +96,7 @@ export function assertSafeKey(key: unknown, prefix: string, contentType: string)
   if (key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
     refuse('it contains an empty, "." or ".." path segment');
   const [, extension] = splitExtension(key.slice(key.lastIndexOf('/') + 1));
-  const typeExtensions = mime.getAllExtensions(contentType);
+  const typeExtensions = extensionsOf(contentType);
   const extensionType = extension && mime.getType(extension);
   if (typeExtensions && extensionType && !typeExtensions.has(extension))
     refuse(`its extension ".${extension}" is ${extensionType}, not ${contentType}`);

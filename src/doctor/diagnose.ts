@@ -182,9 +182,12 @@ function readErrorXml(body: string): ErrorXml {
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&(?:#x([0-9a-f]+)|#(\d+)|(\w+));/gi, (entity, hex?: string, decimal?: string, name?: string) =>
-    hex || decimal ? String.fromCodePoint(hex ? Number.parseInt(hex, 16) : Number(decimal)) : (ENTITIES[name!] ?? entity),
-  );
+  return text.replace(/&(?:#x([0-9a-f]+)|#(\d+)|(\w+));/gi, (entity, hex?: string, decimal?: string, name?: string) => {
+    if (!hex && !decimal) return ENTITIES[name!] ?? entity;
+    const codePoint = hex ? Number.parseInt(hex, 16) : Number(decimal);
+    // A body is untrusted: an out-of-range reference stays as it was rather than throwing.
+    return codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : entity;
+  });
 }
 
 interface Signing {

@@ -212,3 +212,10 @@ describe('diagnose: other causes', () => {
     expect(diagnose({ status: 200, body: '', url, now: signedAt }).cause).toBe('NO_ERROR');
   });
 });
+
+describe('diagnose: hostile bodies', () => {
+  it('keeps a character reference out of Unicode range instead of throwing', () => {
+    const diagnosis = diagnose({ status: 403, body: '<Error><Code>AccessDenied</Code><Message>&#99999999; &#x41;</Message></Error>' });
+    expect(diagnosis.details.serverMessage).toBe('&#99999999; A');
+  });
+});
