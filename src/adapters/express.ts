@@ -4,10 +4,9 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { createHttpHandler, logError, serverError } from '../http/handle-presign.js';
 import type { HandlerOptions, HttpResponse, Presigner } from '../types.js';
-import { readBody } from './read-body.js';
+import { readNodeBody } from './read-body.js';
 
 /** A `node:http` request, with the `body` that an Express body parser may have set. */
 type NodeRequest = IncomingMessage & { body?: unknown };
@@ -40,7 +39,7 @@ export function toExpressHandler<Context>(
   const answer = async (req: NodeRequest, res: ServerResponse) => {
     // A body parser ends the stream when it reads it (body-parser 1.x also sets `req._body`, 2.x
     // does not); when the request's type was not the parser's, the stream is still unread.
-    const body = req.readableEnded ? req.body : await readBody(Readable.toWeb(req).getReader(), options.maxBodySize);
+    const body = req.readableEnded ? req.body : await readNodeBody(req, options.maxBodySize);
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
     );

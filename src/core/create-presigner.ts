@@ -139,7 +139,7 @@ async function createSigner(config: ResolvedOptions): Promise<Signer> {
     return { location, region, credentials: provide };
   }
   const { createS3Client, sdkSigner } = await import('./sdk-signer.js');
-  const client = (config.client as S3Client | undefined) ?? createS3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle, credentials: config.credentials as S3ClientConfig['credentials'] });
+  const client = (config.client as S3Client | undefined) ?? await createS3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle, credentials: config.credentials as S3ClientConfig['credentials'] });
   const sdk = sdkSigner(client);
   return { sdk, credentials: sdk.credentials };
 }

@@ -1,11 +1,10 @@
-import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Credentials } from './sigv4.js';
 
 // The AWS SDK path, loaded only when a presigner needs it (an injected client, a configuration the
 // direct signer does not cover, or credentials that only the SDK's provider chain can find), so
-// that a Lambda on the common path never pays for importing it.
+// that a Lambda on the common path never pays for importing it. The imports are dynamic here too:
+// a bundler that inlines this module would otherwise hoist static ones to the top of the bundle.
 
 /** What both signers are given for one upload. */
 export interface SignRequest {
@@ -26,7 +25,8 @@ export interface SdkSigner {
 }
 
 /** An SDK client for the options, with checksums only where S3 requires them. */
-export function createS3Client(config: Pick<S3ClientConfig, 'region' | 'endpoint' | 'forcePathStyle' | 'credentials'>): S3Client {
+export async function createS3Client(config: Pick<S3ClientConfig, 'region' | 'endpoint' | 'forcePathStyle' | 'credentials'>): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
   return new S3Client({ ...config, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
 }
 
@@ -50,6 +50,7 @@ export function sdkSigner(client: S3Client): SdkSigner {
   return {
     credentials: () => client.config.credentials(),
     async put(request, headers) {
+      const [{ PutObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
       const command = new PutObjectCommand({
         Bucket: request.bucket,
         Key: request.key,
@@ -63,7 +64,8 @@ export function sdkSigner(client: S3Client): SdkSigner {
       });
       return getSignedUrl(client, command, { expiresIn: request.expiresIn, signableHeaders: new Set(Object.keys(headers)) });
     },
-    post(request) {
+    async post(request) {
+      const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
       return createPresignedPost(client, {
         Bucket: request.bucket,
         Key: request.key,

@@ -80,6 +80,13 @@ function signingKey(secretAccessKey: string, shortDate: string, region: string):
   return cachedKey.key;
 }
 
+// A role's session token is hundreds of characters, the same for hours: escape it once.
+let lastToken: { token: string; escaped: string } | undefined;
+function escapedToken(token: string): string {
+  if (lastToken?.token !== token) lastToken = { token, escaped: escapeUri(token) };
+  return lastToken.escaped;
+}
+
 /** `20261128T093000Z` and `20261128`. */
 function formatDate(date: Date): { longDate: string; shortDate: string } {
   const iso = date.toISOString(); // 2026-11-28T09:30:00.000Z
@@ -123,7 +130,7 @@ export function presignPut({ location, region, credentials, key, headers, expire
   const before =
     `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD` +
     `&X-Amz-Credential=${escapeUri(`${credentials.accessKeyId}/${scope}`)}&X-Amz-Date=${longDate}&X-Amz-Expires=${expiresIn}` +
-    (credentials.sessionToken ? `&X-Amz-Security-Token=${escapeUri(credentials.sessionToken)}` : '');
+    (credentials.sessionToken ? `&X-Amz-Security-Token=${escapedToken(credentials.sessionToken)}` : '');
   const after = `X-Amz-SignedHeaders=${escapeUri(signedHeaders)}&x-id=PutObject`;
   const canonicalRequest = `PUT\n${path}\n${before}&${after}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
   const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;

@@ -1,0 +1,38 @@
+/**
+ * `npm run bench` — issue #7's benchmark, in one run:
+ *   1. presign throughput (ours vs getSignedUrl, SignatureV4.presign, bare node:crypto; PUT and POST)
+ *   2. Lambda cold start (the drop-in handler vs the usual client-s3 + getSignedUrl handler)
+ *   3. HTTP endpoint under load (fetch and Express adapters vs a naive Express + getSignedUrl)
+ * then a table of the goals. BENCH_SECTIONS=1,3 runs a subset; see each file for its knobs.
+ */
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { runColdStart } from './coldstart.js';
+import { runHttp } from './http.js';
+import { runPresign } from './presign.js';
+import { table, type Goal } from './stats.js';
+
+// The SDK's notice that versions from 2027 on need Node 22: known, and noise in the tables.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) console.warn(warning);
+});
+
+const sections = new Set((process.env.BENCH_SECTIONS ?? '1,2,3').split(',').map((s) => s.trim()));
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const started = performance.now();
+
+console.log(`upload-presigner benchmark — ${new Date().toISOString()}`);
+console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free)`);
+console.log(`load average at start (1/5/15 min): ${load()}`);
+
+const goals: Goal[] = [];
+if (sections.has('1')) goals.push(...(await runPresign()));
+if (sections.has('2')) goals.push(...(await runColdStart()));
+if (sections.has('3')) goals.push(...(await runHttp()));
+
+table(
+  '=== Goals ===',
+  ['goal', 'measured', 'target', 'met'],
+  goals.map((g) => [g.name, g.measured, g.goal, g.met ? 'yes' : 'NO']),
+);
+console.log(`\nload average at end (1/5/15 min): ${load()}; run took ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -1,0 +1,305 @@
+/**
+ * Section 1: per-URL cost of presigning the same upload, interleaved so that drift hits every
+ * contender alike. Each sample times a batch of calls for about SAMPLE_MS and keeps ns per call;
+ * rounds visit the contenders in a rotating order, and ratios are taken per round (paired).
+ */
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { HttpRequest } from '@smithy/core/protocols';
+import { Hash } from '@smithy/core/serde';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createPresigner } from '../src/index.js';
+import { parseContentType } from '../src/core/content-type.js';
+import { assertSafeKey, nameBudget, toSafeName } from '../src/core/keys.js';
+import { presignPut } from '../src/core/sigv4.js';
+import { PresignRequestSchema } from '../src/schemas.js';
+import * as v from 'valibot';
+import { fmt, ratio, summarize, table, type Goal } from './stats.js';
+
+const ROUNDS = Number(process.env.BENCH_PRESIGN_ROUNDS ?? 30);
+const SAMPLE_MS = Number(process.env.BENCH_PRESIGN_SAMPLE_MS ?? 40);
+const MAX_CALLS_PER_SAMPLE = 1_000_000;
+
+const BUCKET = 'bench-uploads';
+const REGION = 'us-east-1';
+const HOST = `${BUCKET}.s3.${REGION}.amazonaws.com`;
+const SIZE = 48_213;
+const CONTENT_TYPE = 'image/jpeg';
+// Lambda-like credentials: a role's session token is several hundred characters and is signed into every URL.
+const CREDENTIALS = {
+  accessKeyId: 'ASIABENCHMARKEXAMPLE',
+  secretAccessKey: 'bench/Secret+Access/Key0123456789EXAMPLEKEY',
+  sessionToken: `IQoJb3JpZ2luX2VjE${'Bench0Session1Token2'.repeat(30)}==`,
+};
+const SIGNABLE = new Set(['content-type', 'content-length']);
+
+/** A contender runs `n` calls; sync ones loop without awaiting, so no microtask cost is added to them. */
+interface Contender {
+  id: string;
+  label: string;
+  run(n: number): unknown;
+}
+
+let sink = 0;
+const keep = (value: unknown) => {
+  sink ^= typeof value === 'string' ? value.length : 1;
+};
+
+function contenders() {
+  const putPresigner = createPresigner({ bucket: BUCKET, region: REGION, credentials: CREDENTIALS, allowedTypes: ['image/*'], maxSize: 10 * 1024 * 1024, expiresIn: 300 });
+  const postPresigner = createPresigner({ bucket: BUCKET, region: REGION, credentials: CREDENTIALS, allowedTypes: ['image/*'], maxSize: 10 * 1024 * 1024, expiresIn: 300, method: 'POST' });
+  const input = { fileName: 'sample.jpg', contentType: CONTENT_TYPE, size: SIZE };
+  const client = new S3Client({ region: REGION, credentials: CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const smithy = new SignatureV4({ credentials: CREDENTIALS, region: REGION, service: 's3', sha256: Hash.bind(null, 'sha256'), uriEscapePath: false, applyChecksum: false });
+
+  const putRequest = (key: string) =>
+    new HttpRequest({
+      method: 'PUT',
+      protocol: 'https:',
+      hostname: HOST,
+      path: `/${key}`,
+      query: { 'x-id': 'PutObject' },
+      headers: { host: HOST, 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+    });
+
+  // (d): the crypto a SigV4 presign cannot avoid, on a canonical request as long as a real one.
+  const date = new Date();
+  const sample = presignPut({
+    location: { protocol: 'https:', host: HOST, basePath: '' },
+    region: REGION,
+    credentials: CREDENTIALS,
+    key: `uploads/${randomUUID()}-sample.jpg`,
+    headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE) },
+    expiresIn: 300,
+    date,
+  });
+  const url = new URL(sample);
+  const query = url.search.slice(1).replace(/&X-Amz-Signature=[0-9a-f]+/, '');
+  const canonicalRequest = `PUT\n${url.pathname}\n${query}\ncontent-length:${SIZE}\ncontent-type:${CONTENT_TYPE}\nhost:${HOST}\n\ncontent-length;content-type;host\nUNSIGNED-PAYLOAD`;
+  const scope = `20261128/${REGION}/s3/aws4_request`;
+  const signingKey = createHmac('sha256', 'AWS4key').update('x').digest();
+  const policy = Buffer.from(
+    JSON.stringify({
+      expiration: '2026-11-28T10:05:00Z',
+      conditions: [{ 'Content-Type': CONTENT_TYPE }, ['content-length-range', SIZE, SIZE], { bucket: BUCKET }, { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256' }, { 'X-Amz-Credential': `${CREDENTIALS.accessKeyId}/${scope}` }, { 'X-Amz-Date': '20261128T100000Z' }, { 'X-Amz-Security-Token': CREDENTIALS.sessionToken }, { key: `uploads/${randomUUID()}-sample.jpg` }],
+    }),
+  ).toString('base64');
+
+  const put: Contender[] = [
+    {
+      id: 'ours',
+      label: '(a) upload-presigner presign()',
+      async run(n) {
+        for (let i = 0; i < n; i++) keep((await putPresigner.presign(input)).uploadUrl);
+      },
+    },
+    {
+      id: 'sdk',
+      label: '(b) getSignedUrl + PutObjectCommand',
+      async run(n) {
+        for (let i = 0; i < n; i++) {
+          const command = new PutObjectCommand({ Bucket: BUCKET, Key: `uploads/${randomUUID()}-sample.jpg`, ContentType: CONTENT_TYPE, ContentLength: SIZE });
+          keep(await getSignedUrl(client, command, { expiresIn: 300, signableHeaders: SIGNABLE }));
+        }
+      },
+    },
+    {
+      id: 'smithy',
+      label: '(c) SignatureV4.presign (@smithy)',
+      async run(n) {
+        for (let i = 0; i < n; i++) keep(await smithy.presign(putRequest(`uploads/${randomUUID()}-sample.jpg`), { expiresIn: 300, signableHeaders: SIGNABLE }));
+      },
+    },
+    {
+      id: 'crypto',
+      label: '(d) node:crypto SHA-256 + HMAC only',
+      run(n) {
+        for (let i = 0; i < n; i++) {
+          const hash = createHash('sha256').update(canonicalRequest, 'utf8').digest('hex');
+          keep(createHmac('sha256', signingKey).update(`AWS4-HMAC-SHA256\n20261128T100000Z\n${scope}\n${hash}`, 'utf8').digest('hex'));
+        }
+      },
+    },
+  ];
+  const post: Contender[] = [
+    {
+      id: 'ours',
+      label: "(a) upload-presigner presign(), method 'POST'",
+      async run(n) {
+        for (let i = 0; i < n; i++) keep((await postPresigner.presign(input)).uploadUrl);
+      },
+    },
+    {
+      id: 'sdk',
+      label: '(b) createPresignedPost',
+      async run(n) {
+        for (let i = 0; i < n; i++) {
+          keep(
+            (
+              await createPresignedPost(client, {
+                Bucket: BUCKET,
+                Key: `uploads/${randomUUID()}-sample.jpg`,
+                Fields: { 'Content-Type': CONTENT_TYPE },
+                Conditions: [{ 'Content-Type': CONTENT_TYPE }, ['content-length-range', SIZE, SIZE]],
+                Expires: 300,
+              })
+            ).url,
+          );
+        }
+      },
+    },
+    {
+      id: 'crypto',
+      label: '(d) node:crypto HMAC of the policy only',
+      run(n) {
+        for (let i = 0; i < n; i++) keep(createHmac('sha256', signingKey).update(policy, 'utf8').digest('hex'));
+      },
+    },
+  ];
+  // Where ours spends its time: the steps of presign(), each alone (same inputs as above).
+  const key = `uploads/${randomUUID()}-sample.jpg`;
+  const location = { protocol: 'https:' as const, host: HOST, basePath: '' };
+  const signedHeaders = { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE) };
+  const steps: Contender[] = [
+    put[0]!,
+    { id: 'validate', label: '  request validation (valibot safeParse)', run: (n) => { for (let i = 0; i < n; i++) keep(v.safeParse(PresignRequestSchema, input)); } },
+    { id: 'type', label: '  parseContentType', run: (n) => { for (let i = 0; i < n; i++) keep(parseContentType(CONTENT_TYPE)); } },
+    { id: 'uuid', label: '  crypto.randomUUID', run: (n) => { for (let i = 0; i < n; i++) keep(randomUUID()); } },
+    { id: 'name', label: '  toSafeName (keys.ts)', run: (n) => { for (let i = 0; i < n; i++) keep(toSafeName('sample.jpg', CONTENT_TYPE, nameBudget('uploads/', key.slice(8, 44)))); } },
+    { id: 'assert', label: '  assertSafeKey (keys.ts)', run: (n) => { for (let i = 0; i < n; i++) { assertSafeKey(key, 'uploads/', CONTENT_TYPE); keep(key); } } },
+    { id: 'sign', label: '  presignPut (sigv4.ts), crypto included', run: (n) => { for (let i = 0; i < n; i++) keep(presignPut({ location, region: REGION, credentials: CREDENTIALS, key, headers: signedHeaders, expiresIn: 300, date: new Date() })); } },
+    put[3]!,
+  ];
+  return { put, post, steps, client, smithy, putRequest };
+}
+
+/** Checks, once, that the contenders sign the same thing: same key and clock give the same URL. */
+async function agreement(client: S3Client, smithy: SignatureV4, putRequest: (key: string) => HttpRequest): Promise<string> {
+  const date = new Date();
+  const key = `uploads/${randomUUID()}-sample.jpg`;
+  const ours = presignPut({
+    location: { protocol: 'https:', host: HOST, basePath: '' },
+    region: REGION,
+    credentials: CREDENTIALS,
+    key,
+    headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE) },
+    expiresIn: 300,
+    date,
+  });
+  const command = new PutObjectCommand({ Bucket: BUCKET, Key: key, ContentType: CONTENT_TYPE, ContentLength: SIZE });
+  const sdk = await getSignedUrl(client, command, { expiresIn: 300, signableHeaders: SIGNABLE, signingDate: date });
+  const signed = await smithy.presign(putRequest(key), { expiresIn: 300, signableHeaders: SIGNABLE, signingDate: date });
+  const signature = (url: string) => /X-Amz-Signature=([0-9a-f]{64})/.exec(url)?.[1];
+  const smithySignature = signed.query?.['X-Amz-Signature'];
+  return `direct signer URL ${ours === sdk ? '=' : '≠'} getSignedUrl URL; signature ${signature(ours) === smithySignature ? '=' : '≠'} SignatureV4.presign's`;
+}
+
+// With --expose-gc, each sample starts from a clean heap, so that no contender's sample pays for
+// collecting another's garbage.
+const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+async function sampleOnce(contender: Contender, batch: number): Promise<number> {
+  collect();
+  let calls = 0;
+  const start = performance.now();
+  while (calls < MAX_CALLS_PER_SAMPLE) {
+    await contender.run(batch);
+    calls += batch;
+    if (performance.now() - start >= SAMPLE_MS) break;
+  }
+  const elapsed = performance.now() - start;
+  // Outside the clock: a forced full GC costs the same few ms whatever a contender did, so timing
+  // it would charge the fastest contenders (most calls per sample) least and the bare crypto most
+  // unfairly little per call. The garbage each contender makes is still collected on its own clock
+  // by the scavenges that run during its sample.
+  collect();
+  return (elapsed * 1e6) / calls;
+}
+
+/** Calls per batch so that a batch takes about 1 ms: the clock is read rarely, the sample ends on time. */
+async function calibrate(contender: Contender): Promise<number> {
+  let batch = 1;
+  for (let i = 0; i < 20; i++) {
+    const start = performance.now();
+    await contender.run(batch);
+    if (performance.now() - start >= 1) break;
+    batch *= 2;
+  }
+  return batch;
+}
+
+async function measure(group: Contender[], rounds = ROUNDS): Promise<Map<string, number[]>> {
+  const batches = new Map<string, number>();
+  for (const contender of group) {
+    // Warm-up: JIT, lazy SDK initialisation, the signing-key cache.
+    const start = performance.now();
+    for (let i = 0; i < 10_000 && performance.now() - start < 300; i++) await contender.run(1);
+    batches.set(contender.id, await calibrate(contender));
+  }
+  const samples = new Map(group.map((c) => [c.id, [] as number[]]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < group.length; i++) {
+      const contender = group[(round + i) % group.length]!;
+      samples.get(contender.id)!.push(await sampleOnce(contender, batches.get(contender.id)!));
+    }
+  }
+  return samples;
+}
+
+function report(title: string, group: Contender[], samples: Map<string, number[]>) {
+  const ours = samples.get('ours')!;
+  const rows = group.map((contender) => {
+    const own = samples.get(contender.id)!;
+    const s = summarize(own);
+    // Paired per round: ours and the contender were sampled within the same round.
+    const pair = summarize(own.map((ns, round) => ns / ours[round]!));
+    return [
+      contender.label,
+      fmt(s.median / 1000),
+      `${fmt(s.p25 / 1000)}–${fmt(s.p75 / 1000)}`,
+      fmt(s.mad / 1000),
+      fmt(1e9 / s.median),
+      contender.id === 'ours' ? '1 (ours)' : `${fmt(pair.median)} (${fmt(pair.p25)}–${fmt(pair.p75)})`,
+    ];
+  });
+  table(title, ['contender', 'median µs/URL', 'p25–p75 µs', 'MAD µs', 'URLs/s', 'its time ÷ ours (p25–p75)'], rows);
+}
+
+export async function runPresign(): Promise<Goal[]> {
+  const { put, post, steps, client, smithy, putRequest } = contenders();
+  console.log(`\n=== 1. Presign throughput (per-URL cost) — ${ROUNDS} interleaved rounds × ~${SAMPLE_MS} ms samples per contender ===`);
+  console.log('Same upload everywhere: PUT of image/jpeg, 48,213 bytes, Content-Type and Content-Length signed, expires 300 s, with a session token;');
+  console.log("fake credentials (presigning is local). SDK client: requestChecksumCalculation 'WHEN_REQUIRED'. Ours goes through the full path: validation, key, signing.");
+  console.log(`Sanity: ${await agreement(client, smithy, putRequest)}. Each sample starts from a fully collected heap: ${'gc' in globalThis ? 'yes' : 'no (run with --expose-gc)'}.`);
+  const putSamples = await measure(put);
+  report(`PUT (n = ${ROUNDS} samples each)`, put, putSamples);
+  const postSamples = await measure(post);
+  report(`POST policy, content-length-range [size, size] (n = ${ROUNDS} samples each)`, post, postSamples);
+  const stepSamples = await measure(steps, Math.max(5, Math.round(ROUNDS / 3)));
+  const stepRows = steps.map((step) => {
+    const st = summarize(stepSamples.get(step.id)!);
+    return [step.label, fmt(st.median / 1000), `${fmt(st.p25 / 1000)}–${fmt(st.p75 / 1000)}`];
+  });
+  const stepSum = steps.slice(1, -1).reduce((sum, step) => sum + summarize(stepSamples.get(step.id)!).median, 0);
+  stepRows.push(['  sum of the steps above', fmt(stepSum / 1000), '']);
+  table(`Where ours' PUT presign goes: its steps alone (n = ${Math.max(5, Math.round(ROUNDS / 3))} samples each, interleaved)`, ['step', 'median µs', 'p25–p75 µs'], stepRows);
+  console.log("presign() minus the steps = promise/async plumbing, option lookups, the result object and expiry date.");
+  if (sink === 42) console.log('');
+
+  const paired = (samples: Map<string, number[]>, id: string) => {
+    const ours = samples.get('ours')!;
+    return summarize(samples.get(id)!.map((ns, round) => ns / ours[round]!)).median;
+  };
+  const vsSdk = paired(putSamples, 'sdk');
+  const vsCrypto = 1 / paired(putSamples, 'crypto');
+  const postVsSdk = paired(postSamples, 'sdk');
+  const postVsCrypto = 1 / paired(postSamples, 'crypto');
+  return [
+    { name: 'PUT presign: ours vs getSignedUrl (speed-up)', measured: ratio(vsSdk), goal: '≥ 20×', met: vsSdk >= 20 },
+    { name: 'PUT presign: ours ÷ bare crypto (time)', measured: ratio(vsCrypto), goal: '≤ 3×', met: vsCrypto <= 3 },
+    { name: 'POST presign: ours vs createPresignedPost (speed-up)', measured: ratio(postVsSdk), goal: '≥ 20×', met: postVsSdk >= 20 },
+    { name: 'POST presign: ours ÷ bare crypto (time)', measured: ratio(postVsCrypto), goal: '≤ 3×', met: postVsCrypto <= 3 },
+  ];
+}

@@ -1,0 +1,84 @@
+/**
+ * A presign endpoint for section 3, in its own process (forked by bench/http.ts):
+ *   fetch   — toFetchHandler on node:http through @hono/node-server's getRequestListener
+ *   express — toExpressHandler on Express 5
+ *   naive   — Express 5 + express.json() + getSignedUrl, the usual hand-written endpoint
+ *   ref     — bare node:http reading the body and answering a fixed JSON of the same size: the harness's ceiling
+ * Listens on 127.0.0.1, sends its port, and answers `cpu` with its CPU time so far.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { getRequestListener } from '@hono/node-server';
+import express from 'express';
+import { toExpressHandler } from '../src/adapters/express.js';
+import { toFetchHandler } from '../src/adapters/fetch.js';
+import { createPresigner } from '../src/index.js';
+
+const kind = process.argv[2];
+const BUCKET = 'bench-uploads';
+const REGION = 'us-east-1';
+// Fake credentials: presigning is local signing and calls no one.
+const CREDENTIALS = {
+  accessKeyId: 'ASIABENCHMARKEXAMPLE',
+  secretAccessKey: 'bench/Secret+Access/Key0123456789EXAMPLEKEY',
+  sessionToken: `IQoJb3JpZ2luX2VjE${'Bench0Session1Token2'.repeat(30)}==`,
+};
+
+function naive() {
+  const s3 = new S3Client({ region: REGION, credentials: CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const signableHeaders = new Set(['content-type', 'content-length']);
+  const app = express();
+  app.use(express.json());
+  app.post('/presign', async (req, res) => {
+    const { fileName, contentType, size } = req.body ?? {};
+    if (typeof fileName !== 'string' || typeof contentType !== 'string' || !contentType.startsWith('image/') || typeof size !== 'number' || size > 10 * 1024 * 1024) {
+      res.status(400).json({ error: 'bad request' });
+      return;
+    }
+    const key = `uploads/${randomUUID()}-${fileName.replace(/[^\w.-]+/g, '-')}`;
+    const command = new PutObjectCommand({ Bucket: BUCKET, Key: key, ContentType: contentType, ContentLength: size });
+    const uploadUrl = await getSignedUrl(s3, command, { expiresIn: 300, signableHeaders });
+    res.json({ method: 'PUT', uploadUrl, key, headers: { 'content-type': contentType, 'content-length': String(size) } });
+  });
+  return app;
+}
+
+function reference() {
+  let answer = '';
+  void presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg', size: 48_213 }).then((result) => (answer = JSON.stringify(result)));
+  return (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(answer);
+    });
+  };
+}
+
+const presigner = createPresigner({ bucket: BUCKET, region: REGION, credentials: CREDENTIALS, allowedTypes: ['image/*'], maxSize: 10 * 1024 * 1024 });
+const listener =
+  kind === 'fetch'
+    ? getRequestListener(toFetchHandler(presigner))
+    : kind === 'express'
+      ? express().all('/presign', toExpressHandler(presigner))
+      : kind === 'ref'
+        ? reference()
+        : naive();
+const server = createServer(listener);
+server.listen(0, '127.0.0.1', () => {
+  process.send!({ port: (server.address() as AddressInfo).port });
+});
+process.on('message', (message) => {
+  if (message === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send!({ cpuMicros: user + system, rss: process.memoryUsage().rss });
+  }
+  if (message === 'stop') {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  }
+});
