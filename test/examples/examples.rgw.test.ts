@@ -47,6 +47,17 @@ describe.concurrent('examples, installed from the packed library', () => {
   describeServerExample('express', install);
   describeServerExample('hono', install);
 
+  describe('examples/react-upload', () => {
+    it('typechecks and builds against the packed library', async ({ expect }) => {
+      const dir = await install('react-upload');
+      await run('npm', ['run', 'build'], { cwd: dir });
+      const assets = await readdir(join(dir, 'dist', 'assets'));
+      const script = assets.find((name) => name.endsWith('.js'));
+      // The client the page imports is the packed one, bundled in: its error class is there by name.
+      expect(await readFile(join(dir, 'dist', 'assets', script!), 'utf8')).toContain('UploadError');
+    }, 300_000);
+  });
+
   describe('examples/aws-sam', () => {
     let functionDir: string;
 
