@@ -73,7 +73,10 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       const expiresIn = clampToCredentials(credentials, config.expiresIn);
       const upload: SignRequest = { bucket: config.bucket, key, contentType: contentType.value, size, expiresIn };
       try {
-        return config.method === 'POST' ? await signPost(signer, credentials, upload, config.maxSize) : await signPut(signer, credentials, upload);
+        if (config.method === 'PUT') return await signPut(signer, credentials, upload);
+        // A declared size is pinned exactly; otherwise the policy allows anything up to maxSize.
+        upload.range = size !== undefined ? [size, size] : config.maxSize !== undefined ? [0, config.maxSize] : undefined;
+        return await signPost(signer, credentials, upload);
       } catch (cause) {
         throw new PresignError('SIGNING_FAILED', `Could not sign the upload: ${(cause as Error)?.message ?? cause}`, { cause });
       }
@@ -99,8 +102,7 @@ async function signPut(signer: Signer, credentials: Credentials, request: SignRe
   return { method: 'PUT', uploadUrl, key: request.key, headers, expiresAt: expiry(date, request.expiresIn), expiresIn: request.expiresIn };
 }
 
-async function signPost(signer: Signer, credentials: Credentials, request: SignRequest, maxSize: number | undefined): Promise<PresignedPost> {
-  request.range = request.size !== undefined ? [request.size, request.size] : maxSize !== undefined ? [0, maxSize] : undefined;
+async function signPost(signer: Signer, credentials: Credentials, request: SignRequest): Promise<PresignedPost> {
   const date = new Date();
   const { url, fields } = signer.sdk
     ? await signer.sdk.post(request)
