@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   /** The `authorize` hook recognised the caller but refused the upload. */
   FORBIDDEN: 403,
+  /** `verify` found no object under the key. */
+  NOT_FOUND: 404,
   /** The presign endpoint was called with another method than POST. */
   METHOD_NOT_ALLOWED: 405,
   /** The declared `size` is over `maxSize`. */
@@ -29,6 +31,8 @@ export const ERROR_STATUS = {
   BODY_TOO_LARGE: 413,
   /** `contentType` is not in `allowedTypes`. */
   TYPE_NOT_ALLOWED: 415,
+  /** `verify` refused what was stored (type, size or content) and removed it. */
+  VERIFICATION_FAILED: 422,
   /** The URL could not be signed: credentials or region could not be resolved. */
   SIGNING_FAILED: 500,
   /** Anything unexpected; the message never carries its details. */

@@ -20,4 +20,5 @@ export type {
   PresignerOptions,
   PresignRequest,
   PresignResult,
+  VerifiedUpload,
 } from './types.js';

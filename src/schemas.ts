@@ -96,4 +96,12 @@ export const PresignerOptionsSchema = v.object({
     ),
   ),
   key: v.optional(v.function('must be a function')),
+  quarantinePrefix: v.optional(
+    v.pipe(
+      nonEmptyString('must be a non-empty string ending with "/"'),
+      v.endsWith('/', 'must end with "/" (e.g. "quarantine/")'),
+      v.check((prefix) => !prefix.startsWith('/'), 'must not start with "/"'),
+    ),
+  ),
+  onUploadComplete: v.optional(v.function('must be a function')),
 });

@@ -50,6 +50,23 @@ export interface PresignerOptions<Context = unknown> {
   client?: S3Client;
   /** Builds the key; its result is validated like the default one. Default `${prefix}${id}-${safeName}`. */
   key?: (input: KeyInput<Context>) => string;
+  /** `verify` moves refused objects under this prefix instead of deleting them. Must end with `/`. */
+  quarantinePrefix?: string;
+  /** Runs once an upload has passed `verify`, e.g. to record it; never for a refused one. */
+  onUploadComplete?: (upload: VerifiedUpload, context: Context) => void | Promise<void>;
+}
+
+/** What `verify` found in the storage. */
+export interface VerifiedUpload {
+  key: string;
+  /** Bytes stored. */
+  size: number;
+  /** The Content-Type stored with the object (the signed one). */
+  contentType: string;
+  /** The type the first bytes show, when they show one. */
+  detectedType?: string;
+  etag?: string;
+  lastModified?: string;
 }
 
 /** Fields shared by both kinds of result. */
@@ -87,6 +104,13 @@ export interface Presigner<Context = unknown> {
    * @throws PresignError with a code and status for every bad request.
    */
   presign(request: unknown, context?: Context): Promise<PresignResult>;
+  /**
+   * Checks what was really stored under `key` — type allowed, size within `maxSize`, and the first
+   * bytes matching the stored type (magic numbers; SVGs without script) — then runs
+   * `onUploadComplete`. A refused object is deleted (or quarantined) before it throws.
+   * @throws PresignError `VERIFICATION_FAILED`, `NOT_FOUND` or `INVALID_KEY`.
+   */
+  verify(key: string, context?: Context): Promise<VerifiedUpload>;
 }
 
 /** A runtime's request, reduced to what the presign endpoint needs. */

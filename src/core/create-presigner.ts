@@ -8,7 +8,7 @@ import { assertSafeKey, nameBudget, toSafeName } from './keys.js';
 import type { SdkSigner, SignRequest } from './sdk-signer.js';
 import { presignPost, presignPut, resolveLocation, type Credentials, type S3Location } from './sigv4.js';
 
-type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> & Pick<PresignerOptions, 'client' | 'key'>;
+type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> & Pick<PresignerOptions, 'client' | 'key' | 'onUploadComplete'>;
 
 /**
  * Creates a presigner: validates `options` once, then signs uploads whose limits the storage
@@ -35,7 +35,16 @@ type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> & Pick<Presi
  */
 export function createPresigner<Context = unknown>(options: PresignerOptions<Context>): Presigner<Context> {
   const config = parseOptions(options);
-  const signerPromise = createSigner(config);
+  // The SDK client is made (and the SDK imported) only for what needs one: verification, or signing
+  // that the direct signer does not cover.
+  let clientPromise: Promise<S3Client> | undefined;
+  const client = () =>
+    (clientPromise ??= config.client
+      ? Promise.resolve(config.client as S3Client)
+      : import('./sdk-signer.js').then(({ createS3Client }) =>
+          createS3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle, credentials: config.credentials as S3ClientConfig['credentials'] }),
+        ));
+  const signerPromise = createSigner(config, client);
   // Surfaces when presign awaits it; this only keeps an unused presigner from an unhandled rejection.
   signerPromise.catch(() => {});
 
@@ -80,6 +89,14 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       } catch (cause) {
         throw new PresignError('SIGNING_FAILED', `Could not sign the upload: ${(cause as Error)?.message ?? cause}`, { cause });
       }
+    },
+
+    async verify(key, context) {
+      assertSafeKey(key, config.prefix, '');
+      const { verifyObject } = await import('./verify.js');
+      const upload = await verifyObject(await client(), config, key);
+      await config.onUploadComplete?.(upload, context as Context);
+      return upload;
     },
   };
 }
@@ -128,7 +145,7 @@ const SDK_ONLY_ENVIRONMENT = ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOI
  * endpoint and credentials it can see (passed in, or the `AWS_*` variables Lambda sets); anything
  * else — an injected client, access points, FIPS, a profile — goes through the SDK, imported then.
  */
-async function createSigner(config: ResolvedOptions): Promise<Signer> {
+async function createSigner(config: ResolvedOptions, client: () => Promise<S3Client>): Promise<Signer> {
   const env = globalThis.process?.env ?? {};
   const region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const credentials = config.credentials ?? credentialsFromEnv(env);
@@ -140,9 +157,8 @@ async function createSigner(config: ResolvedOptions): Promise<Signer> {
     const provide = typeof credentials === 'function' ? (credentials as () => Promise<Credentials>) : () => credentials as Credentials;
     return { location, region, credentials: provide };
   }
-  const { createS3Client, sdkSigner } = await import('./sdk-signer.js');
-  const client = (config.client as S3Client | undefined) ?? await createS3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle, credentials: config.credentials as S3ClientConfig['credentials'] });
-  const sdk = sdkSigner(client);
+  const { sdkSigner } = await import('./sdk-signer.js');
+  const sdk = sdkSigner(await client());
   return { sdk, credentials: sdk.credentials };
 }
 

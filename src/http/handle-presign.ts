@@ -71,6 +71,7 @@ export function createHttpHandler<Context>(
       }
       const input = parseBody(request.body, request.headers['content-length'], maxBodySize);
       const context = await authorize(options.authorize, request);
+      if (isVerifyRequest(input)) return json(200, await presigner.verify(input.key, context));
       const result = await presigner.presign(input, context);
       await options.onPresign?.(result, context);
       return json(200, result);
@@ -87,6 +88,11 @@ export function createHttpHandler<Context>(
       return json(known.status, known.toJSON(), known.code === 'METHOD_NOT_ALLOWED' ? { allow: ALLOWED_METHODS } : {});
     }
   };
+}
+
+/** `{"action":"verify","key":"uploads/…"}`: the browser says it is done; the storage is checked. */
+function isVerifyRequest(input: unknown): input is { action: 'verify'; key: string } {
+  return typeof input === 'object' && input !== null && (input as { action?: unknown }).action === 'verify';
 }
 
 function parseBody(body: unknown, contentLength: string | undefined, maxBodySize: number): unknown {

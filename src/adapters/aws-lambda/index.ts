@@ -8,6 +8,8 @@
  */
 export { presignerFromEnv, handler } from './env.js';
 export { toLambdaHandler } from './handler.js';
+export { toS3EventHandler } from './s3-event.js';
+export type { S3EventOutcome } from './s3-event.js';
 export type {
   ALBEvent,
   ALBResult,
@@ -21,4 +23,5 @@ export type {
   LambdaHeaders,
   LambdaMultiValueHeaders,
   LambdaResult,
+  S3Event,
 } from './types.js';

@@ -189,3 +189,17 @@ export interface LambdaHandler {
   (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
   (event: LambdaEvent): Promise<LambdaResult>;
 }
+
+/** An S3 event notification, as Lambda receives it (the fields used here). */
+export interface S3Event {
+  Records: {
+    eventName: string;
+    eventSource?: string;
+    awsRegion?: string;
+    s3: {
+      bucket: { name: string; arn?: string };
+      /** URL-encoded, with `+` for spaces. */
+      object: { key: string; size?: number; eTag?: string; sequencer?: string };
+    };
+  }[];
+}

@@ -1,0 +1,110 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PresignError } from '../errors.js';
+import type { VerifiedUpload } from '../types.js';
+import { isTypeAllowed, parseContentType } from './content-type.js';
+
+// Verification reads what the storage holds, never what the browser says it sent: the object's
+// metadata (HeadObject) and its first bytes (a ranged GET), whose magic numbers tell the real type.
+
+/** Enough for every signature below. */
+const SNIFF_BYTES = 64;
+
+/**
+ * Magic numbers of the formats verification can prove, by type. A table rather than the
+ * file-type package: that one would add ~80 kB to every bundled Lambda handler, which must stay
+ * small (BENCHMARKS.md), and these formats need nothing more than a prefix or an ISO-BMFF brand.
+ */
+const SIGNATURES: Record<string, (bytes: Uint8Array) => boolean> = {
+  'image/jpeg': (b) => startsWith(b, [0xff, 0xd8, 0xff]),
+  'image/png': (b) => startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  'image/gif': (b) => ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a',
+  'image/webp': (b) => ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP',
+  'image/avif': (b) => ascii(b, 4, 8) === 'ftyp' && ['avif', 'avis'].includes(ascii(b, 8, 12)),
+  'image/heic': (b) => ascii(b, 4, 8) === 'ftyp' && ['heic', 'heix', 'heim', 'heis', 'mif1'].includes(ascii(b, 8, 12)),
+  'application/pdf': (b) => ascii(b, 0, 5) === '%PDF-',
+};
+
+const startsWith = (bytes: Uint8Array, prefix: number[]) => prefix.every((byte, index) => bytes[index] === byte);
+const ascii = (bytes: Uint8Array, start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
+
+/** The format the first bytes prove, among those in {@link SIGNATURES}. */
+export function detectType(bytes: Uint8Array): string | undefined {
+  return Object.keys(SIGNATURES).find((type) => SIGNATURES[type]!(bytes));
+}
+// Markup that makes an SVG execute script when a browser opens it from the bucket's origin.
+const ACTIVE_SVG = /<script[\s>]|\son[a-z]+\s*=|javascript:|<foreignObject[\s>]|<iframe[\s>]|<embed[\s>]/i;
+
+/** What verification checks against. */
+export interface VerifyRules {
+  bucket: string;
+  prefix: string;
+  allowedTypes: readonly string[];
+  maxSize?: number;
+  /** Move refused objects here instead of deleting them. */
+  quarantinePrefix?: string;
+}
+
+/**
+ * Checks the stored object `key` against `rules`; a refused object is deleted (or moved to the
+ * quarantine prefix) before the error is thrown, so that nothing unverified stays readable.
+ */
+export async function verifyObject(client: S3Client, rules: VerifyRules, key: string): Promise<VerifiedUpload> {
+  const { HeadObjectCommand, GetObjectCommand } = await import('@aws-sdk/client-s3');
+  let head;
+  try {
+    head = await client.send(new HeadObjectCommand({ Bucket: rules.bucket, Key: key }));
+  } catch (cause) {
+    const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) throw new PresignError('NOT_FOUND', `No object was uploaded as ${key}.`, { cause });
+    throw cause;
+  }
+  const size = head.ContentLength ?? 0;
+  const contentType = parseContentType(head.ContentType ?? '')?.essence;
+  const refuse = async (reason: string): Promise<never> => {
+    await removeRefused(client, rules, key);
+    throw new PresignError('VERIFICATION_FAILED', `The upload ${key} was refused and removed: ${reason}.`);
+  };
+
+  if (!contentType || !isTypeAllowed(contentType, rules.allowedTypes)) return refuse(`its type ${head.ContentType ?? '(none)'} is not allowed`);
+  if (rules.maxSize !== undefined && size > rules.maxSize) return refuse(`it is ${size} bytes, over the limit of ${rules.maxSize}`);
+
+  const bytes = size === 0 ? new Uint8Array() : await firstBytes(client, GetObjectCommand, rules.bucket, key, contentType === 'image/svg+xml');
+  const detected = detectType(bytes);
+  // A type with a signature must show it; any other type must not be one of those formats instead.
+  if ((contentType in SIGNATURES || detected) && detected !== contentType) {
+    return refuse(`it was declared ${contentType} but its content is ${detected ?? 'not that format'}`);
+  }
+  if (contentType === 'image/svg+xml' && ACTIVE_SVG.test(new TextDecoder().decode(bytes))) {
+    return refuse('the SVG contains script or event handlers');
+  }
+  return {
+    key,
+    size,
+    contentType: head.ContentType!,
+    ...(detected && { detectedType: detected }),
+    ...(head.ETag && { etag: head.ETag }),
+    ...(head.LastModified && { lastModified: head.LastModified.toISOString() }),
+  };
+}
+
+async function firstBytes(
+  client: S3Client,
+  GetObjectCommand: typeof import('@aws-sdk/client-s3').GetObjectCommand,
+  bucket: string,
+  key: string,
+  whole: boolean,
+): Promise<Uint8Array> {
+  // An SVG's script can be anywhere in it, so an SVG is read whole (maxSize bounds it).
+  const range = whole ? undefined : `bytes=0-${SNIFF_BYTES - 1}`;
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }));
+  return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+}
+
+async function removeRefused(client: S3Client, rules: VerifyRules, key: string): Promise<void> {
+  const { CopyObjectCommand, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+  if (rules.quarantinePrefix !== undefined) {
+    const target = `${rules.quarantinePrefix}${key.slice(rules.prefix.length)}`;
+    await client.send(new CopyObjectCommand({ Bucket: rules.bucket, Key: target, CopySource: `${rules.bucket}/${key.split('/').map(encodeURIComponent).join('/')}` }));
+  }
+  await client.send(new DeleteObjectCommand({ Bucket: rules.bucket, Key: key }));
+}
