@@ -1,4 +1,4 @@
-import type { Diagnosis } from '../doctor/diagnose.js';
+import { readErrorXml, type Diagnosis } from '../doctor/diagnose.js';
 
 /** Where an upload failed: asking the presign endpoint, or sending the bytes to the storage. */
 export type UploadStage = 'presign' | 'upload';
@@ -103,8 +103,7 @@ export const HIDDEN_ERROR_HINT =
   'before the answer. The network panel shows the real status and body.';
 
 /**
- * Reads an S3 error document (`<Error><Code>…</Code><Message>…</Message></Error>`) with a regular
- * expression, so the client needs no XML parser and works in workers too.
+ * The `<Code>` and `<Message>` of an S3 error document, read as the doctor reads it.
  *
  * @example
  * ```ts
@@ -113,18 +112,6 @@ export const HIDDEN_ERROR_HINT =
  * ```
  */
 export function parseStorageError(body: string): { code?: string; message?: string } {
-  const pick = (tag: string) => {
-    const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(body);
-    return match?.[1] ? decodeXml(match[1]) : undefined;
-  };
-  return { code: pick('Code'), message: pick('Message') };
-}
-
-function decodeXml(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&');
+  const { code, fields } = readErrorXml(body);
+  return { code: code || undefined, message: fields.Message || undefined };
 }

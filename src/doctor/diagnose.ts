@@ -167,13 +167,22 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   );
 }
 
-interface ErrorXml {
+/** The leaf fields of an S3 `<Error>` document, and its `<Code>`. */
+export interface ErrorXml {
   code?: string;
   fields: Record<string, string | undefined>;
 }
 
-/** The leaf elements of an S3 `<Error>` document; there is no nesting worth a parser. */
-function readErrorXml(body: string): ErrorXml {
+/**
+ * The leaf elements of an S3 `<Error>` document; there is no nesting worth a parser, so this is
+ * plain string work that runs in browsers and workers too.
+ *
+ * @example
+ * ```ts
+ * readErrorXml('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>').fields.Message; // 'Request has expired'
+ * ```
+ */
+export function readErrorXml(body: string): ErrorXml {
   const fields: Record<string, string> = {};
   for (const [, name, value] of body.matchAll(/<([A-Za-z][\w.-]*)>([^<]*)<\/\1>/g)) {
     fields[name!] ??= decodeEntities(value!.trim());
