@@ -3,7 +3,7 @@ import { isTypePattern } from '../../core/content-type.js';
 import { createPresigner } from '../../core/create-presigner.js';
 import { PresignError } from '../../errors.js';
 import { PresignerOptionsSchema } from '../../schemas.js';
-import type { HandlerOptions, Presigner } from '../../types.js';
+import type { HandlerOptions, Presigner, PresignerOptions } from '../../types.js';
 import { toLambdaResult } from './event.js';
 import { serverError } from '../../http/handle-presign.js';
 import { toLambdaHandler } from './handler.js';
@@ -74,9 +74,13 @@ const EnvSchema = v.object({
  * export const handler = toLambdaHandler(presigner, { ...handlerOptions, authorize: checkUser });
  * ```
  */
-export function presignerFromEnv(env: Record<string, string | undefined> = process.env): {
-  presigner: Presigner;
-  handlerOptions: HandlerOptions;
+export function presignerFromEnv<Context = unknown>(
+  env: Record<string, string | undefined> = process.env,
+  // What a variable cannot carry (functions): `key`, `onUploadComplete`, `quarantinePrefix`.
+  extra: Pick<PresignerOptions<Context>, 'key' | 'onUploadComplete' | 'quarantinePrefix'> = {},
+): {
+  presigner: Presigner<Context>;
+  handlerOptions: HandlerOptions<Context>;
 } {
   const vars: Record<string, string | undefined> = {};
   for (const name of Object.keys(EnvSchema.entries)) vars[name] = env[name]?.trim() || undefined;
@@ -91,7 +95,8 @@ export function presignerFromEnv(env: Record<string, string | undefined> = proce
     throw new PresignError('INVALID_OPTIONS', [...problems.values()].join('; '), { issues: result.issues });
   }
   const config = result.output;
-  const presigner = createPresigner({
+  const presigner = createPresigner<Context>({
+    ...extra,
     bucket: config.PRESIGN_BUCKET,
     prefix: config.PRESIGN_PREFIX,
     allowedTypes: config.PRESIGN_ALLOWED_TYPES,

@@ -30,6 +30,15 @@ describe('presignerFromEnv', () => {
     await expect(presigner.presign({ fileName: 'a.pdf', contentType: 'application/pdf' })).rejects.toMatchObject({ code: 'TYPE_NOT_ALLOWED' });
   });
 
+  it('takes what a variable cannot carry, such as a key function, beside the variables', async () => {
+    const { presigner } = presignerFromEnv<unknown>(
+      { PRESIGN_BUCKET: 'my-uploads', PRESIGN_PREFIX: 'avatars/' },
+      { key: ({ prefix, id, safeName }) => `${prefix}team-1/${id}-${safeName}` },
+    );
+    const { key } = await presigner.presign({ fileName: 'a.jpg', contentType: 'image/jpeg' });
+    expect(key).toMatch(/^avatars\/team-1\/[0-9a-f-]{36}-a\.jpg$/);
+  });
+
   it('reads PRESIGN_PREFIX', async () => {
     const { presigner } = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_PREFIX: 'avatars/' });
     expect((await presigner.presign(jpeg)).key).toMatch(/^avatars\/.+-sample\.jpg$/);
