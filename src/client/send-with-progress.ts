@@ -100,7 +100,7 @@ export function sendWithProgress(request: SendRequest): Promise<SendResponse> {
  * percentOf(999, 1000); // 99
  * ```
  */
-export function percentOf(loaded: number, total: number): number {
+function percentOf(loaded: number, total: number): number {
   return total === 0 ? 100 : Math.floor((loaded / total) * 100);
 }
 

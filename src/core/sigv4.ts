@@ -57,7 +57,7 @@ export function resolveLocation(options: {
 }
 
 /** RFC 3986 encoding, as SigV4 and the SDK's URL builder do it. */
-export function escapeUri(value: string): string {
+function escapeUri(value: string): string {
   if (UNRESERVED.test(value)) return value;
   const encoded = encodeURIComponent(value);
   return SUB_DELIMS.test(encoded) ? encoded.replace(SUB_DELIMS_ALL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encoded;
