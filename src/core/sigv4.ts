@@ -108,13 +108,15 @@ export interface PutParameters {
   headers: Record<string, string>;
   expiresIn: number;
   date: Date;
+  /** Sign an UploadPart of this multipart upload instead of a PutObject. */
+  part?: { uploadId: string; partNumber: number };
 }
 
 /**
  * Presigns a PutObject URL, as `getSignedUrl(client, new PutObjectCommand(...), { signableHeaders })`
- * would with checksums off.
+ * would with checksums off; with `part`, an UploadPart URL, as `UploadPartCommand` would.
  */
-export function presignPut({ location, region, credentials, key, headers, expiresIn, date }: PutParameters): string {
+export function presignPut({ location, region, credentials, key, headers, expiresIn, date, part }: PutParameters): string {
   const { longDate, shortDate } = formatDate(date);
   const scope = `${shortDate}/${region}/s3/aws4_request`;
   const path = `${location.basePath}/${key.split('/').map(escapeUri).join('/')}`;
@@ -131,7 +133,9 @@ export function presignPut({ location, region, credentials, key, headers, expire
     `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD` +
     `&X-Amz-Credential=${escapeUri(`${credentials.accessKeyId}/${scope}`)}&X-Amz-Date=${longDate}&X-Amz-Expires=${expiresIn}` +
     (credentials.sessionToken ? `&X-Amz-Security-Token=${escapedToken(credentials.sessionToken)}` : '');
-  const after = `X-Amz-SignedHeaders=${escapeUri(signedHeaders)}&x-id=PutObject`;
+  const after =
+    `X-Amz-SignedHeaders=${escapeUri(signedHeaders)}` +
+    (part ? `&partNumber=${part.partNumber}&uploadId=${escapeUri(part.uploadId)}&x-id=UploadPart` : '&x-id=PutObject');
   const canonicalRequest = `PUT\n${path}\n${before}&${after}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
   const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
   const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, shortDate, region)).update(stringToSign, 'utf8').digest('hex');
