@@ -21,10 +21,14 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   /** The `authorize` hook recognised the caller but refused the upload. */
   FORBIDDEN: 403,
-  /** `verify` found no object under the key. */
+  /** The multipart token was altered, forged or has expired. */
+  INVALID_TOKEN: 403,
+  /** `verify` found no object under the key, or a multipart upload no longer exists. */
   NOT_FOUND: 404,
   /** The presign endpoint was called with another method than POST. */
   METHOD_NOT_ALLOWED: 405,
+  /** `completeMultipart` before the storage holds every part at its length. */
+  INCOMPLETE_UPLOAD: 409,
   /** The declared `size` is over `maxSize`. */
   TOO_LARGE: 413,
   /** The presign request body itself is over the handler's `maxBodySize`. */
@@ -33,6 +37,8 @@ export const ERROR_STATUS = {
   TYPE_NOT_ALLOWED: 415,
   /** `verify` refused what was stored (type, size or content) and removed it. */
   VERIFICATION_FAILED: 422,
+  /** The storage failed or refused a call the server made (a multipart step, a HeadObject); the log says which. */
+  STORAGE_ERROR: 502,
   /** The URL could not be signed: credentials or region could not be resolved. */
   SIGNING_FAILED: 500,
   /** Anything unexpected; the message never carries its details. */

@@ -4,6 +4,12 @@ import * as v from 'valibot';
 export const MAX_EXPIRES_IN = 604_800;
 /** Five GiB: the largest object a single PUT or POST may create. */
 export const MAX_SINGLE_UPLOAD_SIZE = 5 * 1024 ** 3;
+/** Five TiB: the largest object S3 stores, reachable only by a multipart upload. */
+export const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+/** S3's smallest part (all but the last): 5 MiB. */
+export const MIN_PART_SIZE = 5 * 1024 ** 2;
+/** S3's most parts in one multipart upload. */
+export const MAX_PARTS = 10_000;
 
 /**
  * The request a client sends to be given an upload: the original contract
@@ -37,6 +43,54 @@ export const PresignRequestSchema = v.object({
 
 const nonEmptyString = (message: string) => v.pipe(v.string(message), v.nonEmpty(message));
 
+const uploadToken = v.pipe(v.string('token must be the string createMultipart returned'), v.nonEmpty('token must not be empty'), v.maxLength(4096, 'token is too long'));
+const partNumber = v.pipe(
+  v.number('partNumber must be a number'),
+  v.safeInteger('partNumber must be a whole number'),
+  v.minValue(1, 'partNumber must be at least 1'),
+  v.maxValue(MAX_PARTS, `partNumber must be at most ${MAX_PARTS}`),
+);
+/** The most part URLs one `signParts` call signs. */
+export const MAX_PARTS_PER_REQUEST = 100;
+
+/** `createMultipart`: a presign request whose `size` is required (part URLs sign each part's length). */
+export const CreateMultipartSchema = v.object({
+  ...PresignRequestSchema.entries,
+  size: v.pipe(
+    v.number('size must be a number of bytes: a multipart upload declares its total size'),
+    v.safeInteger('size must be a whole number of bytes'),
+    v.minValue(1, 'size must be at least 1 byte'),
+  ),
+});
+
+/** `signParts`: URLs for some parts of an upload, e.g. the next few to send. */
+export const SignPartsSchema = v.object({
+  token: uploadToken,
+  partNumbers: v.pipe(
+    v.array(partNumber, 'partNumbers must be an array of part numbers'),
+    v.minLength(1, 'partNumbers must name at least one part'),
+    v.maxLength(MAX_PARTS_PER_REQUEST, `partNumbers must name at most ${MAX_PARTS_PER_REQUEST} parts per request`),
+    v.check((numbers) => new Set(numbers).size === numbers.length, 'partNumbers must not repeat a part'),
+  ),
+});
+
+/** `completeMultipart`: the parts the client sent; their ETags, when it could read them, are checked against the storage's. */
+export const CompleteMultipartSchema = v.object({
+  token: uploadToken,
+  parts: v.optional(
+    v.pipe(
+      v.array(
+        v.object({ partNumber, etag: v.optional(v.pipe(v.string('etag must be a string'), v.maxLength(256, 'etag is too long'))) }, 'each part must be { partNumber, etag }'),
+        'parts must be an array of { partNumber, etag }',
+      ),
+      v.maxLength(MAX_PARTS, `parts must list at most ${MAX_PARTS} parts`),
+    ),
+  ),
+});
+
+/** `listParts` and `abortMultipart`: the upload is named by its token alone. */
+export const UploadTokenSchema = v.object({ token: uploadToken });
+
 /** The options `createPresigner` accepts; it turns each issue into an error naming the option. */
 export const PresignerOptionsSchema = v.object({
   bucket: v.pipe(
@@ -65,7 +119,7 @@ export const PresignerOptionsSchema = v.object({
       v.number('must be a number of bytes'),
       v.safeInteger('must be a whole number of bytes'),
       v.minValue(1, 'must be at least 1 byte'),
-      v.maxValue(MAX_SINGLE_UPLOAD_SIZE, 'must be at most 5 GiB, the largest single upload S3 accepts'),
+      v.maxValue(MAX_OBJECT_SIZE, 'must be at most 5 TiB, the largest object S3 stores'),
     ),
   ),
   expiresIn: v.optional(
@@ -104,4 +158,16 @@ export const PresignerOptionsSchema = v.object({
     ),
   ),
   onUploadComplete: v.optional(v.function('must be a function')),
+  multipartSecret: v.optional(
+    v.pipe(v.string('must be a string'), v.minLength(32, 'must be at least 32 characters: it signs multipart upload tokens')),
+  ),
+  partSize: v.optional(
+    v.pipe(
+      v.number('must be a number of bytes'),
+      v.safeInteger('must be a whole number of bytes'),
+      v.minValue(MIN_PART_SIZE, 'must be at least 5 MiB (5242880), the smallest part S3 accepts'),
+      v.maxValue(MAX_SINGLE_UPLOAD_SIZE, 'must be at most 5 GiB, the largest part S3 accepts'),
+    ),
+    8 * 1024 ** 2,
+  ),
 });

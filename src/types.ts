@@ -32,7 +32,11 @@ export interface PresignerOptions<Context = unknown> {
    * never admits SVG, HTML, XML or JavaScript types: name those explicitly if you really mean them.
    */
   allowedTypes: readonly string[];
-  /** Largest upload in bytes, enforced by the storage (signed Content-Length, or a POST policy). */
+  /**
+   * Largest upload in bytes, enforced by the storage (signed Content-Length, a POST policy, or each
+   * part's signed length). Up to 5 TiB; a single PUT or POST still stops at 5 GiB, beyond which
+   * only a multipart upload goes.
+   */
   maxSize?: number;
   /** Seconds a URL lives. Default 300, at most 604800 (7 days); never beyond the signing credentials. */
   expiresIn?: number;
@@ -54,6 +58,14 @@ export interface PresignerOptions<Context = unknown> {
   quarantinePrefix?: string;
   /** Runs once an upload has passed `verify`, e.g. to record it; never for a refused one. */
   onUploadComplete?: (upload: VerifiedUpload, context: Context) => void | Promise<void>;
+  /**
+   * Enables multipart uploads: a secret of 32 or more characters that signs their tokens, so that
+   * any instance of the service (every Lambda) can check what an upload declared without storing
+   * it. Keep it stable across deployments and out of the code (e.g. from Secrets Manager).
+   */
+  multipartSecret?: string;
+  /** Bytes per part of a multipart upload: default 8 MiB, at least 5 MiB; grown when a file would need over 10,000 parts. */
+  partSize?: number;
 }
 
 /** What `verify` found in the storage. */
@@ -97,6 +109,56 @@ export interface PresignedPost extends PresignResultBase {
 /** What {@link Presigner.presign} returns. */
 export type PresignResult = PresignedPut | PresignedPost;
 
+/**
+ * A started multipart upload: cut the file into `partCount` parts of `partSize` bytes (the last
+ * one smaller), send each to a URL from `signParts`, then `completeMultipart`.
+ */
+export interface MultipartUpload {
+  method: 'MULTIPART';
+  /** The object key the upload will create. */
+  key: string;
+  uploadId: string;
+  /** Names this upload in `signParts`, `listParts`, `completeMultipart` and `abortMultipart`; signed, so it cannot be altered. */
+  token: string;
+  /** The declared total size in bytes: the storage refuses any part of another length. */
+  size: number;
+  contentType: string;
+  partSize: number;
+  partCount: number;
+  /** When the token stops being accepted (ISO 8601); part URLs live `expiresIn` each. */
+  expiresAt: string;
+}
+
+/** One presigned part: PUT its bytes to `url` with exactly this Content-Length. */
+export interface SignedPart {
+  partNumber: number;
+  url: string;
+  headers: { 'content-length': string };
+}
+
+/** What {@link Presigner.signParts} returns. */
+export interface SignedParts {
+  parts: SignedPart[];
+  /** When these URLs stop working (ISO 8601). */
+  expiresAt: string;
+  expiresIn: number;
+}
+
+/** A part the storage holds. */
+export interface StoredPart {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+/** What {@link Presigner.completeMultipart} returns: the object as stored. */
+export interface CompletedUpload {
+  key: string;
+  size: number;
+  contentType: string;
+  etag?: string;
+}
+
 /** A configured presigner. */
 export interface Presigner<Context = unknown> {
   /**
@@ -111,6 +173,28 @@ export interface Presigner<Context = unknown> {
    * @throws PresignError `VERIFICATION_FAILED`, `NOT_FOUND` or `INVALID_KEY`.
    */
   verify(key: string, context?: Context): Promise<VerifiedUpload>;
+  /**
+   * Starts a multipart upload for `request` (`{ fileName, contentType, size }`, checked like
+   * `presign`'s, with `size` required), for files too large for one request.
+   * @throws PresignError as `presign` does; `INVALID_OPTIONS` without `multipartSecret`.
+   */
+  createMultipart(request: unknown, context?: Context): Promise<MultipartUpload>;
+  /**
+   * Presigns the parts `{ token, partNumbers }` names (at most 100 at a time), each signed with its
+   * exact length.
+   * @throws PresignError `INVALID_TOKEN`, or `INVALID_REQUEST` for a part number beyond the upload.
+   */
+  signParts(request: unknown, context?: Context): Promise<SignedParts>;
+  /** The parts the storage holds for `{ token }`, to resume an interrupted upload. */
+  listParts(request: unknown, context?: Context): Promise<{ key: string; parts: StoredPart[] }>;
+  /**
+   * Completes `{ token, parts? }` once the storage holds every part at its exact length (and, for
+   * each part the client lists with an ETag, that very part), so the object has the declared size.
+   * @throws PresignError `INCOMPLETE_UPLOAD` naming what is missing, `NOT_FOUND` for an upload no longer there.
+   */
+  completeMultipart(request: unknown, context?: Context): Promise<CompletedUpload>;
+  /** Aborts `{ token }`: the storage drops every part. Aborting twice is not an error. */
+  abortMultipart(request: unknown, context?: Context): Promise<{ key: string; aborted: true }>;
 }
 
 /** A runtime's request, reduced to what the presign endpoint needs. */
@@ -154,8 +238,8 @@ export interface HandlerOptions<Context = unknown> {
    * message, anything else answers 401.
    */
   authorize?: (request: HttpRequest) => Context | Promise<Context>;
-  /** Runs after a URL is signed and before it is returned, e.g. to record metadata. */
-  onPresign?: (result: PresignResult, context: Context) => void | Promise<void>;
+  /** Runs after an upload is signed (or a multipart upload started) and before it is returned, e.g. to record metadata. */
+  onPresign?: (result: PresignResult | MultipartUpload, context: Context) => void | Promise<void>;
   /** Where unexpected (5xx) errors are reported. Default: one `console.error` line, no stack. */
   onError?: (error: unknown) => void;
 }

@@ -22,6 +22,7 @@ export interface SdkSigner {
   credentials(): Promise<Credentials>;
   put(request: SignRequest, headers: Record<string, string>): Promise<string>;
   post(request: SignRequest): Promise<{ url: string; fields: Record<string, string> }>;
+  part(part: { bucket: string; key: string; uploadId: string; partNumber: number; size: number; expiresIn: number; date: Date }): Promise<string>;
 }
 
 /** An SDK client for the options, with checksums only where S3 requires them. */
@@ -46,6 +47,15 @@ const stripChecksumHeaders =
     return next(args);
   };
 
+function withoutChecksums<Command extends { middlewareStack: { addRelativeTo: Function } }>(command: Command): Command {
+  command.middlewareStack.addRelativeTo(stripChecksumHeaders, {
+    name: 'uploadPresignerStripChecksum',
+    relation: 'before',
+    toMiddleware: 'presignInterceptMiddleware',
+  });
+  return command;
+}
+
 export function sdkSigner(client: S3Client): SdkSigner {
   return {
     credentials: () => client.config.credentials(),
@@ -57,12 +67,12 @@ export function sdkSigner(client: S3Client): SdkSigner {
         ContentType: request.contentType,
         ContentLength: request.size,
       });
-      command.middlewareStack.addRelativeTo(stripChecksumHeaders, {
-        name: 'uploadPresignerStripChecksum',
-        relation: 'before',
-        toMiddleware: 'presignInterceptMiddleware',
-      });
-      return getSignedUrl(client, command, { expiresIn: request.expiresIn, signableHeaders: new Set(Object.keys(headers)) });
+      return getSignedUrl(client, withoutChecksums(command), { expiresIn: request.expiresIn, signableHeaders: new Set(Object.keys(headers)) });
+    },
+    async part(part) {
+      const [{ UploadPartCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
+      const command = new UploadPartCommand({ Bucket: part.bucket, Key: part.key, UploadId: part.uploadId, PartNumber: part.partNumber, ContentLength: part.size });
+      return getSignedUrl(client, withoutChecksums(command), { expiresIn: part.expiresIn, signingDate: part.date, signableHeaders: new Set(['content-length']) });
     },
     async post(request) {
       const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');

@@ -70,11 +70,15 @@ export function createHttpHandler<Context>(
         throw new PresignError('METHOD_NOT_ALLOWED', `Use POST to ask for an upload URL, not ${method}.`);
       }
       const input = parseBody(request.body, request.headers['content-length'], maxBodySize);
+      const action = actionOf(input);
       const context = await authorize(options.authorize, request);
-      if (isVerifyRequest(input)) return json(200, await presigner.verify(input.key, context));
-      const result = await presigner.presign(input, context);
-      await options.onPresign?.(result, context);
-      return json(200, result);
+      if (action === 'presign' || action === 'createMultipart') {
+        const result = await presigner[action](input, context);
+        await options.onPresign?.(result, context);
+        return json(200, result);
+      }
+      if (action === 'verify') return json(200, await presigner.verify(verifyKey(input), context));
+      return json(200, await presigner[action](input, context));
     } catch (error) {
       const known = isPresignError(error) ? error : undefined;
       if (!known || known.status >= 500) {
@@ -90,9 +94,27 @@ export function createHttpHandler<Context>(
   };
 }
 
-/** `{"action":"verify","key":"uploads/…"}`: the browser says it is done; the storage is checked. */
-function isVerifyRequest(input: unknown): input is { action: 'verify'; key: string } {
-  return typeof input === 'object' && input !== null && (input as { action?: unknown }).action === 'verify';
+/**
+ * What a body asks for: no `action` is the original contract (a presign); the others name the
+ * presigner method they run, e.g. `{"action":"verify","key":"uploads/…"}` or
+ * `{"action":"signParts","token":"…","partNumbers":[1,2]}`.
+ */
+const ACTIONS = ['presign', 'verify', 'createMultipart', 'signParts', 'listParts', 'completeMultipart', 'abortMultipart'] as const;
+type Action = (typeof ACTIONS)[number];
+
+function actionOf(input: unknown): Action {
+  const action = typeof input === 'object' && input !== null ? (input as { action?: unknown }).action : undefined;
+  if (action === undefined) return 'presign';
+  if (!ACTIONS.includes(action as Action)) {
+    throw new PresignError('INVALID_REQUEST', `Unknown action ${JSON.stringify(action)}: use one of ${ACTIONS.join(', ')}, or none to presign.`);
+  }
+  return action as Action;
+}
+
+function verifyKey(input: unknown): string {
+  const { key } = input as { key?: unknown };
+  if (typeof key !== 'string') throw new PresignError('INVALID_REQUEST', 'Invalid verify request: key must be the string presign returned.');
+  return key;
 }
 
 function parseBody(body: unknown, contentLength: string | undefined, maxBodySize: number): unknown {

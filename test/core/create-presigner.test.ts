@@ -114,6 +114,16 @@ describe('createPresigner: size', () => {
     expect([error.code, error.status]).toEqual(['TOO_LARGE', 413]);
   });
 
+  it.each(['PUT', 'POST'] as const)('refuses a single %s over 5 GiB even under a larger maxSize, pointing to multipart', async (method) => {
+    const presigner = testPresigner({ method, maxSize: 5 * 1024 ** 4 });
+    const error = await presignError(presigner.presign({ ...sample, size: 5 * 1024 ** 3 + 1 }));
+    expect([error.code, error.status]).toEqual(['TOO_LARGE', 413]);
+    expect(error.message).toContain('createMultipart');
+    await expect(presigner.presign({ ...sample, size: 5 * 1024 ** 3 })).resolves.toMatchObject({ method });
+    // Without a declared size, a POST policy still caps the range at what one request can carry.
+    if (method === 'POST') expect(policyConditions(((await presigner.presign(sample)) as PresignedPost).fields)).toContainEqual(['content-length-range', 0, 5 * 1024 ** 3]);
+  });
+
   it.each([-1, 1.5, Number.NaN, '12', 2 ** 60])('refuses size %j', async (size) => {
     const error = await presignError(testPresigner().presign({ ...sample, size }));
     expect(error.code).toBe('INVALID_REQUEST');
@@ -195,7 +205,10 @@ describe('createPresigner: options', () => {
     [{ allowedTypes: ['image'] }, 'allowedTypes'],
     [{ allowedTypes: ['*/*'] }, 'allowedTypes'],
     [{ maxSize: 0 }, 'maxSize'],
-    [{ maxSize: 6 * 1024 ** 3 }, 'maxSize'],
+    [{ maxSize: 6 * 1024 ** 4 }, 'maxSize'],
+    [{ multipartSecret: 'too short' }, 'multipartSecret'],
+    [{ partSize: 5 * 1024 ** 2 - 1 }, 'partSize'],
+    [{ partSize: 5 * 1024 ** 3 + 1 }, 'partSize'],
     [{ expiresIn: 604_801 }, 'expiresIn'],
     [{ expiresIn: 0 }, 'expiresIn'],
     [{ method: 'GET' as 'PUT' }, 'method'],

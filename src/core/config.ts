@@ -1,0 +1,44 @@
+import * as v from 'valibot';
+import { PresignError } from '../errors.js';
+import { PresignerOptionsSchema } from '../schemas.js';
+import type { PresignerOptions } from '../types.js';
+import { isTypePattern } from './content-type.js';
+
+/** The presigner's options once validated, with their defaults. */
+export type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> & Pick<PresignerOptions, 'client' | 'key' | 'onUploadComplete'>;
+
+/** Validates the options, naming the first bad one in a `PresignError('INVALID_OPTIONS')`. */
+export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
+  const result = v.safeParse(PresignerOptionsSchema, options);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = issue.path?.map((item) => String(item.key)).join('.') ?? 'options';
+    const message = issue.path ? issue.message : 'must be an object';
+    throw new PresignError('INVALID_OPTIONS', `Invalid presigner option "${path}": ${message}.`, { issues: result.issues });
+  }
+  const config = result.output as ResolvedOptions;
+  const badType = config.allowedTypes.find((type) => !isTypePattern(type));
+  if (badType !== undefined) {
+    throw new PresignError(
+      'INVALID_OPTIONS',
+      `Invalid presigner option "allowedTypes": "${badType}" is neither a media type ("image/png") nor a wildcard ("image/*").`,
+    );
+  }
+  if (config.client && (config.region || config.endpoint || config.credentials || config.forcePathStyle !== undefined)) {
+    throw new PresignError(
+      'INVALID_OPTIONS',
+      'Invalid presigner option "client": pass either a client or region/endpoint/forcePathStyle/credentials, not both.',
+    );
+  }
+  return { ...config, allowedTypes: config.allowedTypes.map((type) => type.toLowerCase()) };
+}
+
+/** Validates a request against `schema`, as an `INVALID_REQUEST` naming the first problem. */
+export function parseRequest<Schema extends v.GenericSchema>(schema: Schema, input: unknown, what: string): v.InferOutput<Schema> {
+  const result = v.safeParse(schema, input);
+  if (!result.success) {
+    const detail = input === null || typeof input !== 'object' ? 'must be a JSON object' : result.issues[0].message;
+    throw new PresignError('INVALID_REQUEST', `Invalid ${what}: ${detail}.`, { issues: result.issues });
+  }
+  return result.output;
+}

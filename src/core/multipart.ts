@@ -1,0 +1,267 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { PresignError } from '../errors.js';
+import { CompleteMultipartSchema, CreateMultipartSchema, MAX_PARTS, SignPartsSchema, UploadTokenSchema } from '../schemas.js';
+import type { CompletedUpload, MultipartUpload, Presigner, SignedParts, StoredPart } from '../types.js';
+import { parseRequest, type ResolvedOptions } from './config.js';
+import { clampToCredentials, expiry, loadCredentials, signing, signPart, type Signer } from './signer.js';
+import { admitUpload } from './upload-request.js';
+
+// A multipart upload is stateless on the server: what it declared (key, upload id, size, part size,
+// type) travels in a token MAC'd with `multipartSecret`, so any instance can check a later request
+// without a database. Each part URL signs that part's exact length, so the storage itself refuses
+// a part of another size, and completion first checks every part the storage holds: the object
+// can never be larger than declared.
+
+/** How long a token is accepted: long enough for a slow upload of 5 TiB, short enough to end. */
+const TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+const MIB = 1024 ** 2;
+
+/** What a token carries, MAC'd. */
+interface UploadClaims {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  size: number;
+  partSize: number;
+  contentType: string;
+  /** Unix seconds. */
+  expires: number;
+}
+
+type MultipartOperations<Context> = Pick<Presigner<Context>, 'createMultipart' | 'signParts' | 'listParts' | 'completeMultipart' | 'abortMultipart'>;
+
+/** The multipart half of a presigner; `client` and `signer` are shared with single uploads. */
+export function multipartOperations<Context>(
+  config: ResolvedOptions,
+  client: () => Promise<S3Client>,
+  signer: Promise<Signer>,
+): MultipartOperations<Context> {
+  const secret = () => {
+    if (config.multipartSecret === undefined) {
+      throw new PresignError('INVALID_OPTIONS', 'Multipart uploads need the presigner option "multipartSecret" (PRESIGN_MULTIPART_SECRET for the Lambda handler).');
+    }
+    return config.multipartSecret;
+  };
+  const open = (token: string) => openToken(secret(), token, config);
+
+  return {
+    async createMultipart(input, context) {
+      const key = secret();
+      const request = parseRequest(CreateMultipartSchema, input, 'multipart request');
+      const upload = admitUpload(config, request, context as Context, true);
+      const { CreateMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+      const created = await storageCall('CreateMultipartUpload', async () =>
+        (await client()).send(new CreateMultipartUploadCommand({ Bucket: config.bucket, Key: upload.key, ContentType: upload.contentType })),
+      );
+      if (!created.UploadId) throw new PresignError('STORAGE_ERROR', 'CreateMultipartUpload answered without an UploadId.');
+      const partSize = partSizeFor(request.size, config.partSize);
+      const expires = Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_SECONDS;
+      const claims: UploadClaims = { bucket: config.bucket, key: upload.key, uploadId: created.UploadId, size: request.size, partSize, contentType: upload.contentType, expires };
+      return {
+        method: 'MULTIPART',
+        key: upload.key,
+        uploadId: created.UploadId,
+        token: sealToken(key, claims),
+        size: request.size,
+        contentType: upload.contentType,
+        partSize,
+        partCount: partCountOf(claims),
+        expiresAt: new Date(expires * 1000).toISOString(),
+      } satisfies MultipartUpload;
+    },
+
+    async signParts(input) {
+      const request = parseRequest(SignPartsSchema, input, 'signParts request');
+      const claims = open(request.token);
+      const partCount = partCountOf(claims);
+      const beyond = request.partNumbers.find((partNumber) => partNumber > partCount);
+      if (beyond !== undefined) {
+        throw new PresignError('INVALID_REQUEST', `Part ${beyond} is beyond this upload, which has ${partCount} part${partCount === 1 ? '' : 's'}.`);
+      }
+      const resolved = await signer;
+      const credentials = await loadCredentials(resolved);
+      const expiresIn = clampToCredentials(credentials, config.expiresIn);
+      const date = new Date();
+      const parts = await signing(() =>
+        Promise.all(
+          request.partNumbers.map(async (partNumber) => {
+            const size = partLength(claims, partNumber);
+            const url = await signPart(resolved, credentials, { bucket: claims.bucket, key: claims.key, uploadId: claims.uploadId, partNumber, size, expiresIn, date });
+            return { partNumber, url, headers: { 'content-length': String(size) } };
+          }),
+        ),
+      );
+      return { parts, expiresAt: expiry(date, expiresIn), expiresIn } satisfies SignedParts;
+    },
+
+    async listParts(input) {
+      const claims = open(parseRequest(UploadTokenSchema, input, 'listParts request').token);
+      const parts = await storedParts(await client(), claims);
+      if (!parts) throw uploadGone(claims);
+      return { key: claims.key, parts };
+    },
+
+    async completeMultipart(input) {
+      const request = parseRequest(CompleteMultipartSchema, input, 'completeMultipart request');
+      const claims = open(request.token);
+      const s3 = await client();
+      const parts = await storedParts(s3, claims);
+      // Completed already (a retry after a lost answer): the object it made is the answer.
+      if (!parts) return (await storedObject(s3, claims)) ?? Promise.reject(uploadGone(claims));
+      assertComplete(claims, parts, request.parts ?? []);
+      const { CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+      await storageCall('CompleteMultipartUpload', () =>
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: claims.bucket,
+            Key: claims.key,
+            UploadId: claims.uploadId,
+            MultipartUpload: { Parts: parts.map(({ partNumber, etag }) => ({ PartNumber: partNumber, ETag: etag })) },
+          }),
+        ),
+      );
+      // Some servers (Ceph RGW) answer Complete with an empty ETag: HeadObject tells what is stored.
+      const stored = await storedObject(s3, claims);
+      if (!stored) throw new PresignError('STORAGE_ERROR', `CompleteMultipartUpload succeeded but ${claims.key} is not readable.`);
+      return stored;
+    },
+
+    async abortMultipart(input) {
+      const claims = open(parseRequest(UploadTokenSchema, input, 'abortMultipart request').token);
+      const s3 = await client();
+      const { AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+      // A part still arriving during the abort can survive it (as S3 documents): abort until the
+      // storage no longer knows the upload.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          await s3.send(new AbortMultipartUploadCommand({ Bucket: claims.bucket, Key: claims.key, UploadId: claims.uploadId }));
+        } catch (error) {
+          if (!isNoSuchUpload(error)) throw storageError('AbortMultipartUpload', error);
+        }
+        if (!(await storedParts(s3, claims))) return { key: claims.key, aborted: true };
+      }
+      throw new PresignError('STORAGE_ERROR', `The multipart upload of ${claims.key} survived three aborts.`);
+    },
+  };
+}
+
+/** `partSize`, grown (in whole MiB) when the file would otherwise need more than 10,000 parts. */
+function partSizeFor(size: number, partSize: number): number {
+  const smallest = Math.ceil(size / MAX_PARTS);
+  return smallest <= partSize ? partSize : Math.ceil(smallest / MIB) * MIB;
+}
+
+const partCountOf = ({ size, partSize }: UploadClaims) => Math.max(1, Math.ceil(size / partSize));
+
+/** Every part is `partSize` bytes but the last, which holds the rest. */
+function partLength(claims: UploadClaims, partNumber: number): number {
+  const count = partCountOf(claims);
+  return partNumber < count ? claims.partSize : claims.size - (count - 1) * claims.partSize;
+}
+
+/** Completion proceeds only when the storage holds exactly the declared parts, each at its length. */
+function assertComplete(claims: UploadClaims, parts: StoredPart[], sent: { partNumber: number; etag?: string | undefined }[]): void {
+  const count = partCountOf(claims);
+  const byNumber = new Map(parts.map((part) => [part.partNumber, part]));
+  const problems: string[] = [];
+  const missing: number[] = [];
+  for (let partNumber = 1; partNumber <= count; partNumber++) {
+    const part = byNumber.get(partNumber);
+    if (!part) missing.push(partNumber);
+    else if (part.size !== partLength(claims, partNumber)) problems.push(`part ${partNumber} has ${part.size} bytes, not ${partLength(claims, partNumber)}`);
+  }
+  if (missing.length > 0) problems.unshift(`${missing.length === 1 ? 'part' : 'parts'} ${listed(missing)} of ${count} ${missing.length === 1 ? 'is' : 'are'} missing`);
+  for (const part of parts) if (part.partNumber > count) problems.push(`part ${part.partNumber} is beyond the ${count} declared`);
+  for (const { partNumber, etag } of sent) {
+    const stored = byNumber.get(partNumber);
+    if (etag && stored && unquote(etag) !== unquote(stored.etag)) problems.push(`part ${partNumber} in the storage is not the one sent (ETag ${stored.etag}, not ${etag})`);
+  }
+  if (problems.length > 0) {
+    throw new PresignError('INCOMPLETE_UPLOAD', `The upload of ${claims.key} cannot be completed yet: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}.`);
+  }
+}
+
+const listed = (numbers: number[]) => (numbers.length > 10 ? `${numbers.slice(0, 10).join(', ')}, …` : numbers.join(', '));
+const unquote = (etag: string) => etag.replace(/^(?:W\/)?"|"$/g, '');
+
+/** Every part the storage holds, or `undefined` when it no longer knows the upload. */
+async function storedParts(s3: S3Client, claims: UploadClaims): Promise<StoredPart[] | undefined> {
+  const { ListPartsCommand } = await import('@aws-sdk/client-s3');
+  const parts: StoredPart[] = [];
+  let marker: string | undefined;
+  try {
+    // At most 10,000 parts, 1,000 a page: the loop ends.
+    for (let page = 0; page <= MAX_PARTS / 1000; page++) {
+      const answer = await s3.send(new ListPartsCommand({ Bucket: claims.bucket, Key: claims.key, UploadId: claims.uploadId, PartNumberMarker: marker }));
+      for (const part of answer.Parts ?? []) parts.push({ partNumber: part.PartNumber!, size: part.Size ?? 0, etag: part.ETag ?? '' });
+      if (!answer.IsTruncated || !answer.NextPartNumberMarker) break;
+      marker = answer.NextPartNumberMarker;
+    }
+  } catch (error) {
+    if (isNoSuchUpload(error)) return undefined;
+    throw storageError('ListParts', error);
+  }
+  return parts.sort((a, b) => a.partNumber - b.partNumber);
+}
+
+/** The completed object, if it is there with the declared size and type. */
+async function storedObject(s3: S3Client, claims: UploadClaims): Promise<CompletedUpload | undefined> {
+  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+  const head = await s3.send(new HeadObjectCommand({ Bucket: claims.bucket, Key: claims.key })).catch((error: unknown) =>
+    statusOf(error) === 404 ? undefined : Promise.reject(storageError('HeadObject', error)),
+  );
+  if (!head || head.ContentLength !== claims.size) return undefined;
+  return { key: claims.key, size: head.ContentLength, contentType: head.ContentType ?? claims.contentType, ...(head.ETag && { etag: head.ETag }) };
+}
+
+const uploadGone = (claims: UploadClaims) =>
+  new PresignError('NOT_FOUND', `The multipart upload of ${claims.key} no longer exists: it was completed, aborted or expired.`);
+
+const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+// S3 says NoSuchUpload; Ceph RGW says NoSuchKey once the upload was completed.
+const isNoSuchUpload = (error: unknown) => ['NoSuchUpload', 'NoSuchKey'].includes((error as { name?: string })?.name ?? '');
+
+async function storageCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw storageError(operation, error);
+  }
+}
+
+function storageError(operation: string, error: unknown): PresignError {
+  if (error instanceof PresignError) return error;
+  const name = (error as Error)?.name ?? 'Error';
+  return new PresignError('STORAGE_ERROR', `${operation} failed: ${name}: ${(error as Error)?.message ?? error}`, { cause: error });
+}
+
+/** `payload.mac`, both base64url; the payload is the claims as a JSON array. */
+export function sealToken(secret: string, claims: UploadClaims): string {
+  const { bucket, key, uploadId, size, partSize, contentType, expires } = claims;
+  const payload = Buffer.from(JSON.stringify([1, bucket, key, uploadId, size, partSize, contentType, expires]), 'utf8').toString('base64url');
+  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+}
+
+const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(`upload-presigner multipart token\n${payload}`).digest();
+
+function openToken(secret: string, token: string, config: ResolvedOptions): UploadClaims {
+  const [payload, signature, extra] = token.split('.');
+  const given = Buffer.from(signature ?? '', 'base64url');
+  const expected = mac(secret, payload ?? '');
+  if (extra !== undefined || !payload || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new PresignError('INVALID_TOKEN', 'The multipart upload token is not one this service issued, or it was altered.');
+  }
+  const [version, bucket, key, uploadId, size, partSize, contentType, expires] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [number, string, string, string, number, number, string, number];
+  if (version !== 1 || bucket !== config.bucket) {
+    throw new PresignError('INVALID_TOKEN', 'The multipart upload token belongs to another bucket or version.');
+  }
+  if (expires * 1000 <= Date.now()) {
+    throw new PresignError('INVALID_TOKEN', 'The multipart upload token has expired; start the upload again.');
+  }
+  // The secret may be shared by presigners with other prefixes: this one acts on its own keys only.
+  if (!key.startsWith(config.prefix)) {
+    throw new PresignError('INVALID_TOKEN', `The multipart upload token is for a key outside ${config.prefix}.`);
+  }
+  return { bucket, key, uploadId, size, partSize, contentType, expires };
+}

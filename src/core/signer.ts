@@ -1,0 +1,119 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { PresignError } from '../errors.js';
+import type { PresignedPost, PresignedPut } from '../types.js';
+import type { ResolvedOptions } from './config.js';
+import type { SdkSigner, SignRequest } from './sdk-signer.js';
+import { presignPost, presignPut, resolveLocation, type Credentials, type S3Location } from './sigv4.js';
+
+/** Signs directly (`location` known) or through the SDK, loaded on first use. */
+export interface Signer {
+  location?: S3Location;
+  region?: string;
+  credentials(): Credentials | Promise<Credentials>;
+  sdk?: SdkSigner;
+}
+
+// Settings under which the SDK would not use the plain regional endpoint the direct signer assumes.
+const SDK_ONLY_ENVIRONMENT = ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'];
+
+/**
+ * Chooses the signer once, when the presigner is created. The direct one needs a region, a plain
+ * endpoint and credentials it can see (passed in, or the `AWS_*` variables Lambda sets); anything
+ * else — an injected client, access points, FIPS, a profile — goes through the SDK, imported then.
+ */
+export async function createSigner(config: ResolvedOptions, client: () => Promise<S3Client>): Promise<Signer> {
+  const env = globalThis.process?.env ?? {};
+  const region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const credentials = config.credentials ?? credentialsFromEnv(env);
+  const sdkOnly = config.client || SDK_ONLY_ENVIRONMENT.some((name) => env[name] && env[name] !== 'false');
+  const location = region && credentials && !sdkOnly
+    ? resolveLocation({ bucket: config.bucket, region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle })
+    : undefined;
+  if (location && credentials) {
+    const provide = typeof credentials === 'function' ? (credentials as () => Promise<Credentials>) : () => credentials as Credentials;
+    return { location, region, credentials: provide };
+  }
+  const { sdkSigner } = await import('./sdk-signer.js');
+  const sdk = sdkSigner(await client());
+  return { sdk, credentials: sdk.credentials };
+}
+
+/** The SDK's first provider, `fromEnv`, read the same way. */
+function credentialsFromEnv(env: Record<string, string | undefined>): Credentials | undefined {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }),
+    ...(env.AWS_CREDENTIAL_EXPIRATION && { expiration: new Date(env.AWS_CREDENTIAL_EXPIRATION) }),
+  };
+}
+
+export async function loadCredentials(signer: Signer): Promise<Credentials> {
+  try {
+    return await signer.credentials();
+  } catch (cause) {
+    throw new PresignError('SIGNING_FAILED', `Could not load credentials: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
+}
+
+/** A URL dies with the session token that signed it: never promise more than the credentials have. */
+export function clampToCredentials({ expiration }: Credentials, expiresIn: number): number {
+  if (!expiration) return expiresIn;
+  const remaining = Math.floor((expiration.getTime() - Date.now()) / 1000);
+  if (remaining < 1) throw new PresignError('SIGNING_FAILED', 'The signing credentials have expired.');
+  return Math.min(expiresIn, remaining);
+}
+
+// SigV4 dates have whole seconds: the URL expires `expiresIn` after the second it was signed in.
+export const expiry = (date: Date, seconds: number) => new Date(Math.floor(date.getTime() / 1000) * 1000 + seconds * 1000).toISOString();
+
+/** Wraps what the signer throws (a bad region, an SDK failure) as `SIGNING_FAILED`. */
+export async function signing<T>(sign: () => T | Promise<T>): Promise<T> {
+  try {
+    return await sign();
+  } catch (cause) {
+    throw new PresignError('SIGNING_FAILED', `Could not sign the upload: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
+}
+
+export async function signPut(signer: Signer, credentials: Credentials, request: SignRequest): Promise<PresignedPut> {
+  const headers: Record<string, string> = { 'content-type': request.contentType };
+  if (request.size !== undefined) headers['content-length'] = String(request.size);
+  const date = new Date();
+  const uploadUrl = signer.sdk
+    ? await signer.sdk.put(request, headers)
+    : presignPut({ location: signer.location!, region: signer.region!, credentials, key: request.key, headers, expiresIn: request.expiresIn, date });
+  return { method: 'PUT', uploadUrl, key: request.key, headers, expiresAt: expiry(date, request.expiresIn), expiresIn: request.expiresIn };
+}
+
+export async function signPost(signer: Signer, credentials: Credentials, request: SignRequest): Promise<PresignedPost> {
+  const date = new Date();
+  const { url, fields } = signer.sdk
+    ? await signer.sdk.post(request)
+    : presignPost({
+        location: signer.location!,
+        region: signer.region!,
+        credentials,
+        bucket: request.bucket,
+        key: request.key,
+        fields: { 'Content-Type': request.contentType },
+        conditions: [{ 'Content-Type': request.contentType }, ...(request.range ? [['content-length-range', ...request.range]] : [])],
+        expiresIn: request.expiresIn,
+        date,
+      });
+  return { method: 'POST', uploadUrl: url, key: request.key, fields, expiresAt: expiry(date, request.expiresIn), expiresIn: request.expiresIn };
+}
+
+/** One UploadPart URL, its length signed: the storage refuses a part of any other size. */
+export async function signPart(
+  signer: Signer,
+  credentials: Credentials,
+  part: { bucket: string; key: string; uploadId: string; partNumber: number; size: number; expiresIn: number; date: Date },
+): Promise<string> {
+  if (signer.sdk) return signer.sdk.part(part);
+  const headers = { 'content-length': String(part.size) };
+  const { location, region } = signer as Required<Signer>;
+  return presignPut({ location, region, credentials, key: part.key, headers, expiresIn: part.expiresIn, date: part.date, part });
+}

@@ -1,0 +1,54 @@
+import { PresignError } from '../errors.js';
+import { MAX_SINGLE_UPLOAD_SIZE } from '../schemas.js';
+import type { KeyInput } from '../types.js';
+import type { ResolvedOptions } from './config.js';
+import { isTypeAllowed, parseContentType } from './content-type.js';
+import { assertSafeKey, nameBudget, toSafeName } from './keys.js';
+
+/** An upload the rules admit: where it goes, its signed type and its declared size. */
+export interface AdmittedUpload {
+  key: string;
+  contentType: string;
+  size: number | undefined;
+}
+
+/**
+ * Applies the rules every upload shares, single or multipart: an allowed type, a size within
+ * `maxSize` (declared, when the size is to be signed), and a fresh, safe key inside the prefix.
+ */
+export function admitUpload<Context>(
+  config: ResolvedOptions,
+  request: { fileName: string; contentType: string; size?: number | undefined },
+  context: Context,
+  multipart: boolean,
+): AdmittedUpload {
+  const contentType = parseContentType(request.contentType);
+  if (!contentType) {
+    throw new PresignError('INVALID_REQUEST', `"${request.contentType}" is not a media type such as "image/jpeg".`);
+  }
+  if (!isTypeAllowed(contentType.essence, config.allowedTypes)) {
+    throw new PresignError('TYPE_NOT_ALLOWED', `Uploads of type ${contentType.essence} are not allowed.`);
+  }
+  const { size } = request;
+  if (config.maxSize !== undefined) {
+    if (size === undefined && config.method === 'PUT') {
+      throw new PresignError(
+        'SIZE_REQUIRED',
+        'The request must declare "size" in bytes: uploads are limited in size, and the limit is signed into the URL.',
+      );
+    }
+    if (size !== undefined && size > config.maxSize) {
+      throw new PresignError('TOO_LARGE', `The file is ${size} bytes; the limit is ${config.maxSize} bytes.`);
+    }
+  }
+  if (!multipart && size !== undefined && size > MAX_SINGLE_UPLOAD_SIZE) {
+    throw new PresignError('TOO_LARGE', `The file is ${size} bytes; one request carries at most 5 GiB: upload it in parts (createMultipart).`);
+  }
+
+  const id = crypto.randomUUID();
+  const safeName = toSafeName(request.fileName, contentType.essence, nameBudget(config.prefix, id));
+  const keyInput: KeyInput<Context> = { prefix: config.prefix, id, safeName, contentType: contentType.value, size, context };
+  const key = config.key ? config.key(keyInput) : `${config.prefix}${id}-${safeName}`;
+  assertSafeKey(key, config.prefix, contentType.essence);
+  return { key, contentType: contentType.value, size };
+}
