@@ -1,4 +1,4 @@
-import { isPresignError, PresignError, type PresignErrorCode } from '../errors.js';
+import { ERROR_STATUS, isPresignError, PresignError, type PresignErrorCode } from '../errors.js';
 import type { HandlerOptions, HttpRequest, HttpResponse, Presigner } from '../types.js';
 
 
@@ -155,7 +155,7 @@ function jsonResponse(status: number, value: unknown, headers: Record<string, st
 }
 
 /**
- * The 500 every layer answers with: the code, and a message that tells the caller nothing an
+ * The 5xx every layer answers with: the code, and a message that tells the caller nothing an
  * attacker could use; the details go to the log. Adapters use it for failures before the handler.
  */
 export function serverError(code: PresignErrorCode, headers: Record<string, string> = {}): HttpResponse {
@@ -163,7 +163,7 @@ export function serverError(code: PresignErrorCode, headers: Record<string, stri
     code === 'INVALID_OPTIONS'
       ? 'The upload endpoint is misconfigured; the server log says why.'
       : 'The upload could not be prepared; the server log says why.';
-  return jsonResponse(500, { error: { code, message } }, headers);
+  return jsonResponse(ERROR_STATUS[code], { error: { code, message } }, headers);
 }
 
 /** The default error report: one line, no stack, the cause's message when there is one. */
