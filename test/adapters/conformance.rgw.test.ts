@@ -58,7 +58,7 @@ describe.each(drivers)('adapter conformance: $name', (driver) => {
   let adapter: Awaited<ReturnType<AdapterDriver['start']>>;
 
   beforeAll(async () => {
-    adapter = await driver.start(rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024 * 1024 }), { allowedOrigins: [appOrigin] });
+    adapter = await driver.start(rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024 * 1024, multipartSecret: 'conformance-multipart-secret-0123456789' }), { allowedOrigins: [appOrigin] });
   });
   afterAll(() => adapter.close());
 
@@ -72,6 +72,29 @@ describe.each(drivers)('adapter conformance: $name', (driver) => {
     expect(response.status).toBe(200);
     expect(result.key).toMatch(/^uploads\/.+-sample\.jpg$/);
     expect(upload.status).toBe(200);
+  });
+
+  it('runs a whole multipart upload through the same endpoint, and RGW holds the file', async () => {
+    const body = jpegBytes(2048);
+    const send = async (request: object) => {
+      const response = await adapter.send(post(JSON.stringify(request)));
+      expect(response.status, response.body).toBe(200);
+      return json(response);
+    };
+    const upload = await send({ action: 'createMultipart', fileName: 'big.jpg', contentType: 'image/jpeg', size: body.length });
+    expect(upload).toMatchObject({ method: 'MULTIPART', partCount: 1, key: expect.stringMatching(/^uploads\/.+-big\.jpg$/) });
+    const { parts } = await send({ action: 'signParts', token: upload.token, partNumbers: [1] });
+    const put = await fetch(parts[0].url, { method: 'PUT', headers: parts[0].headers, body });
+    expect(put.status).toBe(200);
+    expect((await send({ action: 'listParts', token: upload.token })).parts).toEqual([{ partNumber: 1, size: body.length, etag: put.headers.get('etag') }]);
+    expect(await send({ action: 'completeMultipart', token: upload.token, parts: [{ partNumber: 1, etag: put.headers.get('etag') }] })).toMatchObject({ key: upload.key, size: body.length, contentType: 'image/jpeg' });
+    expect(await send({ action: 'verify', key: upload.key })).toMatchObject({ key: upload.key, detectedType: 'image/jpeg' });
+
+    const aborted = await send({ action: 'createMultipart', fileName: 'gone.jpg', contentType: 'image/jpeg', size: 10 });
+    expect(await send({ action: 'abortMultipart', token: aborted.token })).toEqual({ key: aborted.key, aborted: true });
+    expectJsonError(await adapter.send(post(JSON.stringify({ action: 'listParts', token: aborted.token }))), 404, 'NOT_FOUND');
+    expectJsonError(await adapter.send(post(JSON.stringify({ action: 'signParts', token: `${upload.token}x`, partNumbers: [1] }))), 403, 'INVALID_TOKEN');
+    expectJsonError(await adapter.send(post(JSON.stringify({ action: 'createMultipart', fileName: 'big.jpg', contentType: 'image/jpeg', size: 2 * 1024 * 1024 }))), 413, 'TOO_LARGE');
   });
 
   it.each<[string, DriverRequest, number, string]>([

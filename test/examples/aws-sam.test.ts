@@ -59,6 +59,13 @@ describe('examples/aws-sam/template.yaml', () => {
     );
   });
 
+  it('generates the multipart secret in Secrets Manager and hands it to the function, never in the template', () => {
+    const secret = resources.MultipartSecret;
+    expect(secret.Type).toBe('AWS::SecretsManager::Secret');
+    expect(secret.Properties.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(32);
+    expect(fn.Environment.Variables.PRESIGN_MULTIPART_SECRET).toEqual({ 'Fn::Sub': '{{resolve:secretsmanager:${MultipartSecret}:SecretString}}' });
+  });
+
   it('lets the function act on objects below the upload prefix only', () => {
     const statements: Json[] = fn.Policies.flatMap((policy: Json) => policy.Statement);
     const actions = statements.flatMap((statement) => [statement.Action].flat());
@@ -98,7 +105,7 @@ describe('examples/aws-sam/template.yaml', () => {
     it('sets only PRESIGN_* variables that the handler reads, with defaults it accepts', () => {
       // Records which variables the package looks at, so a misspelt or removed one fails here
       // instead of being silently ignored by the deployed function.
-      const env = defaultEnvironment(template, { UploadBucket: 'example-uploads' });
+      const env = defaultEnvironment(template, { UploadBucket: 'example-uploads', MultipartSecret: 'x'.repeat(48) });
       const read = new Set<string | symbol>();
       const recorded = new Proxy(env, { get: (target, name) => (read.add(name), target[name as string]) });
 

@@ -43,6 +43,9 @@ function presignEvent(headers: Record<string, string> = {}) {
   return { bytes, event: lambdaEvent('apigw-http', { body, headers: { 'content-type': 'application/json', ...headers } }) };
 }
 
+/** What Secrets Manager would generate for the templates' MultipartSecret. */
+const SAM_SECRET = 'GeneratedBySecretsManager0123456789abcdefghijklmn';
+
 describe.concurrent('examples, installed from the packed library', () => {
   describeServerExample('express', install);
   describeServerExample('hono', install);
@@ -68,7 +71,7 @@ describe.concurrent('examples, installed from the packed library', () => {
 
     it('presigns from the variables template.yaml sets, and the storage accepts the upload', async ({ expect }) => {
       // Prepare: the parameters' defaults, with the bucket being RGW's.
-      const env = defaultEnvironment(readSamTemplate(), { UploadBucket: TEST_BUCKET });
+      const env = defaultEnvironment(readSamTemplate(), { UploadBucket: TEST_BUCKET, MultipartSecret: SAM_SECRET });
       const origin = env.PRESIGN_ALLOWED_ORIGINS!.split(',')[0]!;
       const { bytes, event } = presignEvent({ origin });
 
@@ -83,6 +86,21 @@ describe.concurrent('examples, installed from the packed library', () => {
       expect(result.key).toMatch(/^uploads\/.+-photo\.jpg$/);
       expect(result.uploadUrl).toContain(`/${TEST_BUCKET}/uploads/`);
       expect(upload.status).toBe(200);
+    });
+
+    it('runs a multipart upload with the secret template.yaml resolves, and the storage holds the file', async ({ expect }) => {
+      const env = defaultEnvironment(readSamTemplate(), { UploadBucket: TEST_BUCKET, MultipartSecret: SAM_SECRET });
+      const call = async (body: object) => {
+        const response = await invoke(functionDir, 'index.mjs', lambdaEvent('apigw-http', { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }), env);
+        expect(response.statusCode, response.body).toBe(200);
+        return JSON.parse(response.body);
+      };
+      const bytes = jpegBytes(6 * 1024 * 1024);
+      const upload = await call({ action: 'createMultipart', fileName: 'large.jpg', contentType: 'image/jpeg', size: bytes.byteLength });
+      expect(upload).toMatchObject({ partSize: 8 * 1024 * 1024, partCount: 1 });
+      const { parts } = await call({ action: 'signParts', token: upload.token, partNumbers: [1] });
+      expect((await fetch(parts[0].url, { method: 'PUT', headers: parts[0].headers, body: bytes })).status).toBe(200);
+      expect(await call({ action: 'completeMultipart', token: upload.token })).toMatchObject({ key: upload.key, size: bytes.byteLength });
     });
 
     it('answers the browser preflight that the unauthenticated OPTIONS route forwards', async ({ expect }) => {
@@ -127,7 +145,7 @@ describe.concurrent('examples, installed from the packed library', () => {
       // A run that found no tests would pass too.
       expect(results.success, output).toBe(true);
       expect(results.numFailedTests).toBe(0);
-      expect(results.numPassedTests).toBeGreaterThanOrEqual(6);
+      expect(results.numPassedTests).toBeGreaterThanOrEqual(7);
     }, 180_000);
 
     it('bundles a function that presigns uploads the storage accepts', async ({ expect }) => {
@@ -138,7 +156,9 @@ describe.concurrent('examples, installed from the packed library', () => {
         .filter((resource) => resource.Type === 'AWS::Lambda::Function');
       const assetDir = join(dir, 'cdk.out', functions[0]!.Metadata['aws:asset:path']!);
       const variables: Record<string, unknown> = functions[0]!.Properties.Environment.Variables;
-      const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : TEST_BUCKET]));
+      // Tokens resolve at deploy time: the bucket's name, and the secret Secrets Manager generates.
+      const deployed = (name: string) => (name === 'PRESIGN_MULTIPART_SECRET' ? SAM_SECRET : TEST_BUCKET);
+      const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : deployed(name)]));
       const { bytes, event } = presignEvent();
 
       // Act: the bundle alone, with no node_modules beside it, as Lambda runs it.

@@ -46,6 +46,9 @@ export function defaultEnvironment(template: Json, resources: Record<string, str
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => {
       if (typeof value === 'string') return [name, value];
+      // A Secrets Manager reference resolves, at deploy time, to the secret itself.
+      const secret = /^\{\{resolve:secretsmanager:\$\{(\w+)\}:SecretString\}\}$/.exec(value?.['Fn::Sub'] ?? '')?.[1];
+      if (secret !== undefined && resources[secret] !== undefined) return [name, resources[secret]];
       const ref = value?.Ref;
       const resolved = template.Parameters[ref]?.Default ?? resources[ref];
       if (resolved === undefined) throw new Error(`${name} is set to ${JSON.stringify(value)}, which the test cannot resolve`);

@@ -8,6 +8,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 
 export interface UploadPresignerStackProps extends StackProps {
@@ -15,7 +16,7 @@ export interface UploadPresignerStackProps extends StackProps {
   allowedOrigins: string[];
   /** Media types or wildcards; default `image/*` and `application/pdf`. */
   allowedTypes?: string[];
-  /** Largest upload in bytes; default 10 MiB. */
+  /** Largest upload in bytes; default 10 MiB. Over 5 GiB (up to 5 TiB) only multipart uploads reach. */
   maxSize?: number;
   /** Key prefix ending with `/`; default `uploads/`. The function may only write below it. */
   prefix?: string;
@@ -53,6 +54,12 @@ export class UploadPresignerStack extends Stack {
       lifecycleRules: [{ id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
 
+    // A stable secret for multipart tokens: every instance of the function checks them with it.
+    const multipartSecret = new Secret(this, 'MultipartSecret', {
+      description: 'Signs upload-presigner multipart upload tokens.',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+
     const presignFunction = new NodejsFunction(this, 'PresignFunction', {
       description: 'Answers POST /presign with a presigned upload URL.',
       entry: path.join(__dirname, '../lambda/index.ts'),
@@ -69,6 +76,8 @@ export class UploadPresignerStack extends Stack {
         PRESIGN_MAX_SIZE: String(props.maxSize ?? 10 * 1024 * 1024),
         PRESIGN_EXPIRES_IN: String(props.expiresIn ?? 300),
         PRESIGN_ALLOWED_ORIGINS: props.allowedOrigins.join(','),
+        // Resolved from Secrets Manager when the stack deploys; the template holds a reference only.
+        PRESIGN_MULTIPART_SECRET: multipartSecret.secretValue.unsafeUnwrap(),
       },
       // Bundle the AWS SDK versions upload-presigner was tested with instead of leaving @aws-sdk/*
       // to the runtime's built-in copy, whose version Lambda chooses.
@@ -80,9 +89,8 @@ export class UploadPresignerStack extends Stack {
     presignFunction.addToRolePolicy(
       new PolicyStatement({ sid: 'PutUploads', actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
     );
-    // Not used yet: multipart uploads (abort, list parts) and verifying or removing an upload after
-    // the fact are planned features, granted now so that upgrading the package needs no IAM change.
-    // Remove this statement if you will not use them.
+    // Multipart uploads (s3:PutObject above covers create, parts and complete; these abort and list
+    // the parts) and verification (read the object, remove a refused one).
     presignFunction.addToRolePolicy(
       new PolicyStatement({
         sid: 'MultipartAndVerification',

@@ -46,7 +46,12 @@ const EnvSchema = v.object({
   PRESIGN_FORCE_PATH_STYLE: v.optional(
     v.pipe(v.picklist(['true', 'false'], 'must be "true" or "false"'), v.transform((value) => value === 'true')),
   ),
+  PRESIGN_MULTIPART_SECRET: v.optional(v.pipe(v.string(), v.unwrap(option.multipartSecret))),
+  PRESIGN_PART_SIZE: v.optional(v.pipe(wholeNumber('bytes'), v.unwrap(option.partSize))),
 });
+
+// Never echoed in an error message: it would land in the logs.
+const SECRET_VARIABLES = new Set(['PRESIGN_MULTIPART_SECRET']);
 
 /**
  * Creates the presigner and handler options that the `PRESIGN_*` environment variables describe.
@@ -63,6 +68,9 @@ const EnvSchema = v.object({
  * - `PRESIGN_METHOD`: `PUT` (default) or `POST`.
  * - `PRESIGN_S3_ENDPOINT`: URL of an S3-compatible server.
  * - `PRESIGN_FORCE_PATH_STYLE`: `true` or `false`.
+ * - `PRESIGN_MULTIPART_SECRET`: 32 or more characters; enables multipart uploads (see `multipartSecret`).
+ *   Pass it from a secret store (e.g. a `{{resolve:secretsmanager:…}}` reference), not from the code.
+ * - `PRESIGN_PART_SIZE`: bytes per part of a multipart upload; default 8 MiB, at least 5 MiB.
  *
  * @throws PresignError `INVALID_OPTIONS` naming each wrong variable, e.g.
  * `PRESIGN_MAX_SIZE must be a whole number of bytes, got "ten"`.
@@ -89,7 +97,7 @@ export function presignerFromEnv<Context = unknown>(
     const problems = new Map<string, string>();
     for (const issue of result.issues) {
       const name = String(issue.path?.[0]?.key);
-      const got = vars[name] === undefined ? '' : `, got "${vars[name]}"`;
+      const got = vars[name] === undefined || SECRET_VARIABLES.has(name) ? '' : `, got "${vars[name]}"`;
       if (!problems.has(name)) problems.set(name, `${name} ${issue.message}${got}`);
     }
     throw new PresignError('INVALID_OPTIONS', [...problems.values()].join('; '), { issues: result.issues });
@@ -105,6 +113,8 @@ export function presignerFromEnv<Context = unknown>(
     method: config.PRESIGN_METHOD,
     endpoint: config.PRESIGN_S3_ENDPOINT,
     forcePathStyle: config.PRESIGN_FORCE_PATH_STYLE,
+    multipartSecret: config.PRESIGN_MULTIPART_SECRET,
+    partSize: config.PRESIGN_PART_SIZE,
   });
   const allowedOrigins = config.PRESIGN_ALLOWED_ORIGINS;
   return { presigner, handlerOptions: allowedOrigins ? { allowedOrigins } : {} };

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CreateMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { presignerFromEnv, type LambdaHandler } from '../../../src/adapters/aws-lambda/index.js';
 import { PresignError } from '../../../src/index.js';
 import { lambdaEvent } from '../../helpers/lambda-events.js';
@@ -86,6 +88,31 @@ describe('presignerFromEnv', () => {
     expect(virtualHost.uploadUrl).toMatch(/^http:\/\/my-uploads\.s3\.example\.test:9000\/uploads\//);
   });
 
+  it('reads PRESIGN_MULTIPART_SECRET and PRESIGN_PART_SIZE: multipart uploads are signed with them', async () => {
+    const { presigner } = presignerFromEnv({
+      PRESIGN_BUCKET: 'my-uploads',
+      PRESIGN_ALLOWED_TYPES: 'video/*',
+      PRESIGN_MULTIPART_SECRET: 'a-secret-from-secrets-manager-0123456789',
+      PRESIGN_PART_SIZE: String(6 * 1024 ** 2),
+    });
+    const s3 = mockClient(S3Client);
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+    try {
+      const upload = await presigner.createMultipart({ fileName: 'a.mp4', contentType: 'video/mp4', size: 13 * 1024 ** 2 });
+      expect(upload).toMatchObject({ partSize: 6 * 1024 ** 2, partCount: 3 });
+      // The same secret in another instance (another Lambda) accepts the token.
+      const other = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_MULTIPART_SECRET: 'a-secret-from-secrets-manager-0123456789' }).presigner;
+      await expect(other.signParts({ token: upload.token, partNumbers: [3] })).resolves.toMatchObject({ parts: [{ headers: { 'content-length': String(1024 ** 2) } }] });
+    } finally {
+      s3.restore();
+    }
+  });
+
+  it('never echoes PRESIGN_MULTIPART_SECRET in an error', () => {
+    const error = catchError(() => presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_MULTIPART_SECRET: 'short-secret' }));
+    expect((error as Error).message).toBe('PRESIGN_MULTIPART_SECRET must be at least 32 characters: it signs multipart upload tokens');
+  });
+
   it('counts an empty variable as unset', async () => {
     const { presigner } = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_MAX_SIZE: '', PRESIGN_ALLOWED_TYPES: ' ' });
     await expect(presigner.presign({ ...jpeg, size: 10 ** 9 })).resolves.toMatchObject({ method: 'PUT' });
@@ -109,6 +136,7 @@ describe('presignerFromEnv', () => {
     [{ PRESIGN_S3_ENDPOINT: '127.0.0.1:7480' }, 'PRESIGN_S3_ENDPOINT must be a URL such as http://127.0.0.1:7480, got "127.0.0.1:7480"'],
     [{ PRESIGN_FORCE_PATH_STYLE: 'yes' }, 'PRESIGN_FORCE_PATH_STYLE must be "true" or "false", got "yes"'],
     [{ PRESIGN_FORCE_PATH_STYLE: 'TRUE' }, 'PRESIGN_FORCE_PATH_STYLE must be "true" or "false", got "TRUE"'],
+    [{ PRESIGN_PART_SIZE: '1048576' }, 'PRESIGN_PART_SIZE must be at least 5 MiB (5242880), the smallest part S3 accepts, got "1048576"'],
   ])('refuses %j with an error naming the variable', (env: Record<string, string | undefined>, message) => {
     const error = catchError(() => presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', ...env }));
     expect(error).toBeInstanceOf(PresignError);
