@@ -17,7 +17,7 @@ export function describeServerExample(name: string, install: (name: string) => P
 
     beforeAll(async () => {
       dir = await install(name);
-      server = await startServer(dir, rgwEnv({ PRESIGN_ALLOWED_TYPES: 'image/*', PRESIGN_MAX_SIZE: String(MAX_SIZE) }));
+      server = await startServer(dir, rgwEnv({ PRESIGN_ALLOWED_TYPES: 'image/*', PRESIGN_MAX_SIZE: String(MAX_SIZE), PRESIGN_MULTIPART_SECRET: 'example-multipart-secret-0123456789abcdef' }));
     }, 300_000);
 
     afterAll(() => server?.stop());
@@ -56,6 +56,17 @@ export function describeServerExample(name: string, install: (name: string) => P
       const stored = await rgwClient().send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }));
       expect(stored.ContentLength).toBe(bytes.byteLength);
       expect(stored.ContentType).toBe('image/jpeg');
+    });
+
+    it('starts multipart uploads when PRESIGN_MULTIPART_SECRET is set, and aborts them', async ({ expect }) => {
+      const call = (body: object) =>
+        fetch(`${server!.origin}/presign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const created = await call({ action: 'createMultipart', fileName: 'photo.jpg', contentType: 'image/jpeg', size: 1000 });
+      const upload = (await created.json()) as { key: string; token: string; partCount: number };
+      expect(created.status).toBe(200);
+      expect(upload.partCount).toBe(1);
+      const aborted = await call({ action: 'abortMultipart', token: upload.token });
+      expect(await aborted.json()).toEqual({ key: upload.key, aborted: true });
     });
 
     it('refuses what its environment does not allow', async ({ expect }) => {
