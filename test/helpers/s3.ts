@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createPresigner, type PresignerOptions } from '../../src/index.js';
 
@@ -30,6 +31,9 @@ export function rgwPresigner<Context = unknown>(
 /** A small but real JPEG (SOI, APP0/JFIF header, EOI) whose bytes differ on each call. */
 export function jpegBytes(extra = 64): Uint8Array<ArrayBuffer> {
   const header = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00];
-  const body = crypto.getRandomValues(new Uint8Array(extra));
-  return new Uint8Array([...header, ...body, 0xff, 0xd9]);
+  const bytes = new Uint8Array(header.length + extra + 2);
+  bytes.set(header);
+  bytes.set(randomBytes(extra), header.length);
+  bytes.set([0xff, 0xd9], header.length + extra);
+  return bytes;
 }
