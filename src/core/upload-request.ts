@@ -1,5 +1,5 @@
 import { PresignError } from '../errors.js';
-import { MAX_SINGLE_UPLOAD_SIZE } from '../schemas.js';
+import { MAX_OBJECT_SIZE, MAX_SINGLE_UPLOAD_SIZE } from '../schemas.js';
 import type { KeyInput } from '../types.js';
 import type { ResolvedOptions } from './config.js';
 import { isTypeAllowed, parseContentType } from './content-type.js';
@@ -43,6 +43,9 @@ export function admitUpload<Context>(
   }
   if (!multipart && size !== undefined && size > MAX_SINGLE_UPLOAD_SIZE) {
     throw new PresignError('TOO_LARGE', `The file is ${size} bytes; one request carries at most 5 GiB: upload it in parts (createMultipart).`);
+  }
+  if (size !== undefined && size > MAX_OBJECT_SIZE) {
+    throw new PresignError('TOO_LARGE', `The file is ${size} bytes; S3 stores objects of at most 5 TiB.`);
   }
 
   const id = crypto.randomUUID();

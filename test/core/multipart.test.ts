@@ -95,6 +95,12 @@ describe('createMultipart', () => {
     expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
   });
 
+  it('refuses more than the 5 TiB S3 stores, even without maxSize', async () => {
+    const error = await caught(presigner({ maxSize: undefined }).createMultipart(video(5 * 1024 ** 4 + 1)));
+    expect([error.code, error.status]).toEqual(['TOO_LARGE', 413]);
+    await expect(presigner({ maxSize: undefined }).createMultipart(video(5 * 1024 ** 4))).resolves.toMatchObject({ partCount: expect.any(Number) });
+  });
+
   it('needs multipartSecret, and says so', async () => {
     const error = await caught(presigner({ multipartSecret: undefined }).createMultipart(video(10)));
     expect([error.code, error.status]).toEqual(['INVALID_OPTIONS', 500]);
