@@ -15,6 +15,8 @@ export const ERROR_STATUS = {
   SIZE_REQUIRED: 400,
   /** The file name's extension belongs to another type than the declared `contentType`. */
   EXTENSION_MISMATCH: 400,
+  /** A multipart action reached a presigner without `multipartSecret`: a single upload still works up to 5 GiB. */
+  MULTIPART_DISABLED: 400,
   /** The custom `key` function returned a key that is unsafe or outside the prefix. */
   INVALID_KEY: 400,
   /** Missing or rejected credentials in the `authorize` hook. */

@@ -8,17 +8,34 @@ export { createPresigner } from './core/create-presigner.js';
 export { createHttpHandler } from './http/handle-presign.js';
 export { ERROR_STATUS, PresignError, isPresignError } from './errors.js';
 export type { PresignErrorBody, PresignErrorCode } from './errors.js';
-export { MAX_EXPIRES_IN, MAX_SINGLE_UPLOAD_SIZE, PresignRequestSchema } from './schemas.js';
+export {
+  CompleteMultipartSchema,
+  CreateMultipartSchema,
+  MAX_EXPIRES_IN,
+  MAX_OBJECT_SIZE,
+  MAX_PARTS,
+  MAX_PARTS_PER_REQUEST,
+  MAX_SINGLE_UPLOAD_SIZE,
+  MIN_PART_SIZE,
+  PresignRequestSchema,
+  SignPartsSchema,
+  UploadTokenSchema,
+} from './schemas.js';
 export type {
+  CompletedUpload,
   HandlerOptions,
   HttpRequest,
   HttpResponse,
   KeyInput,
+  MultipartUpload,
   PresignedPost,
   PresignedPut,
   Presigner,
   PresignerOptions,
   PresignRequest,
   PresignResult,
+  SignedPart,
+  SignedParts,
+  StoredPart,
   VerifiedUpload,
 } from './types.js';

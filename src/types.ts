@@ -176,7 +176,7 @@ export interface Presigner<Context = unknown> {
   /**
    * Starts a multipart upload for `request` (`{ fileName, contentType, size }`, checked like
    * `presign`'s, with `size` required), for files too large for one request.
-   * @throws PresignError as `presign` does; `INVALID_OPTIONS` without `multipartSecret`.
+   * @throws PresignError as `presign` does; `MULTIPART_DISABLED` without `multipartSecret`.
    */
   createMultipart(request: unknown, context?: Context): Promise<MultipartUpload>;
   /**

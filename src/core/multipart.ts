@@ -39,7 +39,10 @@ export function multipartOperations<Context>(
 ): MultipartOperations<Context> {
   const secret = () => {
     if (config.multipartSecret === undefined) {
-      throw new PresignError('INVALID_OPTIONS', 'Multipart uploads need the presigner option "multipartSecret" (PRESIGN_MULTIPART_SECRET for the Lambda handler).');
+      throw new PresignError(
+        'MULTIPART_DISABLED',
+        'This endpoint does not accept multipart uploads: its presigner has no "multipartSecret" (PRESIGN_MULTIPART_SECRET for the Lambda handler).',
+      );
     }
     return config.multipartSecret;
   };

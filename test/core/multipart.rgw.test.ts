@@ -26,7 +26,7 @@ function pdfBytes(size: number): Buffer {
 }
 
 function putPart(part: SignedPart, body: Uint8Array, url = part.url) {
-  return fetch(url, { method: 'PUT', body, headers: part.headers });
+  return fetch(url, { method: 'PUT', body: body as Uint8Array<ArrayBuffer>, headers: part.headers });
 }
 
 /** Sends every part, `concurrency` at a time, as a browser would; returns what each PUT answered. */
@@ -99,9 +99,9 @@ describe('multipart uploads against Ceph RGW', () => {
     expect(await tampered.text()).toContain('SignatureDoesNotMatch');
 
     // The last part's URL with the first part's bytes: more than it declared.
-    const longer = await fetch(last.url, { method: 'PUT', body: firstBytes });
+    const longer = await fetch(last.url, { method: 'PUT', body: firstBytes as Uint8Array<ArrayBuffer> });
     expect(longer.status).toBe(403);
-    const shorter = await fetch(first.url, { method: 'PUT', body: firstBytes.subarray(1) });
+    const shorter = await fetch(first.url, { method: 'PUT', body: firstBytes.subarray(1) as Uint8Array<ArrayBuffer> });
     expect(shorter.status).toBe(403);
     // Another part number in the same signed URL.
     const renumbered = new URL(first.url);
