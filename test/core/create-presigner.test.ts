@@ -2,18 +2,9 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { createPresigner, isPresignError, type PresignedPost, type PresignedPut, type PresignerOptions } from '../../src/index.js';
-import { fakeCredentials, policyConditions, testPresigner } from '../helpers/presign.js';
+import { fakeCredentials, policyConditions, presignError, testPresigner } from '../helpers/presign.js';
 
 const sample = { fileName: 'sample.jpg', contentType: 'image/jpeg' };
-
-async function presignError(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isPresignError(error)) throw new Error(`expected a PresignError, got ${String(error)}`);
-  return error;
-}
 
 function createError(options: Partial<PresignerOptions>) {
   try {

@@ -1,7 +1,8 @@
 import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createPresigner, isPresignError, type MultipartUpload, type Presigner, type SignedPart } from '../../src/index.js';
+import { createPresigner, type MultipartUpload, type Presigner, type SignedPart } from '../../src/index.js';
+import { presignError } from '../helpers/presign.js';
 import { rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
 // What the storage itself enforces for a multipart upload, proven against Ceph RGW: each part URL
@@ -53,15 +54,6 @@ async function openUploads(key: string) {
   return answer.Uploads ?? [];
 }
 
-async function presignErrorOf(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!isPresignError(error)) throw new Error(`expected a PresignError, got ${String(error)}`);
-  return error;
-}
-
 describe('multipart uploads against Ceph RGW', () => {
   it('assembles a 64 MiB file from parts sent in parallel, byte-identical, and it passes verification', async () => {
     const presigner = multipartPresigner();
@@ -110,7 +102,7 @@ describe('multipart uploads against Ceph RGW', () => {
     expect((await presigner.listParts({ token: upload.token })).parts).toEqual([]);
 
     // Nothing was stored, so completion says what is missing rather than making a short object.
-    const incomplete = await presignErrorOf(presigner.completeMultipart({ token: upload.token }));
+    const incomplete = await presignError(presigner.completeMultipart({ token: upload.token }));
     expect(incomplete.code).toBe('INCOMPLETE_UPLOAD');
     expect(incomplete.message).toContain('parts 1, 2 of 2 are missing');
 
@@ -123,7 +115,7 @@ describe('multipart uploads against Ceph RGW', () => {
   it('never signs a part beyond the declared size', async () => {
     const presigner = multipartPresigner();
     const upload = await presigner.createMultipart({ fileName: 'clip.mp4', contentType: 'video/mp4', size: 5 * MIB + 1 });
-    const error = await presignErrorOf(presigner.signParts({ token: upload.token, partNumbers: [3] }));
+    const error = await presignError(presigner.signParts({ token: upload.token, partNumbers: [3] }));
     expect(error.code).toBe('INVALID_REQUEST');
     await presigner.abortMultipart({ token: upload.token });
   });
@@ -161,7 +153,7 @@ describe('multipart uploads against Ceph RGW', () => {
     expect(await openUploads(upload.key)).toEqual([]);
     const head = await rgwClient().send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: upload.key })).catch((error: { name: string }) => error.name);
     expect(head).toBe('NotFound');
-    expect((await presignErrorOf(presigner.listParts({ token: upload.token }))).code).toBe('NOT_FOUND');
+    expect((await presignError(presigner.listParts({ token: upload.token }))).code).toBe('NOT_FOUND');
     // The stored part's URL no longer leads anywhere.
     expect((await putPart(parts[0]!, file.subarray(0, 5 * MIB))).status).toBe(404);
     await expect(presigner.abortMultipart({ token: upload.token })).resolves.toEqual({ key: upload.key, aborted: true });

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHttpHandler, createPresigner, isPresignError, type MultipartUpload, type PresignerOptions } from '../../src/index.js';
-import { fakeCredentials, testPresigner } from '../helpers/presign.js';
+import { createHttpHandler, createPresigner, type MultipartUpload, type PresignerOptions } from '../../src/index.js';
+import { fakeCredentials, presignError, testPresigner } from '../helpers/presign.js';
 
 // Control-plane calls (Create, ListParts, Complete, Abort, HeadObject) against a mocked S3Client;
 // what the storage really enforces is proven against Ceph RGW in multipart.rgw.test.ts.
@@ -26,15 +26,6 @@ function presigner(options: Partial<PresignerOptions> = {}) {
 }
 
 const video = (size: number) => ({ fileName: 'clip.mp4', contentType: 'video/mp4', size });
-
-async function caught(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!isPresignError(error)) throw new Error(`expected a PresignError, got ${String(error)}`);
-  return error;
-}
 
 function storageError(name: string, status: number) {
   return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
@@ -90,19 +81,19 @@ describe('createMultipart', () => {
     ['a size over maxSize', { ...video(11), size: 2 * 1024 ** 4 }, 'TOO_LARGE', 413],
     ['an extension of another type', { fileName: 'clip.exe', contentType: 'video/mp4', size: 10 }, 'EXTENSION_MISMATCH', 400],
   ])('refuses %s with the rules of a single upload, before calling the storage', async (_, request, code, status) => {
-    const error = await caught(presigner().createMultipart(request));
+    const error = await presignError(presigner().createMultipart(request));
     expect([error.code, error.status]).toEqual([code, status]);
     expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
   });
 
   it('refuses more than the 5 TiB S3 stores, even without maxSize', async () => {
-    const error = await caught(presigner({ maxSize: undefined }).createMultipart(video(5 * 1024 ** 4 + 1)));
+    const error = await presignError(presigner({ maxSize: undefined }).createMultipart(video(5 * 1024 ** 4 + 1)));
     expect([error.code, error.status]).toEqual(['TOO_LARGE', 413]);
     await expect(presigner({ maxSize: undefined }).createMultipart(video(5 * 1024 ** 4))).resolves.toMatchObject({ partCount: expect.any(Number) });
   });
 
   it('needs multipartSecret, and says so', async () => {
-    const error = await caught(presigner({ multipartSecret: undefined }).createMultipart(video(10)));
+    const error = await presignError(presigner({ multipartSecret: undefined }).createMultipart(video(10)));
     expect([error.code, error.status]).toEqual(['MULTIPART_DISABLED', 400]);
     expect(error.message).toContain('multipartSecret');
     expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
@@ -110,7 +101,7 @@ describe('createMultipart', () => {
 
   it('reports a refusal of the storage as STORAGE_ERROR (502)', async () => {
     s3.on(CreateMultipartUploadCommand).rejects(storageError('AccessDenied', 403));
-    const error = await caught(presigner().createMultipart(video(10)));
+    const error = await presignError(presigner().createMultipart(video(10)));
     expect([error.code, error.status]).toEqual(['STORAGE_ERROR', 502]);
     expect(error.message).toContain('AccessDenied');
   });
@@ -156,7 +147,7 @@ describe('signParts', () => {
   ])('refuses %s with INVALID_REQUEST', async (_, partNumbers, message) => {
     const p = presigner();
     const upload = await p.createMultipart(video(12 * MIB + 1));
-    const error = await caught(p.signParts({ token: upload.token, partNumbers }));
+    const error = await presignError(p.signParts({ token: upload.token, partNumbers }));
     expect([error.code, error.status]).toEqual(['INVALID_REQUEST', 400]);
     expect(error.message).toMatch(message);
   });
@@ -177,7 +168,7 @@ describe('upload tokens', () => {
     ['a third segment', (value: string) => `${value}.x`],
     ['garbage', () => 'not-a-token'],
   ])('refuses a token with %s as INVALID_TOKEN (403)', async (_, tamper) => {
-    const error = await caught(presigner().signParts({ token: tamper(await token()), partNumbers: [1] }));
+    const error = await presignError(presigner().signParts({ token: tamper(await token()), partNumbers: [1] }));
     expect([error.code, error.status]).toEqual(['INVALID_TOKEN', 403]);
   });
 
@@ -188,7 +179,7 @@ describe('upload tokens', () => {
       presigner({ bucket: 'other-bucket' }),
       presigner({ prefix: 'avatars/' }),
     ]) {
-      expect((await caught(other.signParts({ token: issued, partNumbers: [1] }))).code).toBe('INVALID_TOKEN');
+      expect((await presignError(other.signParts({ token: issued, partNumbers: [1] }))).code).toBe('INVALID_TOKEN');
     }
   });
 
@@ -198,7 +189,7 @@ describe('upload tokens', () => {
     vi.setSystemTime(Date.now() + 24 * 3600_000 - 1000);
     await expect(presigner().signParts({ token: issued, partNumbers: [1] })).resolves.toBeDefined();
     vi.setSystemTime(Date.now() + 1000);
-    const error = await caught(presigner().signParts({ token: issued, partNumbers: [1] }));
+    const error = await presignError(presigner().signParts({ token: issued, partNumbers: [1] }));
     expect(error.code).toBe('INVALID_TOKEN');
     expect(error.message).toMatch(/expired/);
   });
@@ -249,7 +240,7 @@ describe('completeMultipart', () => {
   ])('refuses to complete with %s (409 INCOMPLETE_UPLOAD), calling no Complete', async (_, overrides, sent, message) => {
     const { p, upload } = await started();
     s3.on(ListPartsCommand).resolves({ Parts: listed(upload, overrides as Record<number, number | null>) });
-    const error = await caught(p.completeMultipart({ token: upload.token, parts: sent }));
+    const error = await presignError(p.completeMultipart({ token: upload.token, parts: sent }));
     expect([error.code, error.status]).toEqual(['INCOMPLETE_UPLOAD', 409]);
     expect(error.message).toMatch(message);
     expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
@@ -267,7 +258,7 @@ describe('completeMultipart', () => {
     const { p, upload } = await started();
     s3.on(ListPartsCommand).rejects(storageError('NoSuchKey', 404));
     s3.on(HeadObjectCommand).rejects(storageError('NotFound', 404));
-    const error = await caught(p.completeMultipart({ token: upload.token }));
+    const error = await presignError(p.completeMultipart({ token: upload.token }));
     expect([error.code, error.status]).toEqual(['NOT_FOUND', 404]);
   });
 });
@@ -308,7 +299,7 @@ describe('listParts and abortMultipart', () => {
     const upload = await p.createMultipart(video(10));
     s3.on(AbortMultipartUploadCommand).resolves({});
     s3.on(ListPartsCommand).resolves({ Parts: [] });
-    expect((await caught(p.abortMultipart({ token: upload.token }))).code).toBe('STORAGE_ERROR');
+    expect((await presignError(p.abortMultipart({ token: upload.token }))).code).toBe('STORAGE_ERROR');
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(3);
   });
 });

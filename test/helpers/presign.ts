@@ -1,4 +1,4 @@
-import { createPresigner, type PresignerOptions } from '../../src/index.js';
+import { createPresigner, isPresignError, type PresignError, type PresignerOptions } from '../../src/index.js';
 
 /** Fake credentials: presigning is local computation, so unit tests need no server. */
 export const fakeCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
@@ -17,4 +17,14 @@ export function testPresigner<Context = unknown>(options: Partial<PresignerOptio
 /** Decodes a POST policy's conditions. */
 export function policyConditions(fields: Record<string, string>): unknown[] {
   return JSON.parse(Buffer.from(fields.Policy!, 'base64').toString('utf8')).conditions;
+}
+
+/** The PresignError `promise` rejects with; fails the test if it resolves or rejects with anything else. */
+export async function presignError(promise: Promise<unknown>): Promise<PresignError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!isPresignError(error)) throw new Error(`expected a PresignError, got ${String(error)}`);
+  return error;
 }
