@@ -63,12 +63,17 @@ pid file = $DIR/run/\$name.pid
 [osd]
 osd data = $DIR/osd/\$cluster-\$id
 pid file = $DIR/run/\$name.pid
-# memstore: data in RAM, nothing to clean on disk; 2 GiB leaves room for 64+ MiB test uploads.
+# memstore: data in RAM (taken as it is written), nothing to clean on disk. The full suite writes
+# several 64 MiB multipart files; 8 GiB leaves room for repeated runs on a long-lived server.
 osd objectstore = memstore
-memstore device bytes = $((2 * 1024 * 1024 * 1024))
+memstore device bytes = $((8 * 1024 * 1024 * 1024))
 [client.rgw.test]
 rgw data = $DIR/rgw
 rgw frontends = beast endpoint=127.0.0.1:$PORT
+# Deleted objects are reclaimed by RGW's garbage collector, by default two hours later: a minute
+# here, so that the space the tests free is free again during the run.
+rgw gc obj min wait = 60
+rgw gc processor period = 60
 pid file = $DIR/run/\$name.pid
 EOF
 }

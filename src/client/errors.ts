@@ -1,6 +1,10 @@
-import { readErrorXml, type Diagnosis } from '../doctor/diagnose.js';
+import { diagnose, readErrorXml, type Diagnosis } from '../doctor/diagnose.js';
+import type { SendResponse } from './send-with-progress.js';
 
-/** Where an upload failed: asking the presign endpoint, or sending the bytes to the storage. */
+/**
+ * Where an upload failed: asking the presign endpoint (for a multipart upload also to start, sign,
+ * complete or abort it), or sending the bytes to the storage.
+ */
 export type UploadStage = 'presign' | 'upload';
 
 /** What {@link UploadError}'s constructor takes besides the message. */
@@ -101,6 +105,71 @@ export const HIDDEN_ERROR_HINT =
   'error response that carries no CORS headers (S3 and Ceph RGW send none on errors), e.g. an expired URL or a signature ' +
   'mismatch (a Content-Type other than the signed one, a clock skew, wrong credentials); or the connection dropped ' +
   'before the answer. The network panel shows the real status and body.';
+
+/** Status 0 on a part after earlier parts got through: CORS admits the page, so the connection failed. */
+export const PART_NETWORK_HINT =
+  'The connection to the storage failed before it answered (the network dropped or the storage went away); ' +
+  'earlier parts of this upload got through, so CORS is not the cause.';
+
+/** A request to the storage, as {@link storageFailure} needs it to explain a failure. */
+export interface StorageRequest {
+  method: 'PUT' | 'POST';
+  url: string;
+  /** The headers (PUT) or form fields (POST) that were signed. */
+  signed: Record<string, string>;
+  /** Bytes of the file in the body. */
+  size: number;
+  /** The part's number, when the request sent one part of a multipart upload. */
+  partNumber?: number;
+  /**
+   * Whether an earlier request of this upload got through, so that status 0 means a dropped
+   * connection (worth another try) rather than CORS refusing the page.
+   */
+  corsProven?: boolean;
+}
+
+/**
+ * The {@link UploadError} for a storage answer that is not 2xx: the storage's code and message when
+ * the browser could read them (with the doctor's diagnosis of a 4xx), a hint when it could not.
+ *
+ * @example
+ * ```ts
+ * const response = await sendWithProgress({ method: 'PUT', url, headers, body: file, fileSize: file.size });
+ * if (response.status !== 200) throw storageFailure(response, { method: 'PUT', url, signed: headers, size: file.size });
+ * ```
+ */
+export function storageFailure(response: SendResponse, request: StorageRequest): UploadError {
+  const what = request.partNumber === undefined ? 'Upload' : `Upload of part ${request.partNumber}`;
+  if (response.status === 0) {
+    const hint = request.corsProven && !response.bodySent ? PART_NETWORK_HINT : response.bodySent ? HIDDEN_ERROR_HINT : CORS_REFUSED_HINT;
+    return new UploadError(`${what} failed: no readable response from the storage. ${hint}`, {
+      stage: 'upload',
+      status: 0,
+      hint,
+      retryable: request.corsProven === true,
+    });
+  }
+  const storage = parseStorageError(response.body);
+  const code = response.header('x-amz-error-code') ?? storage.code;
+  const label = [response.status, code].filter(Boolean).join(' ');
+  const retryable = isTransientStatus(response.status);
+  return new UploadError(`${what} failed (${label})${storage.message ? `: ${storage.message}` : '.'}`, {
+    stage: 'upload',
+    status: response.status,
+    code,
+    detail: storage.message,
+    retryable,
+    diagnosis: retryable ? undefined : diagnoseUpload(response, request),
+  });
+}
+
+/** What the doctor makes of a storage error: the client knows exactly what it signed and sent. */
+function diagnoseUpload(response: SendResponse, request: StorageRequest): Diagnosis {
+  if (request.method === 'POST') return diagnose({ status: response.status, body: response.body, url: request.url });
+  // The browser sends every signed header but Content-Length, which it sets to the body's size.
+  const sentHeaders = { ...request.signed, 'content-length': String(request.size) };
+  return diagnose({ status: response.status, body: response.body, url: request.url, sentHeaders, expectedHeaders: request.signed });
+}
 
 /**
  * The `<Code>` and `<Message>` of an S3 error document, read as the doctor reads it.

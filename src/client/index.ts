@@ -1,6 +1,7 @@
 /**
  * Browser client for upload-presigner: asks the presign endpoint for a URL, then uploads straight
- * to the storage with progress, abort, retries and errors that say which stage failed and why.
+ * to the storage with progress, abort, retries and errors that say which stage failed and why;
+ * large files go as multipart uploads, several parts at a time.
  * Browser-only code with no Node or AWS SDK imports; `presignForUppy` connects Uppy's `@uppy/aws-s3`.
  *
  * @example
@@ -25,6 +26,9 @@ export type {
   PresignForUppyOptions,
   UppyAwsS3Options,
   UppyFileLike,
+  UppyMultipartUpload,
+  UppyPart,
+  UppyPartUrl,
   UppySignedRequest,
   UppySignRequest,
   UppyUploadParameters,

@@ -33,7 +33,35 @@ export interface PresignEndpoint {
  * const presigned = await requestPresign({ endpoint: '/api/presign' }, { fileName: 'a.jpg', contentType: 'image/jpeg', size: 1234 });
  * ```
  */
-export async function requestPresign(target: PresignEndpoint, body: PresignBody): Promise<PresignedUpload> {
+export function requestPresign(target: PresignEndpoint, body: PresignBody): Promise<PresignedUpload> {
+  return callEndpoint(target, body, { name: 'Presign', expected: 'an upload URL' }, isPresignedUpload);
+}
+
+/** How {@link callEndpoint} names a call in its errors. */
+export interface EndpointCall {
+  /** Starts each message, e.g. `Presign` or `completeMultipart`. */
+  name: string;
+  /** What a 200 must carry, for the message when it does not, e.g. `an upload URL`. */
+  expected: string;
+}
+
+/**
+ * POSTs `body` as JSON to the presign endpoint and returns its JSON answer once `isExpected`
+ * accepts it. Every failure becomes an {@link UploadError} with `stage: 'presign'` (the endpoint's
+ * stage), retryable when the endpoint could not be reached or answered 408, 429 or 5xx; an abort
+ * rejects with the signal's reason.
+ *
+ * @example
+ * ```ts
+ * const parts = await callEndpoint(target, { action: 'listParts', token }, { name: 'listParts', expected: 'parts' }, isPartList);
+ * ```
+ */
+export async function callEndpoint<T>(
+  target: PresignEndpoint,
+  body: object,
+  call: EndpointCall,
+  isExpected: (value: unknown) => value is T,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(target.endpoint, {
@@ -44,7 +72,7 @@ export async function requestPresign(target: PresignEndpoint, body: PresignBody)
     });
   } catch (cause) {
     if (target.signal?.aborted) throw target.signal.reason;
-    throw new UploadError(`Presign failed: no response from ${target.endpoint}.`, {
+    throw new UploadError(`${call.name} failed: no response from ${target.endpoint}.`, {
       stage: 'presign',
       status: 0,
       hint: PRESIGN_NETWORK_HINT,
@@ -57,7 +85,7 @@ export async function requestPresign(target: PresignEndpoint, body: PresignBody)
   if (!response.ok) {
     const error = readErrorBody(json);
     const label = [response.status, error.code].filter(Boolean).join(' ');
-    throw new UploadError(`Presign failed (${label}): ${error.message ?? (text.slice(0, 200) || response.statusText)}`, {
+    throw new UploadError(`${call.name} failed (${label}): ${error.message ?? (text.slice(0, 200) || response.statusText)}`, {
       stage: 'presign',
       status: response.status,
       code: error.code,
@@ -65,9 +93,9 @@ export async function requestPresign(target: PresignEndpoint, body: PresignBody)
       retryable: isTransientStatus(response.status),
     });
   }
-  if (!isPresignedUpload(json)) {
+  if (!isExpected(json)) {
     throw new UploadError(
-      `Presign failed: ${target.endpoint} answered 200 without an upload URL; is it the presign endpoint?`,
+      `${call.name} failed: ${target.endpoint} answered 200 without ${call.expected}; is it the presign endpoint?`,
       { stage: 'presign', status: response.status, code: 'INVALID_RESPONSE' },
     );
   }

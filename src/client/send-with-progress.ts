@@ -4,7 +4,7 @@ export interface UploadProgress {
   loaded: number;
   /** The file's size in bytes. */
   total: number;
-  /** `loaded / total` as a whole percentage, 0–100. */
+  /** `loaded / total` as a whole percentage, 0–100; a multipart upload holds it at 99 until the storage has put the parts together. */
   percent: number;
 }
 

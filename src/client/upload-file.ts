@@ -1,7 +1,9 @@
-import { diagnose } from '../doctor/diagnose.js';
-import { CORS_REFUSED_HINT, HIDDEN_ERROR_HINT, isTransientStatus, isUploadError, parseStorageError, UploadError } from './errors.js';
+import { isUploadError, storageFailure } from './errors.js';
+import { EXPIRY_MARGIN_MS } from './part-urls.js';
 import { requestPresign, type PresignedUpload } from './request-presign.js';
+import { withRetries } from './retry.js';
 import { sendWithProgress, type SendResponse, type UploadProgress } from './send-with-progress.js';
+import { uploadMultipart } from './upload-multipart.js';
 
 /** Options of {@link uploadFile}. */
 export interface UploadFileOptions {
@@ -11,7 +13,11 @@ export interface UploadFileOptions {
   headers?: Record<string, string>;
   /** Aborts the presign request, the upload and any wait between retries; `uploadFile` then rejects with its reason. */
   signal?: AbortSignal;
-  /** Called as bytes leave the browser; reaches `percent: 100` before `uploadFile` resolves. */
+  /**
+   * Called as bytes leave the browser; reaches `percent: 100` before `uploadFile` resolves. A
+   * multipart upload's progress adds up its parts, never goes back when a part is sent again, and
+   * reports 100 once, when the storage has put the parts together.
+   */
   onProgress?: (progress: UploadProgress) => void;
   /** How many times to try again after a transient failure (no response from the presign endpoint, 408, 429, 5xx). Default 2. */
   retries?: number;
@@ -21,6 +27,14 @@ export interface UploadFileOptions {
   fileName?: string;
   /** The type sent to the presign endpoint; default `file.type`. */
   contentType?: string;
+  /**
+   * Files of this many bytes or more go as a multipart upload (the endpoint's presigner needs
+   * `multipartSecret`; if it has none, a file of up to 5 GiB goes in one request instead).
+   * Default 100 MiB, as Uppy's; `Infinity` sends every file in one request.
+   */
+  multipartThreshold?: number;
+  /** How many parts of a multipart upload are sent at once. Default 4. */
+  partConcurrency?: number;
 }
 
 /** What {@link uploadFile} resolves with. */
@@ -29,25 +43,30 @@ export interface UploadResult {
   key: string;
   /** Where the object lives (readable only if the bucket or a presigned GET allows it). */
   location: string;
-  /** The storage's ETag, when its CORS rules expose the header. */
+  /** The storage's ETag: of a single upload when its CORS rules expose the header; of a multipart upload as the server read it. */
   etag: string | undefined;
   /** The Content-Type stored with the object, as signed. */
   contentType: string;
   size: number;
-  /** How the bytes were sent. */
-  method: 'PUT' | 'POST';
+  /** How the bytes were sent: one request (`PUT`, `POST`) or parts (`MULTIPART`). */
+  method: 'PUT' | 'POST' | 'MULTIPART';
 }
 
 const DEFAULT_RETRIES = 2;
 const DEFAULT_RETRY_DELAY = 500;
-const MAX_RETRY_DELAY = 15_000;
-/** Re-presign rather than start an upload that could outlive its URL. */
-const EXPIRY_MARGIN_MS = 5_000;
+/** The most one PUT or POST carries. */
+const MAX_SINGLE_UPLOAD_SIZE = 5 * 1024 ** 3;
+/** Uppy's default: below it, one request is simpler and as fast. */
+export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 ** 2;
 
 /**
  * Uploads a file in two steps: asks the presign endpoint for a URL, then sends the bytes straight
  * to the storage with exactly the method, headers or form fields the endpoint signed. Transient
  * failures are tried again with exponential backoff; a 4xx never is, since it would fail the same way.
+ *
+ * A file of `multipartThreshold` bytes or more (default 100 MiB) goes as a multipart upload instead:
+ * `partConcurrency` parts at a time, each part retried on its own, and the upload aborted in the
+ * storage when it fails or the signal aborts, so that no parts are left behind.
  *
  * @throws UploadError saying which stage failed, with status, code and (for status 0) a hint.
  * @example
@@ -64,12 +83,21 @@ const EXPIRY_MARGIN_MS = 5_000;
  */
 export async function uploadFile(file: Blob, options: UploadFileOptions): Promise<UploadResult> {
   const { signal, onProgress } = options;
-  const retries = options.retries ?? DEFAULT_RETRIES;
+  const retry = { retries: options.retries ?? DEFAULT_RETRIES, retryDelay: options.retryDelay ?? DEFAULT_RETRY_DELAY, signal };
   const body = {
     fileName: options.fileName ?? (file as Partial<File>).name ?? 'upload',
     contentType: options.contentType ?? (file.type || 'application/octet-stream'),
     size: file.size,
   };
+  // An empty file has no part to send.
+  if (file.size > 0 && file.size >= (options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD)) {
+    try {
+      return await uploadMultipart(file, body, { ...options, retry });
+    } catch (error) {
+      // An endpoint without multipart still takes what fits in one request: nothing was sent yet.
+      if (!(isUploadError(error) && error.code === 'MULTIPART_DISABLED' && file.size <= MAX_SINGLE_UPLOAD_SIZE)) throw error;
+    }
+  }
   let presigned: PresignedUpload | undefined;
   let lastPercent = -1;
   const reportProgress = (progress: UploadProgress) => {
@@ -77,20 +105,14 @@ export async function uploadFile(file: Blob, options: UploadFileOptions): Promis
     onProgress?.(progress);
   };
 
-  for (let attempt = 0; ; attempt++) {
-    try {
-      if (!presigned || Date.parse(presigned.expiresAt) - Date.now() < EXPIRY_MARGIN_MS) {
-        presigned = await requestPresign({ endpoint: options.endpoint, headers: options.headers, signal }, body);
-      }
-      const result = await send(presigned, file, signal, reportProgress);
-      if (onProgress && lastPercent !== 100) onProgress({ loaded: file.size, total: file.size, percent: 100 });
-      return result;
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      if (!isUploadError(error) || !error.retryable || attempt >= retries) throw error;
-      await sleep(backoff(attempt, options.retryDelay ?? DEFAULT_RETRY_DELAY), signal);
+  return withRetries(async () => {
+    if (!presigned || Date.parse(presigned.expiresAt) - Date.now() < EXPIRY_MARGIN_MS) {
+      presigned = await requestPresign({ endpoint: options.endpoint, headers: options.headers, signal }, body);
     }
-  }
+    const result = await send(presigned, file, signal, reportProgress);
+    if (onProgress && lastPercent !== 100) onProgress({ loaded: file.size, total: file.size, percent: 100 });
+    return result;
+  }, retry);
 }
 
 async function send(
@@ -123,34 +145,8 @@ async function send(
       method: presigned.method,
     };
   }
-  throw uploadFailure(response, presigned, file.size);
-}
-
-function uploadFailure(response: SendResponse, presigned: PresignedUpload, size: number): UploadError {
-  if (response.status === 0) {
-    const hint = response.bodySent ? HIDDEN_ERROR_HINT : CORS_REFUSED_HINT;
-    return new UploadError(`Upload failed: no readable response from the storage. ${hint}`, { stage: 'upload', status: 0, hint });
-  }
-  const storage = parseStorageError(response.body);
-  const code = response.header('x-amz-error-code') ?? storage.code;
-  const label = [response.status, code].filter(Boolean).join(' ');
-  const diagnosis = isTransientStatus(response.status) ? undefined : diagnoseUpload(response, presigned, size);
-  return new UploadError(`Upload failed (${label})${storage.message ? `: ${storage.message}` : '.'}`, {
-    stage: 'upload',
-    status: response.status,
-    code,
-    detail: storage.message,
-    retryable: isTransientStatus(response.status),
-    diagnosis,
-  });
-}
-
-/** What the doctor makes of a storage error: the client knows exactly what it signed and sent. */
-function diagnoseUpload(response: SendResponse, presigned: PresignedUpload, size: number) {
-  if (presigned.method === 'POST') return diagnose({ status: response.status, body: response.body, url: presigned.uploadUrl });
-  // The browser sends every returned header but Content-Length, which it sets to the body's size.
-  const sentHeaders = { ...presigned.headers, 'content-length': String(size) };
-  return diagnose({ status: response.status, body: response.body, url: presigned.uploadUrl, sentHeaders, expectedHeaders: presigned.headers });
+  const signed = presigned.method === 'PUT' ? presigned.headers : presigned.fields;
+  throw storageFailure(response, { method: presigned.method, url: presigned.uploadUrl, signed, size: file.size });
 }
 
 function headerValue(headers: Record<string, string>, name: string): string | undefined {
@@ -162,24 +158,4 @@ function objectLocation(presigned: PresignedUpload): string {
   if (presigned.method === 'PUT') return presigned.uploadUrl.split('?')[0]!;
   const encodedKey = presigned.key.split('/').map(encodeURIComponent).join('/');
   return `${presigned.uploadUrl.replace(/\/$/, '')}/${encodedKey}`;
-}
-
-/** Exponential backoff with jitter, so that many clients failing together do not retry together. */
-function backoff(attempt: number, baseDelay: number): number {
-  const exponential = Math.min(MAX_RETRY_DELAY, baseDelay * 2 ** attempt);
-  return exponential / 2 + Math.random() * (exponential / 2);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

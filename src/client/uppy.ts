@@ -1,6 +1,19 @@
 import { UploadError } from './errors.js';
-import { requestPresign, type PresignedUpload } from './request-presign.js';
+import {
+  abortMultipart,
+  completeMultipart,
+  createMultipart,
+  listParts,
+  signParts,
+  type CompletedMultipart,
+  type SignedPartUrl,
+  type StartedMultipart,
+  type StoredPartInfo,
+} from './multipart-endpoint.js';
+import { partUrls } from './part-urls.js';
+import { requestPresign, type PresignEndpoint } from './request-presign.js';
 import { isForbiddenHeader } from './send-with-progress.js';
+import { DEFAULT_MULTIPART_THRESHOLD } from './upload-file.js';
 
 /** Options of {@link presignForUppy}. */
 export interface PresignForUppyOptions {
@@ -8,6 +21,13 @@ export interface PresignForUppyOptions {
   endpoint: string;
   /** Extra headers for the presign request, e.g. an `authorization`. */
   headers?: Record<string, string>;
+  /** Files of this many bytes or more go as multipart uploads. Default 100 MiB, as `uploadFile`'s; `Infinity` never. */
+  multipartThreshold?: number;
+  /**
+   * The presigner's `partSize`, default 8 MiB as the presigner's. Uppy cuts the parts itself and each
+   * part URL signs its exact length, so both must agree; a mismatch fails the upload at its start.
+   */
+  partSize?: number;
 }
 
 /** The parts of an Uppy file the helper reads (structural, so Uppy stays an optional dependency). */
@@ -26,7 +46,7 @@ export interface UppyUploadParameters {
   headers: Record<string, string>;
 }
 
-/** What Uppy 6's `signRequest` receives; only the PutObject shape is supported. */
+/** What Uppy 6's `signRequest` receives: a PutObject, or a step of a multipart upload (`uploadId` set; `partNumber` for a part). */
 export interface UppySignRequest {
   method: string;
   key: string;
@@ -43,22 +63,74 @@ export interface UppySignedRequest {
   fields?: Record<string, string>;
 }
 
+/** A part URL as Uppy 4–5 send it: PUT to `url` with `headers`. */
+export interface UppyPartUrl {
+  method: 'PUT';
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** A multipart upload as Uppy 4–5 name it. */
+export interface UppyMultipartUpload {
+  uploadId: string;
+  key: string;
+}
+
+/** A part as Uppy 4–5 list it. */
+export interface UppyPart {
+  PartNumber?: number;
+  Size?: number;
+  ETag?: string;
+}
+
 /** Options for `uppy.use(AwsS3, …)`, for `@uppy/aws-s3` 4, 5 and 6 alike. */
 export interface UppyAwsS3Options {
-  /** The endpoint signs single uploads only; multipart would need other routes. */
-  shouldUseMultipart: false;
+  /** Multipart for files of `multipartThreshold` bytes or more. */
+  shouldUseMultipart: (file: UppyFileLike) => boolean;
+  /** The presigner's part size, grown as the server grows it, so that Uppy cuts the parts the URLs sign. */
+  getChunkSize: (file: { size: number }) => number;
   /** Uppy 4–5: `{ method, url, fields, headers }` for one file. */
   getUploadParameters: (file: UppyFileLike) => Promise<UppyUploadParameters>;
   /** Uppy 6: remembers the file under its id, so `signRequest` can presign with its name and size. */
   generateObjectKey: (file: UppyFileLike) => string;
-  /** Uppy 6: presigns the PutObject request that `generateObjectKey` named. */
+  /** Uppy 6: presigns the PutObject request that `generateObjectKey` named, and answers each multipart step. */
   signRequest: (request: UppySignRequest) => Promise<UppySignedRequest>;
+  /** Uppy 4–5: starts a multipart upload on the endpoint. */
+  createMultipartUpload: (file: UppyFileLike) => Promise<UppyMultipartUpload>;
+  /** Uppy 4–5: the URL of one part, signed with its exact length. */
+  signPart: (file: UppyFileLike, options: UppyMultipartUpload & { partNumber: number }) => Promise<UppyPartUrl>;
+  /** Uppy 4–5: the parts the storage holds, to resume. */
+  listParts: (file: UppyFileLike, options: UppyMultipartUpload) => Promise<UppyPart[]>;
+  /** Uppy 4–5: completes the upload; the server checks the stored parts itself. */
+  completeMultipartUpload: (file: UppyFileLike, options: UppyMultipartUpload & { parts: UppyPart[] }) => Promise<{ location: string }>;
+  /** Uppy 4–5: aborts the upload, so the storage drops its parts. */
+  abortMultipartUpload: (file: UppyFileLike, options: UppyMultipartUpload) => Promise<void>;
+}
+
+/** Part URLs signed per `signParts` call: Uppy asks for one part at a time. */
+const SIGN_AHEAD = 8;
+const MIB = 1024 ** 2;
+/** The presigner's default `partSize`, and S3's most parts per upload (restated: the bundle has no server code). */
+const DEFAULT_PART_SIZE = 8 * MIB;
+const MAX_PARTS = 10_000;
+
+interface MultipartState {
+  upload: StartedMultipart;
+  urlFor: (partNumber: number) => Promise<SignedPartUrl>;
+  /** The object's URL, read off the first part URL. */
+  location: string;
 }
 
 /**
  * Connects Uppy's `@uppy/aws-s3` plugin to the presign endpoint: the server still chooses the key,
  * signs the type and size, and Uppy sends exactly what was signed (PUT headers or POST fields).
- * Works with Uppy 6 (`signRequest`) and Uppy 4–5 (`getUploadParameters`).
+ * Files of `multipartThreshold` bytes or more go as multipart uploads run by the endpoint. Works
+ * with Uppy 6 (`signRequest`) and Uppy 4–5 (`getUploadParameters` and the multipart functions).
+ *
+ * Uppy 6 sends each multipart step to the URL `signRequest` returns and reads S3's XML answer; the
+ * endpoint runs those steps on the server, so for them the helper returns a `data:` URL that holds
+ * the answer (a page whose CSP sets `connect-src` must allow `data:`). Uppy must read each part's
+ * ETag: the bucket's CORS rules need `ExposeHeaders: ["ETag"]`.
  *
  * @example
  * ```ts
@@ -71,23 +143,75 @@ export interface UppyAwsS3Options {
  * ```
  */
 export function presignForUppy(options: PresignForUppyOptions): UppyAwsS3Options {
+  const target: PresignEndpoint = { endpoint: options.endpoint, headers: options.headers };
+  const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
+  const partSize = options.partSize ?? DEFAULT_PART_SIZE;
   const files = new Map<string, UppyFileLike>();
-  const presign = (file: UppyFileLike, contentType?: string) =>
-    requestPresign(
-      { endpoint: options.endpoint, headers: options.headers },
-      {
-        fileName: file.name ?? 'upload',
-        contentType: contentType || file.type || 'application/octet-stream',
-        size: file.size ?? 0,
-      },
+  // Uppy names an upload by its id; the endpoint needs the token createMultipart returned.
+  const uploads = new Map<string, MultipartState>();
+  const describe = (file: UppyFileLike, contentType?: string) => ({
+    fileName: file.name ?? 'upload',
+    contentType: contentType || file.type || 'application/octet-stream',
+    size: file.size ?? 0,
+  });
+  const presign = (file: UppyFileLike, contentType?: string) => requestPresign(target, describe(file, contentType));
+  // The server's rule: partSize, grown in whole MiB when a file would need more than 10,000 parts.
+  const chunkSize = (size: number) => {
+    const smallest = Math.ceil(size / MAX_PARTS);
+    return smallest <= partSize ? partSize : Math.ceil(smallest / MIB) * MIB;
+  };
+
+  async function start(file: UppyFileLike): Promise<MultipartState> {
+    const upload = await createMultipart(target, describe(file));
+    if (upload.partSize !== chunkSize(upload.size)) {
+      await abortMultipart(target, upload.token).catch(() => undefined);
+      throw new UploadError(
+        `The presigner cuts parts of ${upload.partSize} bytes, but Uppy would cut ${chunkSize(upload.size)}: ` +
+          "pass the presigner's partSize to presignForUppy({ partSize }).",
+        { stage: 'presign', status: 0, code: 'PART_SIZE_MISMATCH' },
+      );
+    }
+    const state: MultipartState = {
+      upload,
+      urlFor: partUrls((numbers) => signParts(target, upload.token, numbers), upload.partCount, SIGN_AHEAD),
+      location: '',
+    };
+    uploads.set(upload.uploadId, state);
+    return state;
+  }
+  function known(uploadId: string): MultipartState {
+    const state = uploads.get(uploadId);
+    if (state) return state;
+    throw new UploadError(
+      `presignForUppy did not start the multipart upload ${uploadId} in this page, or it has ended; ` +
+        'an upload cannot resume after a reload, since its token lives in memory.',
+      { stage: 'presign', status: 0, code: 'UNKNOWN_UPLOAD' },
     );
+  }
+  async function partUrl(state: MultipartState, partNumber: number): Promise<SignedPartUrl> {
+    const part = await state.urlFor(partNumber);
+    state.location ||= part.url.split('?')[0]!;
+    return part;
+  }
+  // No part list: the server lists the parts itself (a list of thousands would outgrow the endpoint's body limit).
+  async function complete(state: MultipartState): Promise<CompletedMultipart> {
+    const stored = await completeMultipart(target, state.upload.token);
+    uploads.delete(state.upload.uploadId);
+    return stored;
+  }
+  async function abort(state: MultipartState): Promise<void> {
+    await abortMultipart(target, state.upload.token);
+    uploads.delete(state.upload.uploadId);
+  }
+  const stored = async (state: MultipartState): Promise<StoredPartInfo[]> => (await listParts(target, state.upload.token)).parts;
 
   return {
-    shouldUseMultipart: false,
+    shouldUseMultipart: (file) => (file.size ?? 0) > 0 && (file.size ?? 0) >= threshold,
+    getChunkSize: (file) => chunkSize(file.size),
     async getUploadParameters(file) {
       const presigned = await presign(file);
       return presigned.method === 'PUT'
-        ? { method: 'PUT', url: presigned.uploadUrl, fields: {}, headers: settableHeaders(presigned) }
+        ? { method: 'PUT', url: presigned.uploadUrl, fields: {}, headers: settableHeaders(presigned.headers) }
         : { method: 'POST', url: presigned.uploadUrl, fields: presigned.fields, headers: {} };
     },
     generateObjectKey(file) {
@@ -95,24 +219,80 @@ export function presignForUppy(options: PresignForUppyOptions): UppyAwsS3Options
       return file.id;
     },
     async signRequest(request) {
-      const file = files.get(request.key);
-      if (request.method !== 'PUT' || request.uploadId !== undefined || !file) {
-        throw new UploadError(
-          `The presign endpoint signs single uploads only, not ${request.method} ${request.uploadId ? 'multipart ' : ''}requests; ` +
-            'pass presignForUppy(…) to uppy.use(AwsS3, …) unchanged (it sets shouldUseMultipart: false and generateObjectKey).',
-          { stage: 'presign', status: 0, code: 'UNSUPPORTED_REQUEST' },
+      if (request.uploadId === undefined) {
+        // Uppy may sign again when it retries, so the file stays known; a file's metadata is small.
+        const file = files.get(request.key);
+        if (file && request.method === 'PUT') {
+          const presigned = await presign(file, request.contentType);
+          return presigned.method === 'PUT'
+            ? { url: presigned.uploadUrl, key: presigned.key, headers: settableHeaders(presigned.headers) }
+            : { url: presigned.uploadUrl, key: presigned.key, fields: presigned.fields };
+        }
+        if (file && request.method === 'POST') {
+          const { upload } = await start(file);
+          const xml = `<InitiateMultipartUploadResult>${element('Key', upload.key)}${element('UploadId', upload.uploadId)}</InitiateMultipartUploadResult>`;
+          return { url: xmlAnswer(xml), key: upload.key };
+        }
+      } else if (request.method === 'PUT' && request.partNumber !== undefined) {
+        const state = known(request.uploadId);
+        const part = await partUrl(state, request.partNumber);
+        return { url: part.url, key: state.upload.key, headers: settableHeaders(part.headers) };
+      } else if (request.method === 'GET') {
+        const state = known(request.uploadId);
+        const parts = (await stored(state)).map(
+          ({ partNumber, etag, size }) => `<Part>${element('PartNumber', partNumber)}${element('ETag', etag)}${element('Size', size)}</Part>`,
         );
+        return { url: xmlAnswer(`<ListPartsResult>${parts.join('')}</ListPartsResult>`), key: state.upload.key };
+      } else if (request.method === 'POST') {
+        const state = known(request.uploadId);
+        const object = await complete(state);
+        const fields = element('Location', state.location) + element('Key', object.key) + (object.etag ? element('ETag', object.etag) : '');
+        return { url: xmlAnswer(`<CompleteMultipartUploadResult>${fields}</CompleteMultipartUploadResult>`), key: object.key };
+      } else if (request.method === 'DELETE') {
+        const state = known(request.uploadId);
+        await abort(state);
+        return { url: xmlAnswer(''), key: state.upload.key };
       }
-      // Uppy may sign again when it retries, so the file stays known; a file's metadata is small.
-      const presigned = await presign(file, request.contentType);
-      return presigned.method === 'PUT'
-        ? { url: presigned.uploadUrl, key: presigned.key, headers: settableHeaders(presigned) }
-        : { url: presigned.uploadUrl, key: presigned.key, fields: presigned.fields };
+      throw new UploadError(
+        `presignForUppy signs uploads and the multipart steps of uploads it started, not ${request.method} ${request.uploadId ? 'multipart ' : ''}requests; ` +
+          'pass presignForUppy(…) to uppy.use(AwsS3, …) unchanged (it sets generateObjectKey).',
+        { stage: 'presign', status: 0, code: 'UNSUPPORTED_REQUEST' },
+      );
+    },
+    async createMultipartUpload(file) {
+      const { upload } = await start(file);
+      return { uploadId: upload.uploadId, key: upload.key };
+    },
+    async signPart(_file, { uploadId, partNumber }) {
+      const part = await partUrl(known(uploadId), partNumber);
+      return { method: 'PUT', url: part.url, headers: settableHeaders(part.headers) };
+    },
+    async listParts(_file, { uploadId }) {
+      const parts = await stored(known(uploadId));
+      return parts.map(({ partNumber, size, etag }) => ({ PartNumber: partNumber, Size: size, ETag: etag }));
+    },
+    async completeMultipartUpload(_file, { uploadId }) {
+      const state = known(uploadId);
+      await complete(state);
+      return { location: state.location };
+    },
+    async abortMultipartUpload(_file, { uploadId }) {
+      await abort(known(uploadId));
     },
   };
 }
 
 /** Browsers send Content-Length themselves and refuse scripts that try. */
-function settableHeaders(presigned: Extract<PresignedUpload, { method: 'PUT' }>): Record<string, string> {
-  return Object.fromEntries(Object.entries(presigned.headers).filter(([name]) => !isForbiddenHeader(name)));
+function settableHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !isForbiddenHeader(name)));
 }
+
+/** A URL whose every request (any method) answers `xml`, for the steps the endpoint ran already. */
+function xmlAnswer(xml: string): string {
+  return `data:application/xml;charset=utf-8,${encodeURIComponent(xml)}`;
+}
+
+// Named entities: Uppy's XML reader decodes these five and no numeric ones.
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+/** `<name>text</name>`, the text escaped. */
+const element = (name: string, text: string | number) => `<${name}>${String(text).replace(/[&<>"']/g, (char) => XML_ENTITIES[char]!)}</${name}>`;

@@ -1,6 +1,6 @@
-import { GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createPresigner, type MultipartUpload, type Presigner, type SignedPart } from '../../src/index.js';
 import { presignError } from '../helpers/presign.js';
 import { rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
@@ -55,6 +55,11 @@ async function openUploads(key: string) {
 }
 
 describe('multipart uploads against Ceph RGW', () => {
+  // RGW keeps the test data in RAM: what these tests store goes again.
+  const storedKeys: string[] = [];
+  afterAll(async () => {
+    await rgwClient().send(new DeleteObjectsCommand({ Bucket: TEST_BUCKET, Delete: { Objects: storedKeys.map((Key) => ({ Key })) } }));
+  });
   it('assembles a 64 MiB file from parts sent in parallel, byte-identical, and it passes verification', async () => {
     const presigner = multipartPresigner();
     const file = pdfBytes(64 * MIB + 12_345);
@@ -63,6 +68,7 @@ describe('multipart uploads against Ceph RGW', () => {
     const sent = await sendParts(presigner, upload, file);
 
     const completed = await presigner.completeMultipart({ token: upload.token, parts: sent });
+    storedKeys.push(upload.key);
     expect(completed).toMatchObject({ key: upload.key, size: file.length, contentType: 'application/pdf' });
     expect(completed.etag).toMatch(/-13"$/);
 
@@ -110,6 +116,7 @@ describe('multipart uploads against Ceph RGW', () => {
     expect((await putPart(first, firstBytes)).status).toBe(200);
     expect((await putPart(last, file.subarray(5 * MIB))).status).toBe(200);
     await expect(presigner.completeMultipart({ token: upload.token })).resolves.toMatchObject({ size: file.length });
+    storedKeys.push(upload.key);
   }, 60_000);
 
   it('never signs a part beyond the declared size', async () => {
@@ -135,6 +142,7 @@ describe('multipart uploads against Ceph RGW', () => {
       expect((await putPart(part, file.subarray(start, start + Number(part.headers['content-length'])))).status).toBe(200);
     }
     const completed = await presigner.completeMultipart({ token: upload.token });
+    storedKeys.push(upload.key);
     const object = await rgwClient().send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: completed.key }));
     expect(sha256(await object.Body!.transformToByteArray())).toBe(sha256(file));
     // A retried completion (its answer lost) answers with the same object.
@@ -166,5 +174,6 @@ describe('multipart uploads against Ceph RGW', () => {
     const upload = await presigner.createMultipart({ fileName: 'sdk.pdf', contentType: 'application/pdf', size: file.length });
     const sent = await sendParts(presigner, upload, file, 2);
     await expect(presigner.completeMultipart({ token: upload.token, parts: sent })).resolves.toMatchObject({ size: file.length });
+    storedKeys.push(upload.key);
   }, 60_000);
 });

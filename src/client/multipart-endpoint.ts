@@ -1,0 +1,136 @@
+import { callEndpoint, type PresignBody, type PresignEndpoint } from './request-presign.js';
+
+// The endpoint's multipart answers (the server's `MultipartUpload`, `SignedParts`, `StoredPart` and
+// `CompletedUpload`), restated here so that the browser bundle never pulls in server code.
+
+/** A started multipart upload: cut the file into `partCount` parts of `partSize` bytes, the last one smaller. */
+export interface StartedMultipart {
+  method: 'MULTIPART';
+  key: string;
+  uploadId: string;
+  /** Names the upload in every later call; signed by the server. */
+  token: string;
+  size: number;
+  contentType: string;
+  partSize: number;
+  partCount: number;
+  expiresAt: string;
+}
+
+/** One presigned part: PUT its bytes to `url` with exactly these headers (its signed Content-Length). */
+export interface SignedPartUrl {
+  partNumber: number;
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** What `signParts` answers. */
+export interface SignedPartUrls {
+  parts: SignedPartUrl[];
+  /** When these URLs stop working (ISO 8601). */
+  expiresAt: string;
+  expiresIn: number;
+}
+
+/** A part the storage holds. */
+export interface StoredPartInfo {
+  partNumber: number;
+  size: number;
+  etag: string;
+}
+
+/** The object `completeMultipart` made, as stored. */
+export interface CompletedMultipart {
+  key: string;
+  size: number;
+  contentType: string;
+  etag?: string;
+}
+
+/** A part the client sent; the server checks an `etag` against the storage's when one is given. */
+export interface SentPart {
+  partNumber: number;
+  etag?: string;
+}
+
+/** The most part URLs one `signParts` call may ask for. */
+export const MAX_PARTS_PER_REQUEST = 100;
+
+/**
+ * Starts a multipart upload (`{"action":"createMultipart"}`): the server checks the file as it
+ * checks a presign, creates the upload in the storage and chooses the part size.
+ *
+ * @example
+ * ```ts
+ * const upload = await createMultipart({ endpoint: '/api/presign' }, { fileName: 'a.mp4', contentType: 'video/mp4', size: file.size });
+ * ```
+ */
+export function createMultipart(target: PresignEndpoint, body: PresignBody): Promise<StartedMultipart> {
+  return callEndpoint(target, { action: 'createMultipart', ...body }, { name: 'createMultipart', expected: 'a multipart upload' }, isStarted);
+}
+
+/**
+ * Presigns some parts of an upload (at most {@link MAX_PARTS_PER_REQUEST}), each with its exact length.
+ *
+ * @example
+ * ```ts
+ * const { parts, expiresAt } = await signParts(target, upload.token, [1, 2, 3, 4]);
+ * ```
+ */
+export function signParts(target: PresignEndpoint, token: string, partNumbers: number[]): Promise<SignedPartUrls> {
+  return callEndpoint(target, { action: 'signParts', token, partNumbers }, { name: 'signParts', expected: 'part URLs' }, isSignedParts);
+}
+
+/**
+ * The parts the storage holds for an upload, e.g. to resume it.
+ *
+ * @example
+ * ```ts
+ * const { parts } = await listParts(target, upload.token);
+ * ```
+ */
+export function listParts(target: PresignEndpoint, token: string): Promise<{ key: string; parts: StoredPartInfo[] }> {
+  return callEndpoint(target, { action: 'listParts', token }, { name: 'listParts', expected: 'a list of parts' }, isPartList);
+}
+
+/**
+ * Completes an upload once the storage holds every part at its length; the server lists the parts
+ * itself, and checks each `etag` in `parts`, when given, against the storage's. Completing twice
+ * answers the same object.
+ *
+ * @example
+ * ```ts
+ * const object = await completeMultipart(target, upload.token);
+ * ```
+ */
+export function completeMultipart(target: PresignEndpoint, token: string, parts?: SentPart[]): Promise<CompletedMultipart> {
+  const body = parts ? { action: 'completeMultipart', token, parts } : { action: 'completeMultipart', token };
+  return callEndpoint(target, body, { name: 'completeMultipart', expected: 'the object' }, isCompleted);
+}
+
+/**
+ * Aborts an upload: the storage drops every part. Aborting twice is not an error.
+ *
+ * @example
+ * ```ts
+ * await abortMultipart(target, upload.token);
+ * ```
+ */
+export function abortMultipart(target: PresignEndpoint, token: string): Promise<{ key: string; aborted: true }> {
+  return callEndpoint(target, { action: 'abortMultipart', token }, { name: 'abortMultipart', expected: 'an abort' }, isAborted);
+}
+
+// What each answer must carry for the client to go on; the server's types say the rest.
+const isStarted = (value: unknown): value is StartedMultipart =>
+  has(value, { key: 'string', uploadId: 'string', token: 'string', partSize: 'number', partCount: 'number' }) && value.method === 'MULTIPART';
+const isSignedParts = (value: unknown): value is SignedPartUrls => has(value, { expiresAt: 'string' }) && Array.isArray(value.parts);
+const isPartList = (value: unknown): value is { key: string; parts: StoredPartInfo[] } => has(value, { key: 'string' }) && Array.isArray(value.parts);
+const isCompleted = (value: unknown): value is CompletedMultipart => has(value, { key: 'string', size: 'number', contentType: 'string' });
+const isAborted = (value: unknown): value is { key: string; aborted: true } => has(value, { key: 'string' }) && value.aborted === true;
+
+/** Whether `value` is an object whose named fields have these `typeof`s. */
+function has(value: unknown, fields: Record<string, 'string' | 'number'>): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return Object.entries(fields).every(([name, type]) => typeof record[name] === type);
+}

@@ -1,0 +1,142 @@
+import { storageFailure } from './errors.js';
+import { abortMultipart, completeMultipart, createMultipart, signParts, type StartedMultipart } from './multipart-endpoint.js';
+import { partUrls } from './part-urls.js';
+import type { PresignBody } from './request-presign.js';
+import { withRetries, type RetryOptions } from './retry.js';
+import { sendWithProgress, type UploadProgress } from './send-with-progress.js';
+import type { UploadFileOptions, UploadResult } from './upload-file.js';
+
+const DEFAULT_PART_CONCURRENCY = 4;
+/** Part URLs are signed this many rounds of `partConcurrency` ahead: few endpoint calls, fresh URLs. */
+const SIGN_AHEAD_ROUNDS = 2;
+/** A failed or cancelled upload waits at most this long for the server to drop its parts. */
+const ABORT_TIMEOUT_MS = 10_000;
+
+/**
+ * The multipart path of `uploadFile`: starts the upload on the endpoint, sends `partConcurrency`
+ * parts at a time (each `file.slice()` PUT to its own URL with exactly the signed headers, retried
+ * on its own), and completes it. When it fails for good or the signal aborts, the parts in flight
+ * are cancelled and the upload is aborted in the storage before the promise rejects.
+ *
+ * @example
+ * ```ts
+ * const result = await uploadMultipart(file, { fileName: file.name, contentType: file.type, size: file.size }, {
+ *   endpoint: '/api/presign',
+ *   retry: { retries: 2, retryDelay: 500 },
+ * });
+ * ```
+ */
+export async function uploadMultipart(
+  file: Blob,
+  body: PresignBody,
+  options: UploadFileOptions & { retry: RetryOptions },
+): Promise<UploadResult> {
+  const { signal, retry } = options;
+  const target = { endpoint: options.endpoint, headers: options.headers, signal };
+  const upload = await withRetries(() => createMultipart(target, body), retry);
+  // Stops every part once one fails for good, as the caller's signal stops them all.
+  const stop = new AbortController();
+  const forward = () => stop.abort(signal!.reason);
+  signal?.addEventListener('abort', forward, { once: true });
+  // The signal may have aborted after the endpoint answered, before the listener existed.
+  if (signal?.aborted) forward();
+  try {
+    const location = await sendParts(file, upload, options, stop);
+    // No part list: the server lists what the storage holds and checks every part's length. (A
+    // list of ETags would also need the bucket to expose ETag, and for a few thousand parts it
+    // outgrows the endpoint's body limit.)
+    const stored = await withRetries(() => completeMultipart(target, upload.token), retry);
+    options.onProgress?.({ loaded: file.size, total: file.size, percent: 100 });
+    return { key: stored.key, location, etag: stored.etag, contentType: stored.contentType, size: stored.size, method: 'MULTIPART' };
+  } catch (error) {
+    stop.abort(error);
+    // Parts are cancelled by now (sendParts returns only once none is in flight): drop what the
+    // storage holds, so that neither a failure nor a cancel leaves parts behind. Best effort.
+    const cleanup = { endpoint: options.endpoint, headers: options.headers, signal: AbortSignal.timeout(ABORT_TIMEOUT_MS) };
+    await abortMultipart(cleanup, upload.token).catch(() => undefined);
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    signal?.removeEventListener('abort', forward);
+  }
+}
+
+/**
+ * Sends every part, `partConcurrency` at a time, and returns (the object's location) only once
+ * none is in flight, or throws the first lasting failure.
+ */
+async function sendParts(
+  file: Blob,
+  upload: StartedMultipart,
+  options: UploadFileOptions & { retry: RetryOptions },
+  stop: AbortController,
+): Promise<string> {
+  const { partSize, partCount, token } = upload;
+  const concurrency = Math.min(partCount, Math.max(1, Math.floor(options.partConcurrency ?? DEFAULT_PART_CONCURRENCY) || 1));
+  const target = { endpoint: options.endpoint, headers: options.headers, signal: stop.signal };
+  const urlFor = partUrls((numbers) => signParts(target, token, numbers), partCount, concurrency * SIGN_AHEAD_ROUNDS);
+  const retry = { ...options.retry, signal: stop.signal };
+  const progress = partProgress(file.size, options.onProgress);
+  let location = '';
+  let corsProven = false;
+
+  const sendPart = (partNumber: number) => {
+    const start = (partNumber - 1) * partSize;
+    // The server signed each part's exact length: every part is partSize bytes but the last.
+    const body = file.slice(start, Math.min(start + partSize, file.size));
+    return withRetries(async () => {
+      const part = await urlFor(partNumber);
+      const response = await sendWithProgress({
+        method: 'PUT',
+        url: part.url,
+        headers: part.headers,
+        body,
+        fileSize: body.size,
+        signal: stop.signal,
+        onProgress: ({ loaded }) => progress(partNumber, loaded),
+      });
+      if (response.status < 200 || response.status >= 300) {
+        throw storageFailure(response, { method: 'PUT', url: part.url, signed: part.headers, size: body.size, partNumber, corsProven });
+      }
+      corsProven = true;
+      progress(partNumber, body.size);
+      location ||= part.url.split('?')[0]!;
+    }, retry);
+  };
+
+  let next = 1;
+  let failure: unknown;
+  const worker = async () => {
+    while (next <= partCount && !stop.signal.aborted) {
+      const partNumber = next++;
+      try {
+        await sendPart(partNumber);
+      } catch (error) {
+        if (!stop.signal.aborted) {
+          failure = error;
+          stop.abort(error);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (stop.signal.aborted) throw failure ?? stop.signal.reason;
+  return location;
+}
+
+/**
+ * Adds up the bytes sent of every part into one progress. A retried part starts again from zero,
+ * so only growth is reported: progress never goes back. `percent` stops at 99 until the storage
+ * has put the parts together; `uploadMultipart` reports the 100.
+ */
+function partProgress(total: number, onProgress: ((progress: UploadProgress) => void) | undefined) {
+  const sent = new Map<number, number>();
+  let sum = 0;
+  let reported = 0;
+  return (partNumber: number, loaded: number) => {
+    sum += loaded - (sent.get(partNumber) ?? 0);
+    sent.set(partNumber, loaded);
+    if (!onProgress || sum <= reported) return;
+    reported = sum;
+    onProgress({ loaded: sum, total, percent: Math.min(99, Math.floor((sum / total) * 100)) });
+  };
+}
