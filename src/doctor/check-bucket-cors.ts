@@ -58,7 +58,7 @@ const PREFLIGHT_KEY = 'upload-presigner-cors-check';
  * Checks that a browser on `origin` can upload to `bucket`: reads the bucket's CORS rules, sends
  * a real preflight (OPTIONS with Origin and Access-Control-Request-Method/Headers) to an object
  * URL of the bucket, and reports what is missing — the origin, the method, `content-type`,
- * `x-amz-meta-*`, or `ETag` among the exposed headers (multipart uploads need it). It returns the
+ * `x-amz-meta-*`, or `ETag` among the exposed headers (Uppy's multipart uploads need it). It returns the
  * corrected rules, and with `apply: true` writes them and checks again.
  *
  * @example
@@ -159,7 +159,7 @@ function ruleProblems(rules: CORSRule[], need: Need): CorsProblem[] {
   if (rule) {
     return exposesEtag(rule)
       ? []
-      : [{ code: 'ETAG_NOT_EXPOSED', message: 'The matching rule does not expose ETag, so the page cannot read it (multipart uploads need it to complete).' }];
+      : [{ code: 'ETAG_NOT_EXPOSED', message: "The matching rule does not expose ETag, so the page cannot read it (Uppy's multipart uploads need it for every part, and a single upload's result reports it)." }];
   }
   const forOrigin = rules.filter((candidate) => allowsOrigin(candidate, need.origin));
   if (forOrigin.length === 0) return [{ code: 'ORIGIN_NOT_ALLOWED', message: `No rule allows the origin ${need.origin}.` }];
