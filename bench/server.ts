@@ -4,9 +4,11 @@
  *   express — toExpressHandler on Express 5
  *   naive   — Express 5 + express.json() + getSignedUrl, the usual hand-written endpoint
  *   ref     — bare node:http reading the body and answering a fixed JSON of the same size: the harness's ceiling
+ *   express-ref — the same fixed answer mounted on Express 5: the ceiling of any handler Express serves
+ *   node    — toExpressHandler as a plain node:http listener, without Express
  * Listens on 127.0.0.1, sends its port, and answers `cpu` with its CPU time so far.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -49,7 +51,7 @@ function naive() {
 function reference() {
   let answer = '';
   void presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg', size: 48_213 }).then((result) => (answer = JSON.stringify(result)));
-  return (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+  return (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -60,14 +62,15 @@ function reference() {
 }
 
 const presigner = createPresigner({ bucket: BUCKET, region: REGION, credentials: CREDENTIALS, allowedTypes: ['image/*'], maxSize: 10 * 1024 * 1024 });
-const listener =
-  kind === 'fetch'
-    ? getRequestListener(toFetchHandler(presigner))
-    : kind === 'express'
-      ? express().all('/presign', toExpressHandler(presigner))
-      : kind === 'ref'
-        ? reference()
-        : naive();
+const listeners: Record<string, () => (req: IncomingMessage, res: ServerResponse) => void> = {
+  fetch: () => getRequestListener(toFetchHandler(presigner)),
+  express: () => express().all('/presign', toExpressHandler(presigner)),
+  node: () => toExpressHandler(presigner),
+  naive,
+  ref: reference,
+  'express-ref': () => express().all('/presign', reference()),
+};
+const listener = listeners[kind!]!();
 const server = createServer(listener);
 server.listen(0, '127.0.0.1', () => {
   process.send!({ port: (server.address() as AddressInfo).port });

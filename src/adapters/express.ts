@@ -40,9 +40,11 @@ export function toExpressHandler<Context>(
     // A body parser ends the stream when it reads it (body-parser 1.x also sets `req._body`, 2.x
     // does not); when the request's type was not the parser's, the stream is still unread.
     const body = req.readableEnded ? req.body : await readNodeBody(req, options.maxBodySize);
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
-    );
+    const headers: Record<string, string | undefined> = {};
+    for (const name of Object.keys(req.headers)) {
+      const value = req.headers[name];
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
     const response = await handle({ method: req.method ?? '', headers, body, raw: req });
     // Reading stopped at the limit: the rest of the body would stall the next request on this
     // keep-alive connection, so Node closes it once the answer is out instead.

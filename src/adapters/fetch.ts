@@ -3,14 +3,15 @@
  *
  * @module
  */
-import { createHttpHandler, logError, serverError } from '../http/handle-presign.js';
+import { createHttpHandler, DEFAULT_MAX_BODY_SIZE, logError, serverError } from '../http/handle-presign.js';
 import type { HandlerOptions, HttpResponse, Presigner } from '../types.js';
 import { readBody } from './read-body.js';
 
 /**
  * Turns a presigner into a `(request: Request) => Promise<Response>` handler for Hono, Next.js
  * route handlers, Bun, Deno and Cloudflare Workers. `authorize` receives the `Request` as `raw`.
- * A body over `maxBodySize` is answered 413 after reading one byte past the limit.
+ * A body over `maxBodySize` is answered 413 after reading one byte past the limit; one whose
+ * Content-Length is within the limit is read whole, as HTTP framing holds it to that length.
  *
  * @example
  * ```ts
@@ -26,12 +27,10 @@ export function toFetchHandler<Context>(
   options: HandlerOptions<Context> = {},
 ): (request: Request) => Promise<Response> {
   const handle = createHttpHandler(presigner, options);
+  const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   return async (request) => {
     try {
-      const reader = request.body?.getReader();
-      const body = reader && (await readBody(reader, options.maxBodySize));
-      // Nothing past the limit is wanted; a no-op when the body was read to its end.
-      void reader?.cancel().catch(() => {});
+      const body = await readRequestBody(request, maxBodySize);
       return toResponse(await handle({ method: request.method, headers: Object.fromEntries(request.headers), body, raw: request }));
     } catch (error) {
       (options.onError ?? logError)(error);
@@ -39,6 +38,24 @@ export function toFetchHandler<Context>(
     }
   };
 }
+
+/**
+ * A body whose Content-Length is within the limit is read whole: HTTP framing holds it to that
+ * length, and runtimes read it without a stream (@hono/node-server's stream costs more than the
+ * presign). Any other body goes through a reader, at most `maxBodySize + 1` bytes, then is cancelled.
+ */
+async function readRequestBody(request: Request, maxBodySize: number): Promise<Uint8Array | undefined> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && DIGITS.test(declared) && Number(declared) <= maxBodySize) {
+    return new Uint8Array(await request.arrayBuffer());
+  }
+  const reader = request.body?.getReader();
+  const body = reader && (await readBody(reader, maxBodySize));
+  // Nothing past the limit is wanted; a no-op when the body was read to its end.
+  void reader?.cancel().catch(() => {});
+  return body;
+}
+const DIGITS = /^\d+$/;
 
 function toResponse({ status, headers, body }: HttpResponse): Response {
   // A 204 must have a null body: `new Response('', { status: 204 })` throws.

@@ -1,4 +1,4 @@
-import mime from 'mime/lite';
+import standardTypes from 'mime/types/standard.js';
 import { PresignError } from '../errors.js';
 
 /** S3's limit on a key's UTF-8 length. */
@@ -8,13 +8,46 @@ const MAX_NAME_BYTES = 255;
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
-// mime builds a new Set on every call; a service asks about the same few types again and again.
+/**
+ * mime/lite's answers from mime/lite's own table (mime's standard types), looked up when asked:
+ * mime/lite maps all ~330 types and their extensions when it is imported, most of a millisecond
+ * of every cold start. A `*` marks an extension that its type does not claim. test/core/mime.test.ts
+ * holds every answer to mime/lite's.
+ */
+export const standardMime = {
+  getAllExtensions(type: string): Set<string> | null {
+    const extensions = extensionsOfType(type);
+    return extensions ? new Set(extensions.map(unstar)) : null;
+  },
+  /** For a media type (mime/lite answers '' rather than null for an empty one). */
+  getExtension(type: string): string | null {
+    const first = extensionsOfType(type)?.[0];
+    return first === undefined ? null : unstar(first);
+  },
+  /** For a bare extension, without a path or dot. */
+  getType(extension: string): string | null {
+    typesByExtension ??= new Map(
+      Object.entries(standardTypes).flatMap(([type, extensions]) =>
+        extensions.filter((extension) => !extension.startsWith('*')).map((extension): [string, string] => [extension, type]),
+      ),
+    );
+    return typesByExtension.get(extension.toLowerCase()) ?? null;
+  },
+};
+let typesByExtension: Map<string, string> | undefined;
+const unstar = (extension: string) => (extension.startsWith('*') ? extension.slice(1) : extension);
+function extensionsOfType(type: string): readonly string[] | undefined {
+  const essence = type.split(';')[0]!.trim().toLowerCase();
+  return Object.hasOwn(standardTypes, essence) ? (standardTypes as Record<string, readonly string[]>)[essence] : undefined;
+}
+
+// getAllExtensions makes a new Set on every call; a service asks about the same few types again and again.
 const extensionsByType = new Map<string, ReadonlySet<string> | null>();
 function extensionsOf(contentType: string): ReadonlySet<string> | null {
   let extensions = extensionsByType.get(contentType);
   if (extensions === undefined) {
     if (extensionsByType.size >= 256) extensionsByType.clear();
-    extensionsByType.set(contentType, (extensions = mime.getAllExtensions(contentType)));
+    extensionsByType.set(contentType, (extensions = standardMime.getAllExtensions(contentType)));
   }
   return extensions;
 }
@@ -25,6 +58,8 @@ const UNSAFE_IN_KEY = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\\]/u;
 // Letters, marks and digits of any script survive in file names, and a few punctuation marks that
 // need no escaping in URLs; everything else, spaces and `+` and `%` included, becomes a dash.
 const NOT_NAME_CHARACTER = /[^\p{L}\p{M}\p{N}._()-]+/gu;
+// A path segment that is empty, "." or "..".
+const UNSAFE_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
 
 /**
  * Splits a name into base and lower-cased extension. A leading dot does not start an extension.
@@ -36,6 +71,7 @@ function splitExtension(name: string): [base: string, extension: string | undefi
 
 /** Cuts `text` to at most `maxBytes` UTF-8 bytes without splitting a code point. */
 function truncateBytes(text: string, maxBytes: number): string {
+  if (byteLength(text) <= maxBytes) return text;
   let result = '';
   for (const character of text) {
     if (byteLength(result + character) > maxBytes) break;
@@ -51,7 +87,8 @@ function truncateBytes(text: string, maxBytes: number): string {
  * known type is refused rather than silently replaced, since the name is what a downloader sees.
  */
 export function toSafeName(fileName: string, contentType: string, maxBytes = MAX_NAME_BYTES): string {
-  const basename = fileName.normalize('NFC').split(/[/\\]/).pop() ?? '';
+  const normalized = fileName.normalize('NFC');
+  const basename = normalized.slice(Math.max(normalized.lastIndexOf('/'), normalized.lastIndexOf('\\')) + 1);
   const cleaned = basename
     .replace(NOT_NAME_CHARACTER, '-')
     .replace(/\.{2,}/g, '.')
@@ -60,7 +97,7 @@ export function toSafeName(fileName: string, contentType: string, maxBytes = MAX
   let [base, extension] = splitExtension(cleaned);
   const typeExtensions = extensionsOf(contentType);
   if (extension && typeExtensions && !typeExtensions.has(extension)) {
-    const extensionType = mime.getType(extension);
+    const extensionType = standardMime.getType(extension);
     if (extensionType) {
       throw new PresignError(
         'EXTENSION_MISMATCH',
@@ -70,7 +107,7 @@ export function toSafeName(fileName: string, contentType: string, maxBytes = MAX
     // An extension no one knows (`report.v2`) is part of the name, not a type claim.
     [base, extension] = [`${base}.${extension}`, undefined];
   }
-  extension ??= mime.getExtension(contentType) ?? undefined;
+  extension ??= standardMime.getExtension(contentType) ?? undefined;
   const suffix = extension ? `.${extension}` : '';
   const trimmedBase = truncateBytes(base || 'file', maxBytes - byteLength(suffix)).replace(/[.\-]+$/, '');
   return `${trimmedBase || 'file'}${suffix}`;
@@ -81,23 +118,25 @@ export function nameBudget(prefix: string, id: string): number {
   return Math.min(MAX_NAME_BYTES, MAX_KEY_BYTES - byteLength(prefix) - byteLength(id) - 1);
 }
 
+function refuse(reason: string): never {
+  throw new PresignError('INVALID_KEY', `The upload key is not safe: ${reason}.`);
+}
+
 /**
  * Refuses a key that could escape the prefix, hide characters, or break S3's limits, whoever built
  * it: the default builder or a custom `key` function.
  */
 export function assertSafeKey(key: unknown, prefix: string, contentType: string): asserts key is string {
-  const refuse = (reason: string): never => {
-    throw new PresignError('INVALID_KEY', `The upload key is not safe: ${reason}.`);
-  };
   if (typeof key !== 'string') return refuse('the key function must return a string');
   if (!key.startsWith(prefix) || key.length === prefix.length) refuse(`it must start with "${prefix}" and name an object inside it`);
-  if (byteLength(key) > MAX_KEY_BYTES) refuse(`it is longer than ${MAX_KEY_BYTES} bytes`);
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: short keys need no counting.
+  if (key.length * 3 > MAX_KEY_BYTES && byteLength(key) > MAX_KEY_BYTES) refuse(`it is longer than ${MAX_KEY_BYTES} bytes`);
   if (!key.isWellFormed() || UNSAFE_IN_KEY.test(key)) refuse('it contains control, format or backslash characters');
-  if (key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
-    refuse('it contains an empty, "." or ".." path segment');
+  if (UNSAFE_SEGMENT.test(key)) refuse('it contains an empty, "." or ".." path segment');
   const [, extension] = splitExtension(key.slice(key.lastIndexOf('/') + 1));
   const typeExtensions = extensionsOf(contentType);
-  const extensionType = extension && mime.getType(extension);
-  if (typeExtensions && extensionType && !typeExtensions.has(extension))
-    refuse(`its extension ".${extension}" is ${extensionType}, not ${contentType}`);
+  if (extension && typeExtensions && !typeExtensions.has(extension)) {
+    const extensionType = standardMime.getType(extension);
+    if (extensionType) refuse(`its extension ".${extension}" is ${extensionType}, not ${contentType}`);
+  }
 }

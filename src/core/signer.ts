@@ -67,7 +67,15 @@ export function clampToCredentials({ expiration }: Credentials, expiresIn: numbe
 }
 
 // SigV4 dates have whole seconds: the URL expires `expiresIn` after the second it was signed in.
-export const expiry = (date: Date, seconds: number) => new Date(Math.floor(date.getTime() / 1000) * 1000 + seconds * 1000).toISOString();
+// Formatting a date costs more than the rest of the result, so it is done once per second.
+let lastExpiry = { second: Number.NaN, seconds: Number.NaN, iso: '' };
+export const expiry = (date: Date, seconds: number): string => {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastExpiry.second || seconds !== lastExpiry.seconds) {
+    lastExpiry = { second, seconds, iso: new Date(second * 1000 + seconds * 1000).toISOString() };
+  }
+  return lastExpiry.iso;
+};
 
 /** Wraps what the signer throws (a bad region, an SDK failure) as `SIGNING_FAILED`. */
 export async function signing<T>(sign: () => T | Promise<T>): Promise<T> {

@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import type { HttpResponse } from '../../types.js';
 import type { ALBEvent, APIGatewayProxyEventV2, LambdaEvent, LambdaResult } from './types.js';
 
@@ -90,7 +89,7 @@ export function getBody(event: LambdaEvent): string | Uint8Array | undefined {
 export function toLambdaResult(event: LambdaEvent, response: HttpResponse): LambdaResult {
   const { status: statusCode, headers, body } = response;
   if (eventKind(event) !== 'alb') return { statusCode, headers, body, isBase64Encoded: false };
-  const statusDescription = `${statusCode} ${STATUS_CODES[statusCode] ?? ''}`.trim();
+  const statusDescription = `${statusCode} ${REASON_PHRASES[statusCode] ?? ''}`.trim();
   if (!(event as ALBEvent).multiValueHeaders) return { statusCode, statusDescription, headers, body, isBase64Encoded: false };
   const multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]]));
   return { statusCode, statusDescription, multiValueHeaders, body, isBase64Encoded: false };
@@ -99,3 +98,23 @@ export function toLambdaResult(event: LambdaEvent, response: HttpResponse): Lamb
 function isV2(event: LambdaEvent): event is APIGatewayProxyEventV2 {
   return eventKind(event) === 'v2';
 }
+
+/**
+ * The reason phrases of every status the HTTP handler answers with (200, 204 and the error table's),
+ * as node:http names them: importing node:http for its table costs ~1.7 ms of a cold start.
+ */
+export const REASON_PHRASES: Readonly<Record<number, string>> = {
+  200: 'OK',
+  204: 'No Content',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+};

@@ -1,5 +1,7 @@
+import { STATUS_CODES } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { eventKind, getBody, getHeaders, getMethod, toLambdaResult } from '../../../src/adapters/aws-lambda/event.js';
+import { eventKind, getBody, getHeaders, getMethod, REASON_PHRASES, toLambdaResult } from '../../../src/adapters/aws-lambda/event.js';
+import { ERROR_STATUS } from '../../../src/index.js';
 import type { LambdaEvent } from '../../../src/adapters/aws-lambda/index.js';
 import { lambdaEvent, SAMPLE_BODY } from '../../helpers/lambda-events.js';
 
@@ -109,6 +111,12 @@ describe('toLambdaResult', () => {
       isBase64Encoded: false,
     });
     expect(toLambdaResult(lambdaEvent('alb'), { ...response, status: 200 })).toMatchObject({ statusDescription: '200 OK' });
+  });
+
+  it('knows the reason phrase of every status the handler answers with, as node:http names it', () => {
+    for (const status of new Set([200, 204, ...Object.values(ERROR_STATUS)])) {
+      expect(REASON_PHRASES[status], String(status)).toBe(STATUS_CODES[status]);
+    }
   });
 
   it('answers with multiValueHeaders when the ALB request used them', () => {
