@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
-  PutBucketCorsCommand,
 } from '@aws-sdk/client-s3';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,7 +14,7 @@ import type { PresignerOptions } from '../../src/index.js';
 import { launchBrowser, screenshot, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, readRequest, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { TEST_ORIGINS } from '../helpers/rgw-setup.js';
-import { rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
+import { ensureBucket, rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
 const MIB = 1024 ** 2;
 /** A bucket whose CORS admits the test origins but does not expose ETag, as many buckets are set up. */
@@ -234,16 +232,7 @@ beforeAll(async () => {
   server.serve('/', 'text/html; charset=utf-8', PAGE);
   server.serve('/page.js', 'text/javascript', await bundleForBrowser(ENTRY));
   browser = await launchBrowser();
-  const client = rgwClient();
-  await client.send(new CreateBucketCommand({ Bucket: NO_ETAG_BUCKET })).catch((error: Error) => {
-    if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
-  });
-  await client.send(
-    new PutBucketCorsCommand({
-      Bucket: NO_ETAG_BUCKET,
-      CORSConfiguration: { CORSRules: [{ AllowedOrigins: TEST_ORIGINS, AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'], AllowedHeaders: ['*'] }] },
-    }),
-  );
+  await ensureBucket(NO_ETAG_BUCKET, [{ AllowedOrigins: TEST_ORIGINS, AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'], AllowedHeaders: ['*'] }]);
 });
 
 afterAll(async () => {

@@ -1,11 +1,11 @@
-import { CreateBucketCommand, GetObjectCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { createPresigner, type PresignerOptions } from '../../src/index.js';
 import { launchBrowser, makeJpeg, screenshot, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, readRequest, startPageServer, type PageServer } from '../helpers/page-server.js';
-import { rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
+import { ensureBucket, rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
 /** A bucket whose CORS admits another origin only: the browser must refuse to read its answers. */
 const NO_CORS_BUCKET = 'upload-presigner-no-cors';
@@ -101,16 +101,7 @@ beforeAll(async () => {
   server.serve('/', 'text/html; charset=utf-8', PAGE);
   server.serve('/client.js', 'text/javascript', await bundleForBrowser("export * from './src/client/index.ts';"));
   browser = await launchBrowser();
-  const client = rgwClient();
-  await client.send(new CreateBucketCommand({ Bucket: NO_CORS_BUCKET })).catch((error: Error) => {
-    if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
-  });
-  await client.send(
-    new PutBucketCorsCommand({
-      Bucket: NO_CORS_BUCKET,
-      CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://elsewhere.example'], AllowedMethods: ['PUT', 'POST'], AllowedHeaders: ['*'] }] },
-    }),
-  );
+  await ensureBucket(NO_CORS_BUCKET, [{ AllowedOrigins: ['https://elsewhere.example'], AllowedMethods: ['PUT', 'POST'], AllowedHeaders: ['*'] }]);
   const scratch = await browser.newPage();
   jpeg = await makeJpeg(scratch, 'client test');
   await scratch.close();

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, DeleteBucketCorsCommand, GetBucketCorsCommand, PutBucketCorsCommand, type CORSRule } from '@aws-sdk/client-s3';
+import { DeleteBucketCorsCommand, GetBucketCorsCommand, PutBucketCorsCommand, type CORSRule } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkBucketCors } from '../../src/doctor/index.js';
-import { rgw, rgwClient } from '../helpers/s3.js';
+import { ensureBucket, rgw, rgwClient } from '../helpers/s3.js';
 
 // A bucket of its own: the shared test bucket's CORS is what the browser tests rely on.
 const BUCKET = 'upload-presigner-doctor-cors';
@@ -19,13 +19,7 @@ async function setRules(rules: CORSRule[] | undefined) {
 
 const codes = (report: Awaited<ReturnType<typeof check>>) => report.problems.map((problem) => problem.code);
 
-beforeAll(async () => {
-  try {
-    await storage.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  } catch (error) {
-    if ((error as Error).name !== 'BucketAlreadyOwnedByYou' && (error as Error).name !== 'BucketAlreadyExists') throw error;
-  }
-});
+beforeAll(() => ensureBucket(BUCKET));
 
 describe('checkBucketCors against Ceph RGW', () => {
   it('reports a bucket without CORS rules, and the preflight RGW refuses', async () => {

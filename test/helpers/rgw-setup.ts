@@ -1,5 +1,4 @@
-import { CreateBucketCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
-import { rgw, rgwClient, TEST_BUCKET } from './s3.js';
+import { ensureBucket, rgw, TEST_BUCKET } from './s3.js';
 
 /** Origins that browser tests serve their pages from; the test bucket's CORS admits them. */
 export const TEST_ORIGINS = ['http://127.0.0.1:5173', 'http://localhost:5173'];
@@ -14,26 +13,7 @@ export default async function setup(): Promise<void> {
   } catch (cause) {
     throw new Error(`Ceph RGW is not reachable at ${rgw.endpoint}: run \`bash scripts/s3-server.sh start\` first.`, { cause });
   }
-  const client = rgwClient();
-  try {
-    await client.send(new CreateBucketCommand({ Bucket: TEST_BUCKET }));
-  } catch (error) {
-    if ((error as Error).name !== 'BucketAlreadyOwnedByYou' && (error as Error).name !== 'BucketAlreadyExists') throw error;
-  }
-  await client.send(
-    new PutBucketCorsCommand({
-      Bucket: TEST_BUCKET,
-      CORSConfiguration: {
-        CORSRules: [
-          {
-            AllowedOrigins: TEST_ORIGINS,
-            AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
-            AllowedHeaders: ['*'],
-            ExposeHeaders: ['ETag'],
-            MaxAgeSeconds: 600,
-          },
-        ],
-      },
-    }),
-  );
+  await ensureBucket(TEST_BUCKET, [
+    { AllowedOrigins: TEST_ORIGINS, AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 600 },
+  ]);
 }

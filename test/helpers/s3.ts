@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketCorsCommand, S3Client, type CORSRule } from '@aws-sdk/client-s3';
 import { createPresigner, type PresignerOptions } from '../../src/index.js';
 
 /** The Ceph RGW that `scripts/s3-server.sh start` runs; the defaults match that script's. */
@@ -18,6 +18,15 @@ export const TEST_BUCKET = 'upload-presigner-test';
 /** An SDK client for RGW, to check what the storage holds. */
 export function rgwClient(): S3Client {
   return new S3Client({ ...rgw, forcePathStyle: true });
+}
+
+/** Creates `bucket` in RGW unless it is there, and sets its CORS rules when given. */
+export async function ensureBucket(bucket: string, corsRules?: CORSRule[]): Promise<void> {
+  const client = rgwClient();
+  await client.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: Error) => {
+    if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
+  });
+  if (corsRules) await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: corsRules } }));
 }
 
 /** A presigner aimed at RGW's test bucket. */
