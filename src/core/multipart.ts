@@ -50,7 +50,7 @@ export function multipartOperations<Context>(
 
   return {
     async createMultipart(input, context) {
-      const key = secret();
+      const tokenSecret = secret();
       const request = parseRequest(CreateMultipartSchema, input, 'multipart request');
       const upload = admitUpload(config, request, context as Context, true);
       const { CreateMultipartUploadCommand } = await import('@aws-sdk/client-s3');
@@ -65,7 +65,7 @@ export function multipartOperations<Context>(
         method: 'MULTIPART',
         key: upload.key,
         uploadId: created.UploadId,
-        token: sealToken(key, claims),
+        token: sealToken(tokenSecret, claims),
         size: request.size,
         contentType: upload.contentType,
         partSize,
@@ -240,7 +240,7 @@ function storageError(operation: string, error: unknown): PresignError {
 }
 
 /** `payload.mac`, both base64url; the payload is the claims as a JSON array. */
-export function sealToken(secret: string, claims: UploadClaims): string {
+function sealToken(secret: string, claims: UploadClaims): string {
   const { bucket, key, uploadId, size, partSize, contentType, expires } = claims;
   const payload = Buffer.from(JSON.stringify([1, bucket, key, uploadId, size, partSize, contentType, expires]), 'utf8').toString('base64url');
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
