@@ -47,12 +47,6 @@ export interface CompletedMultipart {
   etag?: string;
 }
 
-/** A part the client sent; the server checks an `etag` against the storage's when one is given. */
-export interface SentPart {
-  partNumber: number;
-  etag?: string;
-}
-
 /** The most part URLs one `signParts` call may ask for. */
 export const MAX_PARTS_PER_REQUEST = 100;
 
@@ -94,18 +88,17 @@ export function listParts(target: PresignEndpoint, token: string): Promise<{ key
 }
 
 /**
- * Completes an upload once the storage holds every part at its length; the server lists the parts
- * itself, and checks each `etag` in `parts`, when given, against the storage's. Completing twice
- * answers the same object.
+ * Completes an upload once the storage holds every part at its length. It sends no part list: the
+ * server lists the parts itself (a list of thousands of ETags would outgrow the endpoint's body
+ * limit, and reading them needs the bucket to expose ETag). Completing twice answers the same object.
  *
  * @example
  * ```ts
  * const object = await completeMultipart(target, upload.token);
  * ```
  */
-export function completeMultipart(target: PresignEndpoint, token: string, parts?: SentPart[]): Promise<CompletedMultipart> {
-  const body = parts ? { action: 'completeMultipart', token, parts } : { action: 'completeMultipart', token };
-  return callEndpoint(target, body, { name: 'completeMultipart', expected: 'the object' }, isCompleted);
+export function completeMultipart(target: PresignEndpoint, token: string): Promise<CompletedMultipart> {
+  return callEndpoint(target, { action: 'completeMultipart', token }, { name: 'completeMultipart', expected: 'the object' }, isCompleted);
 }
 
 /**

@@ -42,9 +42,6 @@ export async function uploadMultipart(
   if (signal?.aborted) forward();
   try {
     const location = await sendParts(file, upload, options, stop);
-    // No part list: the server lists what the storage holds and checks every part's length. (A
-    // list of ETags would also need the bucket to expose ETag, and for a few thousand parts it
-    // outgrows the endpoint's body limit.)
     const stored = await withRetries(() => completeMultipart(target, upload.token), retry);
     options.onProgress?.({ loaded: file.size, total: file.size, percent: 100 });
     return { key: stored.key, location, etag: stored.etag, contentType: stored.contentType, size: stored.size, method: 'MULTIPART' };

@@ -193,7 +193,6 @@ export function presignForUppy(options: PresignForUppyOptions): UppyAwsS3Options
     state.location ||= part.url.split('?')[0]!;
     return part;
   }
-  // No part list: the server lists the parts itself (a list of thousands would outgrow the endpoint's body limit).
   async function complete(state: MultipartState): Promise<CompletedMultipart> {
     const stored = await completeMultipart(target, state.upload.token);
     uploads.delete(state.upload.uploadId);
