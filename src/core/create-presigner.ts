@@ -5,7 +5,7 @@ import { parseOptions, parseRequest } from './config.js';
 import { assertSafeKey } from './keys.js';
 import { multipartOperations } from './multipart.js';
 import type { SignRequest } from './sdk-signer.js';
-import { clampToCredentials, createSigner, loadCredentials, signing, signPost, signPut } from './signer.js';
+import { clampToCredentials, directSigner, loadCredentials, loadSdkSigner, signUpload } from './signer.js';
 import { admitUpload } from './upload-request.js';
 
 /**
@@ -43,22 +43,25 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       : import('./sdk-signer.js').then(({ createS3Client }) =>
           createS3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle, credentials: config.credentials as S3ClientConfig['credentials'] }),
         ));
-  const signerPromise = createSigner(config, client);
+  const direct = directSigner(config);
+  // The SDK is imported now, while nothing waits for it, when the direct signer cannot sign.
+  const viaSdk = direct ? undefined : loadSdkSigner(client);
   // Surfaces when presign awaits it; this only keeps an unused presigner from an unhandled rejection.
-  signerPromise.catch(() => {});
+  viaSdk?.catch(() => {});
 
   return {
     async presign(input, context) {
       const request = parseRequest(PresignRequestSchema, input, 'presign request');
       const { key, contentType, size } = admitUpload(config, request, context as Context, false);
-      const signer = await signerPromise;
-      const credentials = await loadCredentials(signer);
+      // Static credentials and the direct signer are used without an await: suspending the function
+      // even for a value at hand costs ~0.4 µs, a tenth of a presign.
+      const signer = direct ?? (await viaSdk!);
+      const credentials = signer.staticCredentials ?? (await loadCredentials(signer));
       const expiresIn = clampToCredentials(credentials, config.expiresIn);
       const upload: SignRequest = { bucket: config.bucket, key, contentType, size, expiresIn };
-      if (config.method === 'PUT') return signing(() => signPut(signer, credentials, upload));
       // A declared size is pinned exactly; otherwise the policy allows anything up to maxSize.
-      upload.range = size !== undefined ? [size, size] : config.maxSize !== undefined ? [0, Math.min(config.maxSize, MAX_SINGLE_UPLOAD_SIZE)] : undefined;
-      return signing(() => signPost(signer, credentials, upload));
+      if (config.method === 'POST') upload.range = size !== undefined ? [size, size] : config.maxSize !== undefined ? [0, Math.min(config.maxSize, MAX_SINGLE_UPLOAD_SIZE)] : undefined;
+      return signUpload(signer, credentials, upload, config.method);
     },
 
     async verify(key, context) {
@@ -69,6 +72,6 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       return upload;
     },
 
-    ...multipartOperations<Context>(config, client, signerPromise),
+    ...multipartOperations<Context>(config, client, direct ?? viaSdk!),
   };
 }

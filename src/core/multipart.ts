@@ -35,7 +35,7 @@ type MultipartOperations<Context> = Pick<Presigner<Context>, 'createMultipart' |
 export function multipartOperations<Context>(
   config: ResolvedOptions,
   client: () => Promise<S3Client>,
-  signer: Promise<Signer>,
+  signer: Signer | Promise<Signer>,
 ): MultipartOperations<Context> {
   const secret = () => {
     if (config.multipartSecret === undefined) {

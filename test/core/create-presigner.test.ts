@@ -187,6 +187,28 @@ describe('createPresigner: expiry', () => {
   });
 });
 
+describe('createPresigner: signing failures', () => {
+  it('reports a credentials provider that fails, with its reason', async () => {
+    const presigner = testPresigner({ credentials: async () => Promise.reject(new Error('metadata service unreachable')) });
+    const error = await presignError(presigner.presign(sample));
+    expect([error.code, error.status]).toEqual(['SIGNING_FAILED', 500]);
+    expect(error.message).toBe('Could not load credentials: metadata service unreachable');
+  });
+
+  it('refuses to sign with static credentials that have expired', async () => {
+    const presigner = testPresigner({ credentials: { ...fakeCredentials, expiration: new Date(Date.now() - 1000) } });
+    const error = await presignError(presigner.presign(sample));
+    expect([error.code, error.message]).toEqual(['SIGNING_FAILED', 'The signing credentials have expired.']);
+  });
+
+  it.each(['PUT', 'POST'] as const)('reports an SDK that cannot sign a %s, with its reason', async (method) => {
+    const client = new S3Client({ region: 'us-east-1', credentials: async () => Promise.reject(new Error('no profile')) });
+    const error = await presignError(testPresigner({ client, method, region: undefined, credentials: undefined }).presign(sample));
+    expect([error.code, error.status]).toEqual(['SIGNING_FAILED', 500]);
+    expect(error.message).toContain('no profile');
+  });
+});
+
 describe('createPresigner: options', () => {
   it.each<[Partial<PresignerOptions>, string]>([
     [{ bucket: '' }, 'bucket'],
