@@ -33,7 +33,7 @@ export async function uploadMultipart(
 ): Promise<UploadResult> {
   const { signal, retry } = options;
   const target = { endpoint: options.endpoint, headers: options.headers, signal };
-  const upload = await withRetries(() => createMultipart(target, body), retry);
+  const upload = await startUpload(body, options);
   // Stops every part once one fails for good, as the caller's signal stops them all.
   const stop = new AbortController();
   const forward = () => stop.abort(signal!.reason);
@@ -48,13 +48,38 @@ export async function uploadMultipart(
   } catch (error) {
     stop.abort(error);
     // Parts are cancelled by now (sendParts returns only once none is in flight): drop what the
-    // storage holds, so that neither a failure nor a cancel leaves parts behind. Best effort.
-    const cleanup = { endpoint: options.endpoint, headers: options.headers, signal: AbortSignal.timeout(ABORT_TIMEOUT_MS) };
-    await abortMultipart(cleanup, upload.token).catch(() => undefined);
+    // storage holds, so that neither a failure nor a cancel leaves parts behind.
+    await dropUpload(upload, options);
     throw signal?.aborted ? signal.reason : error;
   } finally {
     signal?.removeEventListener('abort', forward);
   }
+}
+
+/**
+ * Starts the upload on the endpoint. The caller's signal does not cancel that request: the endpoint
+ * may have made the upload already, and only its answer carries the token that can drop it. A cancel
+ * still rejects at once; the upload is dropped when the answer arrives.
+ */
+function startUpload(body: PresignBody, options: UploadFileOptions & { retry: RetryOptions }): Promise<StartedMultipart> {
+  const { signal } = options;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const starting = withRetries(() => createMultipart({ endpoint: options.endpoint, headers: options.headers }, body), options.retry);
+  if (!signal) return starting;
+  return new Promise((resolve, reject) => {
+    const cancel = () => {
+      reject(signal.reason);
+      starting.then((upload) => dropUpload(upload, options), () => undefined);
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    starting.then(resolve, reject).finally(() => signal.removeEventListener('abort', cancel));
+  });
+}
+
+/** Aborts the upload in the storage, so that no part is left behind. Best effort, and bounded in time. */
+function dropUpload(upload: StartedMultipart, options: UploadFileOptions): Promise<unknown> {
+  const cleanup = { endpoint: options.endpoint, headers: options.headers, signal: AbortSignal.timeout(ABORT_TIMEOUT_MS) };
+  return abortMultipart(cleanup, upload.token).catch(() => undefined);
 }
 
 /**

@@ -253,6 +253,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  // Some tests hold requests in a route forever: closing the page under them must not fail the run.
+  await page?.unrouteAll({ behavior: 'ignoreErrors' });
   await page?.close();
   const client = rgwClient();
   for (const { bucket: Bucket, key: Key } of made.splice(0)) await client.send(new DeleteObjectCommand({ Bucket, Key }));
@@ -329,6 +331,40 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
       .send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }))
       .catch((error: { $metadata?: { httpStatusCode?: number } }) => error.$metadata?.httpStatusCode);
     expect(head).toBe(404);
+  });
+
+  it('cancelling while the endpoint starts the upload rejects at once, and still aborts the upload the endpoint made', async () => {
+    // Prepare: the endpoint makes the upload, but its answer reaches the page only after the cancel.
+    usePresigner();
+    const actions = watchActions(page);
+    await makeFile('early.mp4', 11 * MIB, 'video/mp4');
+    let started: { key: string } | undefined;
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    await page.route(`${server.origin}/presign`, async (route) => {
+      if (route.request().postDataJSON()?.action !== 'createMultipart') return route.continue();
+      const response = await route.fetch();
+      started = (await response.json()) as { key: string };
+      await answered;
+      await route.fulfill({ response }).catch(() => undefined);
+    });
+    // Act
+    const pending = upload('early.mp4', { multipartThreshold: 10 * MIB });
+    await expect.poll(() => started?.key).toBeDefined();
+    expect(await pendingUploads(started!.key)).toBe(1);
+    await page.evaluate(() => {
+      const w = window as unknown as { abortReason: Error; controller: AbortController };
+      w.abortReason = new Error('cancelled by the user');
+      w.controller.abort(w.abortReason);
+    });
+    // Before the endpoint's answer arrives: a cancel does not wait for it.
+    const outcome = await pending;
+    answer();
+    // Assess
+    expect(outcome.error).toEqual({ name: 'Error', message: 'cancelled by the user', isReason: true });
+    await expect.poll(() => pendingUploads(started!.key), { timeout: 5000 }).toBe(0);
+    expect(actions('abortMultipart')).toHaveLength(1);
+    expect(actions('signParts')).toHaveLength(0);
   });
 
   it('retries a part that failed with a 500 after sending its bytes, and still stores the file byte-identical', async () => {
