@@ -54,7 +54,10 @@ export interface PresignerOptions<Context = unknown> {
   client?: S3Client;
   /** Builds the key; its result is validated like the default one. Default `${prefix}${id}-${safeName}`. */
   key?: (input: KeyInput<Context>) => string;
-  /** `verify` moves refused objects under this prefix instead of deleting them. Must end with `/`. */
+  /**
+   * `verify` moves refused objects under this prefix instead of deleting them. Must end with `/`.
+   * An object that cannot be copied there (over CopyObject's 5 GiB) is deleted all the same.
+   */
   quarantinePrefix?: string;
   /** Runs once an upload has passed `verify`, e.g. to record it; never for a refused one. */
   onUploadComplete?: (upload: VerifiedUpload, context: Context) => void | Promise<void>;

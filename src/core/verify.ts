@@ -61,8 +61,8 @@ export async function verifyObject(client: S3Client, rules: VerifyRules, key: st
   const size = head.ContentLength ?? 0;
   const contentType = parseContentType(head.ContentType ?? '')?.essence;
   const refuse = async (reason: string): Promise<never> => {
-    await removeRefused(client, rules, key);
-    throw new PresignError('VERIFICATION_FAILED', `The upload ${key} was refused and removed: ${reason}.`);
+    const notKept = await removeRefused(client, rules, key);
+    throw new PresignError('VERIFICATION_FAILED', `The upload ${key} was refused and removed: ${reason}.${notKept ?? ''}`);
   };
 
   if (!contentType || !isTypeAllowed(contentType, rules.allowedTypes)) return refuse(`its type ${head.ContentType ?? '(none)'} is not allowed`);
@@ -100,11 +100,22 @@ async function firstBytes(
   return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
 }
 
-async function removeRefused(client: S3Client, rules: VerifyRules, key: string): Promise<void> {
+/**
+ * Deletes a refused object, after copying it under the quarantine prefix when there is one. The
+ * deletion matters more than the copy: when the copy fails (an object over CopyObject's 5 GiB, a
+ * quarantine key over 1024 bytes, a denied write), the object is deleted all the same, and the
+ * sentence returned says so.
+ */
+async function removeRefused(client: S3Client, rules: VerifyRules, key: string): Promise<string | undefined> {
   const { CopyObjectCommand, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+  let notKept: string | undefined;
   if (rules.quarantinePrefix !== undefined) {
     const target = `${rules.quarantinePrefix}${key.slice(rules.prefix.length)}`;
-    await client.send(new CopyObjectCommand({ Bucket: rules.bucket, Key: target, CopySource: `${rules.bucket}/${key.split('/').map(encodeURIComponent).join('/')}` }));
+    const source = `${rules.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    await client.send(new CopyObjectCommand({ Bucket: rules.bucket, Key: target, CopySource: source })).catch((cause: unknown) => {
+      notKept = ` It could not be kept under the quarantine prefix: the copy failed (${(cause as Error)?.name ?? cause}).`;
+    });
   }
   await client.send(new DeleteObjectCommand({ Bucket: rules.bucket, Key: key }));
+  return notKept;
 }

@@ -81,6 +81,20 @@ describe('verify against RGW', () => {
     expect(await exists(`quarantine/${key.slice('uploads/'.length)}`)).toBe(true);
   });
 
+  it('still removes a refused object when the quarantine copy fails, and says why it was not kept', async () => {
+    // A quarantine key over S3's 1024 bytes: RGW refuses the copy (InvalidObjectName).
+    const quarantinePrefix = `${'q'.repeat(1000)}/`;
+    const presigner = rgwPresigner({ allowedTypes: ['image/*'], quarantinePrefix });
+    const key = await upload(presigner, 'photo.png', 'image/png', html);
+
+    const error = await refusal(presigner.verify(key));
+
+    expect(error.code).toBe('VERIFICATION_FAILED');
+    expect(error.message).toMatch(/refused and removed: .* It could not be kept under the quarantine prefix: the copy failed \(InvalidObjectName\)\.$/);
+    expect(await exists(key)).toBe(false);
+    expect(await exists(`${quarantinePrefix}${key.slice('uploads/'.length)}`)).toBe(false);
+  });
+
   it('answers NOT_FOUND for a key nothing was uploaded to, and INVALID_KEY outside the prefix', async () => {
     const presigner = rgwPresigner({ allowedTypes: ['image/*'] });
     expect((await refusal(presigner.verify('uploads/never-uploaded.jpg'))).code).toBe('NOT_FOUND');
