@@ -86,6 +86,12 @@ window.upload = async (name, options) => {
   }
 };
 
+// Cancels the running upload with a reason the outcome can be compared to (see describe).
+window.cancel = async (message) => {
+  window.abortReason = new Error(message);
+  window.controller.abort(window.abortReason);
+};
+
 window.uploadWithUppy = async (name, options) => {
   const uppy = new Uppy().use(AwsS3, client.presignForUppy({ endpoint: '/presign', ...options }));
   window.uppy = uppy;
@@ -314,12 +320,9 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
     // Parts 1 and 3 really are in RGW before the cancel.
     const stored = async () =>
       ((await rgwClient().send(new ListPartsCommand({ Bucket: TEST_BUCKET, Key: key, UploadId: uploadId }))).Parts ?? []).map((part) => part.PartNumber);
-    await expect.poll(stored).toEqual([1, 3]);
-    await page.evaluate(() => {
-      const w = window as unknown as { abortReason: Error; controller: AbortController };
-      w.abortReason = new Error('cancelled by the user');
-      w.controller.abort(w.abortReason);
-    });
+    // A freshly started RGW takes seconds over its first parts.
+    await expect.poll(stored, { timeout: 15_000 }).toEqual([1, 3]);
+    await inPage('cancel', 'cancelled by the user');
     const outcome = await pending;
     // Assess
     expect(outcome.error).toEqual({ name: 'Error', message: 'cancelled by the user', isReason: true });
@@ -352,11 +355,7 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
     const pending = upload('early.mp4', { multipartThreshold: 10 * MIB });
     await expect.poll(() => started?.key).toBeDefined();
     expect(await pendingUploads(started!.key)).toBe(1);
-    await page.evaluate(() => {
-      const w = window as unknown as { abortReason: Error; controller: AbortController };
-      w.abortReason = new Error('cancelled by the user');
-      w.controller.abort(w.abortReason);
-    });
+    await inPage('cancel', 'cancelled by the user');
     // Before the endpoint's answer arrives: a cancel does not wait for it.
     const outcome = await pending;
     answer();
