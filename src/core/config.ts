@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { PresignError } from '../errors.js';
 import { PresignerOptionsSchema } from '../schemas.js';
 import type { PresignerOptions } from '../types.js';
-import { isTypePattern } from './content-type.js';
+import { isTypePattern, WILDCARD_TYPES } from './content-type.js';
 
 /** The presigner's options once validated, with their defaults. */
 export type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> & Pick<PresignerOptions, 'client' | 'key' | 'onUploadComplete'>;
@@ -21,7 +21,7 @@ export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
   if (badType !== undefined) {
     throw new PresignError(
       'INVALID_OPTIONS',
-      `Invalid presigner option "allowedTypes": "${badType}" is neither a media type ("image/png") nor a wildcard ("image/*").`,
+      `Invalid presigner option "allowedTypes": "${badType}" is neither a media type ("image/png") nor one of the wildcards ${Object.keys(WILDCARD_TYPES).join(', ')}.`,
     );
   }
   if (config.client && (config.region || config.endpoint || config.credentials || config.forcePathStyle !== undefined)) {
