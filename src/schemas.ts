@@ -132,6 +132,8 @@ export const PresignerOptionsSchema = v.object({
     300,
   ),
   method: v.optional(v.picklist(['PUT', 'POST'], 'must be "PUT" or "POST"'), 'PUT'),
+  contentDisposition: v.optional(v.picklist(['attachment', 'inline', 'auto'], 'must be "attachment", "inline" or "auto"'), 'auto'),
+  overwrite: v.optional(v.boolean('must be true or false'), false),
   region: v.optional(nonEmptyString('must be a non-empty string')),
   endpoint: v.optional(v.pipe(nonEmptyString('must be a URL'), v.url('must be a URL such as http://127.0.0.1:7480'))),
   forcePathStyle: v.optional(v.boolean('must be true or false')),

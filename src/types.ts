@@ -42,6 +42,22 @@ export interface PresignerOptions<Context = unknown> {
   expiresIn?: number;
   /** `PUT` (default): a presigned URL. `POST`: a presigned POST policy with form fields. */
   method?: 'PUT' | 'POST';
+  /**
+   * Whether opening the stored object downloads it or shows it. `attachment` signs
+   * `Content-Disposition: attachment; filename=…` (the safe file name) into every upload: the storage
+   * refuses an upload without it and serves the object as a download, never as a page on the
+   * bucket's origin. `inline` signs none. `auto` is `attachment` for every type but plain images,
+   * audio and video (SVG and other XML types are attachments).
+   * @default 'auto'
+   */
+  contentDisposition?: 'attachment' | 'inline' | 'auto';
+  /**
+   * Lets a presigned PUT replace an object already stored under its key. Otherwise every PUT URL
+   * signs `If-None-Match: *`, so the storage refuses (412) to overwrite an object, even through the
+   * same URL while it lives. Set it for storages that reject conditional writes.
+   * @default false
+   */
+  overwrite?: boolean;
   /** AWS region; defaults to the SDK's resolution (`AWS_REGION`, profile). */
   region?: string;
   /** Endpoint of an S3-compatible server (Ceph RGW, MinIO, R2, …). */
@@ -98,7 +114,10 @@ interface PresignResultBase {
 export interface PresignedPut extends PresignResultBase {
   method: 'PUT';
   uploadUrl: string;
-  /** The headers the request must carry for the signature to hold (Content-Type, and Content-Length when signed). */
+  /**
+   * The headers the request must carry for the signature to hold: Content-Type, Content-Length when
+   * the size is signed, Content-Disposition when one is, and `If-None-Match: *` unless `overwrite`.
+   */
   headers: Record<string, string>;
 }
 

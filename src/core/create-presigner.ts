@@ -52,13 +52,13 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
   return {
     async presign(input, context) {
       const request = parseRequest(PresignRequestSchema, input, 'presign request');
-      const { key, contentType, size } = admitUpload(config, request, context as Context, false);
+      const { key, contentType, size, contentDisposition } = admitUpload(config, request, context as Context, false);
       // Static credentials and the direct signer are used without an await: suspending the function
       // even for a value at hand costs ~0.4 µs, a tenth of a presign.
       const signer = direct ?? (await viaSdk!);
       const credentials = signer.staticCredentials ?? (await loadCredentials(signer));
       const expiresIn = clampToCredentials(credentials, config.expiresIn);
-      const upload: SignRequest = { bucket: config.bucket, key, contentType, size, expiresIn };
+      const upload: SignRequest = { bucket: config.bucket, key, contentType, size, expiresIn, contentDisposition, overwrite: config.overwrite };
       // A declared size is pinned exactly; otherwise the policy allows anything up to maxSize.
       if (config.method === 'POST') upload.range = size !== undefined ? [size, size] : config.maxSize !== undefined ? [0, Math.min(config.maxSize, MAX_SINGLE_UPLOAD_SIZE)] : undefined;
       return signUpload(signer, credentials, upload, config.method);

@@ -55,7 +55,7 @@ export function multipartOperations<Context>(
       const upload = admitUpload(config, request, context as Context, true);
       const { CreateMultipartUploadCommand } = await import('@aws-sdk/client-s3');
       const created = await storageCall('CreateMultipartUpload', async () =>
-        (await client()).send(new CreateMultipartUploadCommand({ Bucket: config.bucket, Key: upload.key, ContentType: upload.contentType })),
+        (await client()).send(new CreateMultipartUploadCommand({ Bucket: config.bucket, Key: upload.key, ContentType: upload.contentType, ContentDisposition: upload.contentDisposition })),
       );
       if (!created.UploadId) throw new PresignError('STORAGE_ERROR', 'CreateMultipartUpload answered without an UploadId.');
       const partSize = partSizeFor(request.size, config.partSize);

@@ -13,8 +13,12 @@ export interface SignRequest {
   contentType: string;
   size: number | undefined;
   expiresIn: number;
+  /** Signed as Content-Disposition (PUT) or an exact-match `Content-Disposition` field (POST). */
+  contentDisposition?: string | undefined;
+  /** PUT only: sign no `If-None-Match: *`, so the URL may replace an existing object. */
+  overwrite?: boolean;
   /** POST only: the policy's size range. */
-  range?: [number, number];
+  range?: [number, number] | undefined;
 }
 
 /** Signs with the SDK through `client`. */
@@ -66,6 +70,8 @@ export function sdkSigner(client: S3Client): SdkSigner {
         Key: request.key,
         ContentType: request.contentType,
         ContentLength: request.size,
+        ContentDisposition: headers['content-disposition'],
+        IfNoneMatch: headers['if-none-match'],
       });
       return getSignedUrl(client, withoutChecksums(command), { expiresIn: request.expiresIn, signableHeaders: new Set(Object.keys(headers)) });
     },
@@ -76,11 +82,14 @@ export function sdkSigner(client: S3Client): SdkSigner {
     },
     async post(request) {
       const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
+      const fields: Record<string, string> = { 'Content-Type': request.contentType };
+      if (request.contentDisposition !== undefined) fields['Content-Disposition'] = request.contentDisposition;
       return createPresignedPost(client, {
         Bucket: request.bucket,
         Key: request.key,
-        Fields: { 'Content-Type': request.contentType },
-        Conditions: [{ 'Content-Type': request.contentType }, ...(request.range ? [['content-length-range', ...request.range] as ['content-length-range', number, number]] : [])],
+        Fields: fields,
+        // Each field must equal its value exactly; the SDK lists these first and adds no duplicates.
+        Conditions: [...Object.entries(fields).map(([name, value]) => ({ [name]: value })), ...(request.range ? [['content-length-range', ...request.range] as ['content-length-range', number, number]] : [])],
         Expires: request.expiresIn,
       });
     },

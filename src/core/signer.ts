@@ -112,6 +112,9 @@ export function signUpload(signer: Signer, credentials: Credentials, request: Si
 function signPut(signer: Signer, credentials: Credentials, request: SignRequest): PresignedPut | Promise<PresignedPut> {
   const headers: Record<string, string> = { 'content-type': request.contentType };
   if (request.size !== undefined) headers['content-length'] = String(request.size);
+  if (request.contentDisposition !== undefined) headers['content-disposition'] = request.contentDisposition;
+  // The storage then refuses to replace an object, even through this URL while it lives.
+  if (!request.overwrite) headers['if-none-match'] = '*';
   const date = new Date();
   if (signer.sdk) return signer.sdk.put(request, headers).then((uploadUrl) => putResult(request, headers, date, uploadUrl));
   return putResult(request, headers, date, presignPut({ location: signer.location!, region: signer.region!, credentials, key: request.key, headers, expiresIn: request.expiresIn, date }));
@@ -125,7 +128,8 @@ function signPost(signer: Signer, credentials: Credentials, request: SignRequest
   const date = new Date();
   if (signer.sdk) return signer.sdk.post(request).then((post) => postResult(request, date, post));
   const { location, region } = signer as Required<Signer>;
-  return postResult(request, date, presignPost({ location, region, credentials, bucket: request.bucket, key: request.key, contentType: request.contentType, range: request.range, expiresIn: request.expiresIn, date }));
+  const { bucket, key, contentType, contentDisposition, range, expiresIn } = request;
+  return postResult(request, date, presignPost({ location, region, credentials, bucket, key, contentType, contentDisposition, range, expiresIn, date }));
 }
 
 function postResult({ key, expiresIn }: SignRequest, date: Date, { url, fields }: { url: string; fields: Record<string, string> }): PresignedPost {

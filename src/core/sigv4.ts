@@ -155,7 +155,7 @@ export interface PutParameters {
   region: string;
   credentials: Credentials;
   key: string;
-  /** Signed headers other than host, lower-case names: content-type, and content-length when known. */
+  /** Signed headers other than host, lower-case names: content-type, content-length, content-disposition, if-none-match. */
   headers: Record<string, string>;
   expiresIn: number;
   date: Date;
@@ -194,6 +194,8 @@ export interface PostParameters {
   key: string;
   /** Sent as the `Content-Type` field, and required to be exactly that. */
   contentType: string;
+  /** Sent as the `Content-Disposition` field, and required to be exactly that. */
+  contentDisposition?: string | undefined;
   /** A `content-length-range` condition, when the size is limited. */
   range?: readonly [min: number, max: number] | undefined;
   expiresIn: number;
@@ -201,24 +203,28 @@ export interface PostParameters {
 }
 
 /**
- * Presigns a POST policy, as `createPresignedPost` would with `Fields: { 'Content-Type' }` and
- * `Conditions: [{ 'Content-Type' }, ['content-length-range', min, max]]`: the SDK lists the given
- * conditions, then one per field (the Content-Type one already listed), then the key.
+ * Presigns a POST policy, as `createPresignedPost` would with `Fields: { 'Content-Type',
+ * 'Content-Disposition'? }` and `Conditions: [{ 'Content-Type' }, { 'Content-Disposition' }?,
+ * ['content-length-range', min, max]?]`: the SDK lists the given conditions, then one per field
+ * (those of the given fields already listed), then the key.
  */
-export function presignPost({ location, region, credentials, bucket, key, contentType, range, expiresIn, date }: PostParameters): { url: string; fields: Record<string, string> } {
+export function presignPost({ location, region, credentials, bucket, key, contentType, contentDisposition, range, expiresIn, date }: PostParameters): { url: string; fields: Record<string, string> } {
   const signingDate = formatDate(date);
   const signing = signingFields(bucket, credentials, region, signingDate);
   const policyText =
     `{"expiration":${expiration(date.getTime() + expiresIn * 1000)},"conditions":[{"Content-Type":${JSON.stringify(contentType)}},` +
+    (contentDisposition !== undefined ? `{"Content-Disposition":${JSON.stringify(contentDisposition)}},` : '') +
     (range ? `["content-length-range",${range[0]},${range[1]}],` : '') +
     `${signing.conditions},{"key":${JSON.stringify(key)}}]}`;
   // btoa encodes Latin-1, which is UTF-8 only for ASCII, and some 5× faster than a Buffer round
-  // trip; only the key and the type can be anything else, and checking them beats scanning the policy.
-  const policy = signing.ascii && ASCII.test(contentType) && ASCII.test(key) ? btoa(policyText) : Buffer.from(policyText, 'utf8').toString('base64');
+  // trip; only the key, type and disposition can be anything else, and checking them beats scanning the policy.
+  const ascii = signing.ascii && ASCII.test(contentType) && ASCII.test(key) && (contentDisposition === undefined || ASCII.test(contentDisposition));
+  const policy = ascii ? btoa(policyText) : Buffer.from(policyText, 'utf8').toString('base64');
   const signature = sign(signingKey(credentials.secretAccessKey, signingDate.shortDate, region), policy);
+  const given = contentDisposition === undefined ? { 'Content-Type': contentType } : { 'Content-Type': contentType, 'Content-Disposition': contentDisposition };
   return {
     url: `${location.protocol}//${location.host}${location.basePath || '/'}`,
-    fields: Object.assign({ 'Content-Type': contentType }, signing.fields, { key, Policy: policy, 'X-Amz-Signature': signature }),
+    fields: Object.assign(given, signing.fields, { key, Policy: policy, 'X-Amz-Signature': signature }),
   };
 }
 

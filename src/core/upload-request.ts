@@ -3,13 +3,16 @@ import { MAX_OBJECT_SIZE, MAX_SINGLE_UPLOAD_SIZE } from '../schemas.js';
 import type { KeyInput } from '../types.js';
 import type { ResolvedOptions } from './config.js';
 import { isTypeAllowed, parseContentType } from './content-type.js';
+import { contentDispositionFor } from './disposition.js';
 import { assertSafeKey, nameBudget, toSafeName } from './keys.js';
 
-/** An upload the rules admit: where it goes, its signed type and its declared size. */
+/** An upload the rules admit: where it goes, its signed type and disposition, and its declared size. */
 export interface AdmittedUpload {
   key: string;
   contentType: string;
   size: number | undefined;
+  /** Signed into the upload when the object is to download rather than render. */
+  contentDisposition: string | undefined;
 }
 
 /**
@@ -53,5 +56,6 @@ export function admitUpload<Context>(
   const keyInput: KeyInput<Context> = { prefix: config.prefix, id, safeName, contentType: contentType.value, size, context };
   const key = config.key ? config.key(keyInput) : `${config.prefix}${id}-${safeName}`;
   assertSafeKey(key, config.prefix, contentType.essence);
-  return { key, contentType: contentType.value, size };
+  const contentDisposition = contentDispositionFor(config.contentDisposition, contentType.essence, safeName);
+  return { key, contentType: contentType.value, size, contentDisposition };
 }

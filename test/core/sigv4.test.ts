@@ -4,6 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPresigner } from '../../src/index.js';
+import { contentDispositionFor } from '../../src/core/disposition.js';
 import { presignPost, presignPut, resolveLocation, type Credentials } from '../../src/core/sigv4.js';
 
 // The direct signer must produce, byte for byte, what the SDK produces for the same inputs and
@@ -33,6 +34,16 @@ const endpoint = fc.option(
   }),
   { nil: undefined },
 );
+// What the presigner signs (built from safe names of any script), and a few values the SDK must
+// canonicalise as the direct signer does: runs of spaces, quotes, semicolons.
+const safeName = fc.array(fc.constantFrom(...Array.from('aZ09._()-éß写😀ﬁ'), 'e\u0301'), { minLength: 1, maxLength: 30 }).map((parts) => parts.join(''));
+const contentDisposition = fc.option(
+  fc.oneof(
+    safeName.map((name) => contentDispositionFor('attachment', 'application/pdf', name)!),
+    fc.constantFrom('attachment', 'inline', 'attachment;  filename="a  b.pdf"', "attachment; filename*=UTF-8''%E5%86%99.pdf"),
+  ),
+  { nil: undefined },
+);
 const date = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2035-12-31T23:59:59Z'), noInvalidDate: true });
 
 function sdkClient(options: { region: string; credentials: Credentials; endpoint?: { url: string; forcePathStyle: boolean } }) {
@@ -53,15 +64,17 @@ describe('presignPut', () => {
   it('is byte-identical to getSignedUrl wherever resolveLocation accepts the configuration', async () => {
     let direct = 0;
     await fc.assert(
-      fc.asyncProperty(region, bucket, key, contentType, fc.option(fc.nat(), { nil: undefined }), credentials, endpoint, fc.integer({ min: 1, max: 604_800 }), date, async (region, bucket, key, contentType, size, credentials, endpoint, expiresIn, signingDate) => {
+      fc.asyncProperty(region, bucket, key, contentType, fc.option(fc.nat(), { nil: undefined }), contentDisposition, fc.boolean(), credentials, endpoint, fc.integer({ min: 1, max: 604_800 }), date, async (region, bucket, key, contentType, size, disposition, ifNoneMatch, credentials, endpoint, expiresIn, signingDate) => {
         const location = resolveLocation({ bucket, region, endpoint: endpoint?.url, forcePathStyle: endpoint?.forcePathStyle });
         if (!location) return;
         direct++;
         const headers: Record<string, string> = { 'content-type': contentType };
         if (size !== undefined) headers['content-length'] = String(size);
+        if (disposition !== undefined) headers['content-disposition'] = disposition;
+        if (ifNoneMatch) headers['if-none-match'] = '*';
         const expected = await getSignedUrl(
           sdkClient({ region, credentials, endpoint }),
-          new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ContentLength: size }),
+          new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ContentLength: size, ContentDisposition: disposition, IfNoneMatch: headers['if-none-match'] }),
           { expiresIn, signingDate, signableHeaders: new Set(Object.keys(headers)) },
         );
         expect(presignPut({ location, region, credentials, key, headers, expiresIn, date: signingDate })).toBe(expected);
@@ -103,16 +116,17 @@ describe('presignPost', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     let direct = 0;
     await fc.assert(
-      fc.asyncProperty(region, bucket, key, contentType, fc.option(fc.tuple(fc.nat(), fc.nat()), { nil: undefined }), credentials, endpoint, fc.integer({ min: 1, max: 604_800 }), date, async (region, bucket, key, contentType, range, credentials, endpoint, expiresIn, now) => {
+      fc.asyncProperty(region, bucket, key, contentType, contentDisposition, fc.option(fc.tuple(fc.nat(), fc.nat()), { nil: undefined }), credentials, endpoint, fc.integer({ min: 1, max: 604_800 }), date, async (region, bucket, key, contentType, disposition, range, credentials, endpoint, expiresIn, now) => {
         const location = resolveLocation({ bucket, region, endpoint: endpoint?.url, forcePathStyle: endpoint?.forcePathStyle });
         if (!location) return;
         direct++;
         vi.setSystemTime(now);
-        const conditions = [{ 'Content-Type': contentType }, ...(range ? [['content-length-range', ...range] as ['content-length-range', number, number]] : [])];
+        const fields: Record<string, string> = { 'Content-Type': contentType, ...(disposition !== undefined && { 'Content-Disposition': disposition }) };
+        const conditions = [...Object.entries(fields).map(([name, value]) => ({ [name]: value })), ...(range ? [['content-length-range', ...range] as ['content-length-range', number, number]] : [])];
         const expected = await createPresignedPost(sdkClient({ region, credentials, endpoint }), {
-          Bucket: bucket, Key: key, Fields: { 'Content-Type': contentType }, Conditions: conditions, Expires: expiresIn,
+          Bucket: bucket, Key: key, Fields: fields, Conditions: conditions, Expires: expiresIn,
         });
-        const actual = presignPost({ location, region, credentials, bucket, key, contentType, range, expiresIn, date: now });
+        const actual = presignPost({ location, region, credentials, bucket, key, contentType, contentDisposition: disposition, range, expiresIn, date: now });
         expect(actual.url).toBe(expected.url);
         expect(JSON.stringify(actual.fields)).toBe(JSON.stringify(expected.fields));
       }),
@@ -139,16 +153,18 @@ describe('createPresigner falls back to the SDK, with the same result', () => {
   const fixed = new Date('2026-11-28T10:00:00Z');
   const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-example-key' };
 
-  async function both(options: { bucket: string; region: string }, env: Record<string, string> = {}) {
+  async function both(options: { bucket: string; region: string }, env: Record<string, string> = {}, file = { fileName: 'a.jpg', contentType: 'image/jpeg' }) {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(fixed);
     for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
     try {
-      const ours = await createPresigner({ ...options, credentials: creds, allowedTypes: ['image/*'] }).presign({ fileName: 'a.jpg', contentType: 'image/jpeg', size: 5 });
+      const ours = await createPresigner({ ...options, credentials: creds, allowedTypes: [file.contentType] }).presign({ ...file, size: 5 });
+      if (ours.method !== 'PUT') throw new Error('expected a PUT');
       const client = new S3Client({ region: options.region, credentials: creds, requestChecksumCalculation: 'WHEN_REQUIRED' });
-      const sdk = await getSignedUrl(client, new PutObjectCommand({ Bucket: options.bucket, Key: ours.key, ContentType: 'image/jpeg', ContentLength: 5 }), {
-        expiresIn: 300, signingDate: fixed, signableHeaders: new Set(['content-type', 'content-length']),
+      const command = new PutObjectCommand({
+        Bucket: options.bucket, Key: ours.key, ContentType: file.contentType, ContentLength: 5, ContentDisposition: ours.headers['content-disposition'], IfNoneMatch: '*',
       });
+      const sdk = await getSignedUrl(client, command, { expiresIn: 300, signingDate: fixed, signableHeaders: new Set(['content-type', 'content-length']) });
       return { ours: ours.uploadUrl, sdk };
     } finally {
       vi.unstubAllEnvs();
@@ -169,6 +185,12 @@ describe('createPresigner falls back to the SDK, with the same result', () => {
 
   it('for a bucket with dots', async () => {
     const { ours, sdk } = await both({ bucket: 'my.uploads', region: 'eu-west-1' });
+    expect(ours).toBe(sdk);
+  });
+
+  it('for a PDF, whose Content-Disposition both sign', async () => {
+    const { ours, sdk } = await both({ bucket: 'my.uploads', region: 'eu-west-1' }, {}, { fileName: 'résumé.pdf', contentType: 'application/pdf' });
+    expect(new URL(ours).searchParams.get('X-Amz-SignedHeaders')).toBe('content-disposition;content-length;content-type;host;if-none-match');
     expect(ours).toBe(sdk);
   });
 });
