@@ -17,7 +17,7 @@ function createError(options: Partial<PresignerOptions>) {
 }
 
 describe('createPresigner: the original contract', () => {
-  it('gives a PUT URL for a key under the prefix, with Content-Type signed', async () => {
+  it('gives a PUT URL for a key under the prefix, with Content-Type and If-None-Match signed', async () => {
     const before = Date.now();
     const result = (await testPresigner().presign(sample)) as PresignedPut;
     const url = new URL(result.uploadUrl);
@@ -25,9 +25,9 @@ describe('createPresigner: the original contract', () => {
     expect(result.method).toBe('PUT');
     expect(result.key).toMatch(/^uploads\/[0-9a-f-]{36}-sample\.jpg$/);
     expect(decodeURIComponent(url.pathname)).toContain(result.key);
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-type;host');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-type;host;if-none-match');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
-    expect(result.headers).toEqual({ 'content-type': 'image/jpeg' });
+    expect(result.headers).toEqual({ 'content-type': 'image/jpeg', 'if-none-match': '*' });
     const expiresAt = Date.parse(result.expiresAt);
     expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 300_000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 300_000);
@@ -90,7 +90,7 @@ describe('createPresigner: content types', () => {
 describe('createPresigner: size', () => {
   it('signs Content-Length when a size is declared', async () => {
     const result = (await testPresigner({ maxSize: 1000 }).presign({ ...sample, size: 1000 })) as PresignedPut;
-    expect(new URL(result.uploadUrl).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(new URL(result.uploadUrl).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match');
     expect(result.headers['content-length']).toBe('1000');
   });
 
@@ -126,6 +126,57 @@ describe('createPresigner: size', () => {
     const exact = (await presigner.presign({ ...sample, size: 123 })) as PresignedPost;
     expect(policyConditions(open.fields)).toContainEqual(['content-length-range', 0, 5000]);
     expect(policyConditions(exact.fields)).toContainEqual(['content-length-range', 123, 123]);
+  });
+});
+
+describe('createPresigner: what a PUT signs besides type and size', () => {
+  const signedHeaders = (result: PresignedPut) => new URL(result.uploadUrl).searchParams.get('X-Amz-SignedHeaders');
+  const documents = testPresigner({ allowedTypes: ['image/*', 'application/pdf', 'image/svg+xml', 'text/plain', 'video/mp4'] });
+
+  it.each([
+    ['résumé.pdf', 'application/pdf', `attachment; filename=resume.pdf; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`],
+    ['logo.svg', 'image/svg+xml', 'attachment; filename=logo.svg'],
+    ['notes "1".txt', 'text/plain', 'attachment; filename=notes-1.txt'],
+    ['写真.pdf', 'application/pdf', `attachment; filename=-.pdf; filename*=UTF-8''%E5%86%99%E7%9C%9F.pdf`],
+  ])('signs Content-Disposition: attachment for a document (%s) by default', async (fileName, contentType, disposition) => {
+    const result = (await documents.presign({ fileName, contentType })) as PresignedPut;
+    expect(result.headers['content-disposition']).toBe(disposition);
+    expect(signedHeaders(result)).toBe('content-disposition;content-type;host;if-none-match');
+  });
+
+  it.each([['photo.jpg', 'image/jpeg'], ['clip.mp4', 'video/mp4']])('signs none for plain media (%s) by default, which browsers show inertly', async (fileName, contentType) => {
+    const result = (await documents.presign({ fileName, contentType })) as PresignedPut;
+    expect(result.headers['content-disposition']).toBeUndefined();
+  });
+
+  it('signs attachment for every type with contentDisposition "attachment", none with "inline"', async () => {
+    const attachment = (await testPresigner({ contentDisposition: 'attachment' }).presign(sample)) as PresignedPut;
+    const inline = (await testPresigner({ contentDisposition: 'inline', allowedTypes: ['application/pdf'] }).presign({ fileName: 'a.pdf', contentType: 'application/pdf' })) as PresignedPut;
+    expect(attachment.headers['content-disposition']).toBe('attachment; filename=sample.jpg');
+    expect(inline.headers).toEqual({ 'content-type': 'application/pdf', 'if-none-match': '*' });
+  });
+
+  it('signs no If-None-Match with overwrite: true', async () => {
+    const result = (await testPresigner({ overwrite: true }).presign(sample)) as PresignedPut;
+    expect(result.headers).toEqual({ 'content-type': 'image/jpeg' });
+    expect(signedHeaders(result)).toBe('content-type;host');
+  });
+
+  it('puts Content-Disposition into a POST form as a field the policy pins exactly', async () => {
+    const presigner = testPresigner({ method: 'POST', allowedTypes: ['application/pdf'] });
+    const result = (await presigner.presign({ fileName: 'report.pdf', contentType: 'application/pdf' })) as PresignedPost;
+    expect(result.fields['Content-Disposition']).toBe('attachment; filename=report.pdf');
+    expect(policyConditions(result.fields)).toContainEqual({ 'Content-Disposition': 'attachment; filename=report.pdf' });
+    expect(result.fields).not.toHaveProperty('If-None-Match');
+  });
+
+  it.each([
+    [{ contentDisposition: 'download' }, 'contentDisposition'],
+    [{ overwrite: 'yes' }, 'overwrite'],
+  ])('refuses %j as INVALID_OPTIONS naming the option', (options, name) => {
+    const error = createError(options as Partial<PresignerOptions>);
+    expect(error.code).toBe('INVALID_OPTIONS');
+    expect(error.message).toContain(`"${name}"`);
   });
 });
 
