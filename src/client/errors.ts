@@ -1,4 +1,5 @@
-import { diagnose, readErrorXml, type Diagnosis } from '../doctor/diagnose.js';
+import { readErrorXmlWithDom } from '../doctor/error-xml-dom.js';
+import { explainFailure, type Diagnosis } from '../doctor/explain-failure.js';
 import type { SendResponse } from './send-with-progress.js';
 
 /**
@@ -165,14 +166,16 @@ export function storageFailure(response: SendResponse, request: StorageRequest):
 
 /** What the doctor makes of a storage error: the client knows exactly what it signed and sent. */
 function diagnoseUpload(response: SendResponse, request: StorageRequest): Diagnosis {
-  if (request.method === 'POST') return diagnose({ status: response.status, body: response.body, url: request.url });
+  const error = readErrorXmlWithDom(response.body);
+  if (request.method === 'POST') return explainFailure({ status: response.status, body: response.body, url: request.url }, error);
   // The browser sends every signed header but Content-Length, which it sets to the body's size.
   const sentHeaders = { ...request.signed, 'content-length': String(request.size) };
-  return diagnose({ status: response.status, body: response.body, url: request.url, sentHeaders, expectedHeaders: request.signed });
+  return explainFailure({ status: response.status, body: response.body, url: request.url, sentHeaders, expectedHeaders: request.signed }, error);
 }
 
 /**
- * The `<Code>` and `<Message>` of an S3 error document, read as the doctor reads it.
+ * The `<Code>` and `<Message>` of an S3 error document, read with the browser's DOMParser (none in
+ * a Web Worker: there only the status is known).
  *
  * @example
  * ```ts
@@ -181,6 +184,6 @@ function diagnoseUpload(response: SendResponse, request: StorageRequest): Diagno
  * ```
  */
 export function parseStorageError(body: string): { code?: string; message?: string } {
-  const { code, fields } = readErrorXml(body);
+  const { code, fields } = readErrorXmlWithDom(body);
   return { code: code || undefined, message: fields.Message || undefined };
 }

@@ -214,8 +214,13 @@ describe('diagnose: other causes', () => {
 });
 
 describe('diagnose: hostile bodies', () => {
-  it('keeps a character reference out of Unicode range instead of throwing', () => {
+  it('reads nothing from a document that is not well-formed (a character reference out of Unicode range), instead of throwing', () => {
     const diagnosis = diagnose({ status: 403, body: '<Error><Code>AccessDenied</Code><Message>&#99999999; &#x41;</Message></Error>' });
-    expect(diagnosis.details.serverMessage).toBe('&#99999999; A');
+    expect(diagnosis.details).toMatchObject({ code: undefined, serverMessage: undefined });
+  });
+
+  it('decodes character references and CDATA of a well-formed document', () => {
+    const diagnosis = diagnose({ status: 403, body: '<Error><Code>AccessDenied</Code><Message>&#x41;&#66; <![CDATA[<C>]]></Message></Error>' });
+    expect(diagnosis.details.serverMessage).toBe('AB <C>');
   });
 });
