@@ -75,7 +75,7 @@ export async function checkBucketCors(options: CheckBucketCorsOptions): Promise<
     options.client ??
     new S3Client({ endpoint: options.endpoint, region: options.region, credentials: options.credentials, forcePathStyle: options.forcePathStyle });
   const method = options.method ?? 'PUT';
-  const headers = (options.headers ?? ['content-type']).map((name) => name.toLowerCase());
+  const headers = [...new Set((options.headers ?? ['content-type']).map((name) => name.trim().toLowerCase()))];
   const need = { origin: options.origin, method, headers };
 
   const rules = await readRules(client, options.bucket);
@@ -92,7 +92,7 @@ export async function checkBucketCors(options: CheckBucketCorsOptions): Promise<
     applied = true;
     preflight = await sendPreflight(url, need);
   }
-  const okNow = applied ? preflightProblems(preflight, need).length === 0 : problems.length === 0;
+  const okNow = applied ? [...ruleProblems(correctedRules, need), ...preflightProblems(preflight, need)].length === 0 : problems.length === 0;
   return { ok: okNow, problems, rules, correctedRules, preflight, applied };
 }
 
@@ -147,56 +147,83 @@ const allowsOrigin = (rule: CORSRule, origin: string) => (rule.AllowedOrigins ??
 const allowsMethod = (rule: CORSRule, method: string) => (rule.AllowedMethods ?? []).some((allowed) => allowed.toUpperCase() === method);
 const allowsHeader = (rule: CORSRule, header: string) => (rule.AllowedHeaders ?? []).some((pattern) => matches(pattern, concreteHeader(header)));
 const exposesEtag = (rule: CORSRule) => (rule.ExposeHeaders ?? []).some((name) => name.toLowerCase() === 'etag');
-const fullMatch = (rule: CORSRule, need: Need) =>
-  allowsOrigin(rule, need.origin) && allowsMethod(rule, need.method) && need.headers.every((header) => allowsHeader(rule, header));
 
 function ruleProblems(rules: CORSRule[], need: Need): CorsProblem[] {
   if (rules.length === 0) {
     return [{ code: 'NO_CORS_RULES', message: 'The bucket has no CORS rules, so browsers may not upload to it from any page.' }];
   }
-  // The storage answers a preflight with the first rule that allows origin, method and every header.
-  const rule = rules.find((candidate) => fullMatch(candidate, need));
-  if (rule) {
-    return exposesEtag(rule)
-      ? []
-      : [{ code: 'ETAG_NOT_EXPOSED', message: "The matching rule does not expose ETag, so the page cannot read it (Uppy's multipart uploads need it for every part, and a single upload's result reports it)." }];
+  // AWS answers with the first rule that allows origin, method and headers; Ceph RGW with the first
+  // rule that allows the origin, refusing when that one lacks the method or a header. Rules that
+  // pass under RGW's choice pass under AWS's too, so the first rule for the origin is the one to judge.
+  const rule = rules.find((candidate) => allowsOrigin(candidate, need.origin));
+  if (!rule) return [{ code: 'ORIGIN_NOT_ALLOWED', message: `No rule allows the origin ${need.origin}.` }];
+  const which = `The first rule for ${need.origin} (storages such as Ceph RGW answer with it and ignore later ones)`;
+  const problems: CorsProblem[] = [];
+  if (!allowsMethod(rule, need.method)) problems.push({ code: 'METHOD_NOT_ALLOWED', message: `${which} does not allow the method ${need.method}.` });
+  for (const header of need.headers.filter((name) => !allowsHeader(rule, name))) {
+    problems.push({ code: 'HEADER_NOT_ALLOWED', message: `${which} does not allow the request header ${header}.` });
   }
-  const forOrigin = rules.filter((candidate) => allowsOrigin(candidate, need.origin));
-  if (forOrigin.length === 0) return [{ code: 'ORIGIN_NOT_ALLOWED', message: `No rule allows the origin ${need.origin}.` }];
-  const forMethod = forOrigin.filter((candidate) => allowsMethod(candidate, need.method));
-  if (forMethod.length === 0) return [{ code: 'METHOD_NOT_ALLOWED', message: `No rule for ${need.origin} allows the method ${need.method}.` }];
-  const best = forMethod[0]!;
-  return need.headers
-    .filter((header) => !allowsHeader(best, header))
-    .map((header) => ({ code: 'HEADER_NOT_ALLOWED' as const, message: `The rule for ${need.origin} and ${need.method} does not allow the request header ${header}.` }));
+  if (!exposesEtag(rule)) {
+    problems.push({
+      code: 'ETAG_NOT_EXPOSED',
+      message: `${which} does not expose ETag, so the page cannot read it (Uppy's multipart uploads need it for every part, and a single upload's result reports it).`,
+    });
+  }
+  return problems;
 }
 
 function preflightProblems(preflight: PreflightResult, need: Need): CorsProblem[] {
+  const listed = (value: string | undefined) => (value ?? '').toLowerCase().split(/\s*,\s*/);
+  const allowedHeaders = listed(preflight.allowHeaders);
   const allowed =
     preflight.status >= 200 &&
     preflight.status < 300 &&
     (preflight.allowOrigin === need.origin || preflight.allowOrigin === '*') &&
-    (preflight.allowMethods ?? '').toUpperCase().split(/\s*,\s*/).includes(need.method);
+    listed(preflight.allowMethods).includes(need.method.toLowerCase()) &&
+    (allowedHeaders.includes('*') || need.headers.every((header) => allowedHeaders.includes(concreteHeader(header))));
   return allowed
     ? []
     : [{ code: 'PREFLIGHT_REFUSED', message: `The storage refused a real preflight from ${need.origin} for ${need.method} (status ${preflight.status}): the browser would block the upload.` }];
 }
 
 /**
- * The smallest change that fixes the problems: add ETag to the rule that already matches, or
- * append a rule for exactly this origin, method and headers (earlier rules keep their meaning).
+ * Makes the first rule for the origin allow the upload, so it passes whether the storage picks the
+ * first rule for the origin (Ceph RGW) or the first that allows the whole request (AWS). A rule
+ * for this origin alone is amended; a rule shared with other origins is left as it is, and a copy
+ * of it for this origin, amended, goes before it, so no other origin gains anything. Later rules for
+ * this origin alone that the amended rule covers are dropped as duplicates; every other rule stays,
+ * in its order.
  */
 function correctRules(rules: CORSRule[], need: Need): CORSRule[] {
-  const index = rules.findIndex((rule) => fullMatch(rule, need));
-  if (index >= 0) {
-    return rules.map((rule, i) => (i === index ? { ...rule, ExposeHeaders: [...(rule.ExposeHeaders ?? []), 'ETag'] } : rule));
-  }
-  const rule: CORSRule = {
-    AllowedOrigins: [need.origin],
-    AllowedMethods: [need.method],
-    AllowedHeaders: need.headers,
-    ExposeHeaders: ['ETag'],
-    MaxAgeSeconds: 3000,
+  const first = rules.findIndex((rule) => allowsOrigin(rule, need.origin));
+  if (first < 0) return [...rules, { ...allowing({ AllowedOrigins: [need.origin], AllowedMethods: [] }, need), MaxAgeSeconds: 3000 }];
+  const onlyThisOrigin = (rule: CORSRule) => (rule.AllowedOrigins ?? []).length > 0 && rule.AllowedOrigins!.every((origin) => origin === need.origin);
+  const base = rules[first]!;
+  const { ID: _sharedRuleId, ...shared } = base;
+  const amended = onlyThisOrigin(base) ? allowing(base, need) : { ...allowing(shared, need), AllowedOrigins: [need.origin] };
+  const kept = onlyThisOrigin(base) ? [] : [base];
+  const later = rules.slice(first + 1).filter((rule) => !(onlyThisOrigin(rule) && covers(amended, rule)));
+  return [...rules.slice(0, first), amended, ...kept, ...later];
+}
+
+/** `rule` with the method, the headers and ETag it lacks added, each once. */
+function allowing(rule: CORSRule, need: Need): CORSRule {
+  const headers = [...(rule.AllowedHeaders ?? []), ...need.headers.filter((header) => !allowsHeader(rule, header))];
+  return {
+    ...rule,
+    AllowedMethods: allowsMethod(rule, need.method) ? rule.AllowedMethods : [...(rule.AllowedMethods ?? []), need.method],
+    ...(headers.length > 0 && { AllowedHeaders: headers }),
+    ExposeHeaders: exposesEtag(rule) ? rule.ExposeHeaders : [...(rule.ExposeHeaders ?? []), 'ETag'],
   };
-  return [...rules, rule];
+}
+
+/** Whether every request `narrower` admits, `wider` admits and answers at least as openly. */
+function covers(wider: CORSRule, narrower: CORSRule): boolean {
+  const within = (patterns: string[] | undefined, values: string[] | undefined) =>
+    (values ?? []).every((value) => (patterns ?? []).some((pattern) => matches(pattern, value)));
+  return (
+    within(wider.AllowedMethods, narrower.AllowedMethods) &&
+    within(wider.AllowedHeaders, narrower.AllowedHeaders) &&
+    (narrower.ExposeHeaders ?? []).every((name) => (wider.ExposeHeaders ?? []).some((exposed) => exposed.toLowerCase() === name.toLowerCase()))
+  );
 }
