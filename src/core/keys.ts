@@ -60,6 +60,16 @@ const UNSAFE_IN_KEY = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\\]/u;
 const NOT_NAME_CHARACTER = /[^\p{L}\p{M}\p{N}._()-]+/gu;
 // A path segment that is empty, "." or "..".
 const UNSAFE_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+// Extensions that a desktop runs or a browser renders as a page once a download is saved under
+// them. No maintained list exists on npm; this one follows the file types Windows, macOS and Linux
+// execute on a double click and the markup browsers render. A type's own extension is still fine
+// (an SVG named exactly in `allowedTypes` may end in .svg).
+const EXECUTABLE_OR_MARKUP = new Set([
+  'exe', 'msi', 'msp', 'msix', 'appx', 'bat', 'cmd', 'com', 'scr', 'pif', 'cpl', 'dll', 'msc', 'reg', 'inf', 'lnk', 'url',
+  'ps1', 'psm1', 'vbs', 'vbe', 'js', 'jse', 'mjs', 'cjs', 'wsf', 'wsh', 'hta', 'chm', 'jar', 'sh', 'bash', 'command',
+  'app', 'pkg', 'dmg', 'desktop', 'html', 'htm', 'shtml', 'xhtml', 'xht', 'mht', 'mhtml', 'svg', 'svgz', 'xml', 'xsl',
+  'xslt', 'php', 'asp', 'aspx', 'jsp', 'swf',
+]);
 
 /**
  * Splits a name into base and lower-cased extension. A leading dot does not start an extension.
@@ -83,8 +93,10 @@ function truncateBytes(text: string, maxBytes: number): string {
 /**
  * Makes a client's file name safe to put in a key: the basename only (browsers may send
  * `C:\fakepath\photo.jpg`), NFC, no path, control or bidi characters, no leading dots, at most
- * `maxBytes`, and an extension consistent with `contentType`. An extension that belongs to another
- * known type is refused rather than silently replaced, since the name is what a downloader sees.
+ * `maxBytes`, and an extension that comes from `contentType`, never from the user: the user's is
+ * kept only when it is one of the type's own, and a type the MIME table does not know gets none.
+ * An extension that belongs to another known type is refused rather than silently replaced,
+ * since the name is what a downloader sees.
  */
 export function toSafeName(fileName: string, contentType: string, maxBytes = MAX_NAME_BYTES): string {
   const normalized = fileName.normalize('NFC');
@@ -107,6 +119,11 @@ export function toSafeName(fileName: string, contentType: string, maxBytes = MAX
     // An extension no one knows (`report.v2`) is part of the name, not a type claim.
     [base, extension] = [`${base}.${extension}`, undefined];
   }
+  if (!typeExtensions) {
+    // A type the table does not know vouches for no extension: any the user wrote (`.exe`,
+    // `.html.x`) would decide how the download opens, so the name keeps no dot at all.
+    [base, extension] = [cleaned.replace(/[.-]+/g, '-'), undefined];
+  }
   extension ??= standardMime.getExtension(contentType) ?? undefined;
   const suffix = extension ? `.${extension}` : '';
   const trimmedBase = truncateBytes(base || 'file', maxBytes - byteLength(suffix)).replace(/[.\-]+$/, '');
@@ -123,8 +140,9 @@ function refuse(reason: string): never {
 }
 
 /**
- * Refuses a key that could escape the prefix, hide characters, or break S3's limits, whoever built
- * it: the default builder or a custom `key` function.
+ * Refuses a key that could escape the prefix, hide characters, break S3's limits, or end in an
+ * extension that is not its type's (another type's, or one that runs or renders as a page),
+ * whoever built it: the default builder or a custom `key` function.
  */
 export function assertSafeKey(key: unknown, prefix: string, contentType: string): asserts key is string {
   if (typeof key !== 'string') return refuse('the key function must return a string');
@@ -135,8 +153,8 @@ export function assertSafeKey(key: unknown, prefix: string, contentType: string)
   if (UNSAFE_SEGMENT.test(key)) refuse('it contains an empty, "." or ".." path segment');
   const [, extension] = splitExtension(key.slice(key.lastIndexOf('/') + 1));
   const typeExtensions = extensionsOf(contentType);
-  if (extension && typeExtensions && !typeExtensions.has(extension)) {
-    const extensionType = standardMime.getType(extension);
-    if (extensionType) refuse(`its extension ".${extension}" is ${extensionType}, not ${contentType}`);
-  }
+  if (!extension || typeExtensions?.has(extension)) return;
+  if (EXECUTABLE_OR_MARKUP.has(extension)) refuse(`its extension ".${extension}" is executable or markup, and not ${contentType}'s`);
+  const extensionType = typeExtensions && standardMime.getType(extension);
+  if (extensionType) refuse(`its extension ".${extension}" is ${extensionType}, not ${contentType}`);
 }

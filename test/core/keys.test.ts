@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertSafeKey, MAX_KEY_BYTES, toSafeName } from '../../src/core/keys.js';
+import { assertSafeKey, MAX_KEY_BYTES, standardMime, toSafeName } from '../../src/core/keys.js';
 import { isPresignError } from '../../src/index.js';
-import { testPresigner } from '../helpers/presign.js';
+import { presignError, testPresigner } from '../helpers/presign.js';
 
 describe('toSafeName', () => {
   it.each([
@@ -21,7 +21,7 @@ describe('toSafeName', () => {
     ['report', 'application/pdf', 'report.pdf'],
     ['report.v2', 'application/pdf', 'report.v2.pdf'],
     ['archive.tar.gz', 'application/gzip', 'archive.tar.gz'],
-    ['data.bin', 'application/x-custom', 'data.bin'],
+    ['data.bin', 'application/x-custom', 'data-bin'],
   ])('%j as %s becomes %j', (fileName, contentType, expected) => {
     expect(toSafeName(fileName, contentType)).toBe(expected);
   });
@@ -75,4 +75,65 @@ describe('keys, for any file name a client can send', () => {
       { numRuns: 2000 },
     );
   }, 60_000);
+});
+
+// Extensions a browser or desktop runs, or renders as a page, once a file is saved under its key.
+const EXECUTABLE_OR_MARKUP = ['exe', 'msi', 'bat', 'cmd', 'com', 'scr', 'ps1', 'vbs', 'js', 'mjs', 'hta', 'html', 'htm', 'xhtml', 'svg', 'xml', 'xsl', 'jar', 'sh', 'app', 'lnk'];
+
+describe('key extensions come from the type, never from the user', () => {
+  // Types the MIME table does not know: before, the user's extension survived as the key's.
+  const unknownType = fc.constantFrom('image/x-foo', 'application/x-custom', 'video/x-private', 'application/vnd.acme.private');
+  const userExtension = fc.oneof(fc.constantFrom(...EXECUTABLE_OR_MARKUP), fc.stringMatching(/^[a-z0-9]{1,6}$/));
+  const baseName = fc.oneof(fc.constantFrom('setup', 'invoice', 'a.b', 'photo.jpg'), fc.string({ minLength: 1, maxLength: 40 }));
+
+  it.each(EXECUTABLE_OR_MARKUP)('a file named payload.%s declared as a type the MIME table does not know keeps no extension', async (extension) => {
+    const presigner = testPresigner({ allowedTypes: ['image/x-foo'] });
+    const { key } = await presigner.presign({ fileName: `payload.${extension}`, contentType: 'image/x-foo' });
+    expect(key).toMatch(new RegExp(`-payload-${extension}$`));
+  });
+
+  it('for a type the MIME table does not know, no key ends in an extension the user chose', () => {
+    fc.assert(
+      fc.property(baseName, userExtension, unknownType, (base, extension, contentType) => {
+        const name = toSafeName(`${base}.${extension}`, contentType);
+        expect(name).not.toContain('.');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('for a known type, the key ends in one of its extensions or the request is refused', () => {
+    const knownType = fc.constantFrom('image/jpeg', 'image/png', 'application/pdf', 'text/plain', 'video/mp4', 'font/woff2');
+    fc.assert(
+      fc.property(baseName, userExtension, knownType, (base, extension, contentType) => {
+        try {
+          const name = toSafeName(`${base}.${extension}`, contentType);
+          expect(standardMime.getAllExtensions(contentType)).toContain(name.slice(name.lastIndexOf('.') + 1));
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'EXTENSION_MISMATCH' });
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each(EXECUTABLE_OR_MARKUP)('assertSafeKey refuses a custom key ending in .%s for a type that does not own it', (extension) => {
+    for (const contentType of ['image/x-foo', 'image/png', 'application/pdf']) {
+      expect(() => assertSafeKey(`uploads/u-1/file.${extension}`, 'uploads/', contentType), contentType).toThrow(
+        expect.objectContaining({ code: 'INVALID_KEY', message: expect.stringContaining(`.${extension}`) }),
+      );
+    }
+  });
+
+  it('assertSafeKey refuses executable or markup extensions in any case, also through a custom key function', async () => {
+    const presigner = testPresigner({ allowedTypes: ['image/x-foo'], key: ({ prefix, id }) => `${prefix}${id}.HTA` });
+    const error = await presignError(presigner.presign({ fileName: 'a', contentType: 'image/x-foo' }));
+    expect(error.code).toBe('INVALID_KEY');
+  });
+
+  it("assertSafeKey accepts a type's own extension, even an active one named exactly", () => {
+    expect(() => assertSafeKey('uploads/logo.svg', 'uploads/', 'image/svg+xml')).not.toThrow();
+    expect(() => assertSafeKey('uploads/setup.exe', 'uploads/', 'application/octet-stream')).not.toThrow();
+    expect(() => assertSafeKey('uploads/data.bin', 'uploads/', 'image/x-foo')).not.toThrow();
+  });
 });
