@@ -1,4 +1,4 @@
-import { isUploadError, storageFailure } from './errors.js';
+import { isUploadError, storageFailure, UploadError } from './errors.js';
 import { EXPIRY_MARGIN_MS } from './part-urls.js';
 import { requestPresign, type PresignedUpload } from './request-presign.js';
 import { withRetries } from './retry.js';
@@ -99,6 +99,7 @@ export async function uploadFile(file: Blob, options: UploadFileOptions): Promis
     }
   }
   let presigned: PresignedUpload | undefined;
+  let sentUrl: string | undefined;
   let lastPercent = -1;
   const reportProgress = (progress: UploadProgress) => {
     lastPercent = progress.percent;
@@ -109,7 +110,9 @@ export async function uploadFile(file: Blob, options: UploadFileOptions): Promis
     if (!presigned || Date.parse(presigned.expiresAt) - Date.now() < EXPIRY_MARGIN_MS) {
       presigned = await requestPresign({ endpoint: options.endpoint, headers: options.headers, signal }, body);
     }
-    const result = await send(presigned, file, signal, reportProgress);
+    const retryOfSameUrl = sentUrl === presigned.uploadUrl;
+    sentUrl = presigned.uploadUrl;
+    const result = await send(presigned, file, signal, reportProgress, retryOfSameUrl);
     if (onProgress && lastPercent !== 100) onProgress({ loaded: file.size, total: file.size, percent: 100 });
     return result;
   }, retry);
@@ -120,6 +123,7 @@ async function send(
   file: Blob,
   signal: AbortSignal | undefined,
   onProgress: (progress: UploadProgress) => void,
+  retryOfSameUrl: boolean,
 ): Promise<UploadResult> {
   const common = { url: presigned.uploadUrl, fileSize: file.size, signal, onProgress };
   let response: SendResponse;
@@ -145,8 +149,22 @@ async function send(
       method: presigned.method,
     };
   }
+  if (response.status === 412 && presigned.method === 'PUT') throw objectExists(presigned.key, retryOfSameUrl);
   const signed = presigned.method === 'PUT' ? presigned.headers : presigned.fields;
   throw storageFailure(response, { method: presigned.method, url: presigned.uploadUrl, signed, size: file.size });
+}
+
+/**
+ * A signed `If-None-Match: *` met an object under the key. On a retry of the same URL the object
+ * may well be this very file, stored by an attempt whose answer was lost; but only a key that no one
+ * else could write makes that certain, and the client cannot see how the server builds keys (a
+ * custom `key` may be the same for every upload of a user). So it says so rather than succeed.
+ */
+function objectExists(key: string, retryOfSameUrl: boolean): UploadError {
+  const detail = retryOfSameUrl
+    ? `An object already exists under ${key}. An earlier attempt of this upload may have stored this file before its answer was lost; the storage never lets an upload replace an object, so check what it holds before uploading again.`
+    : `An object already exists under ${key}, and the storage never lets an upload replace one.`;
+  return new UploadError(`Upload failed (412 PreconditionFailed): ${detail}`, { stage: 'upload', status: 412, code: 'PreconditionFailed', detail });
 }
 
 function headerValue(headers: Record<string, string>, name: string): string | undefined {

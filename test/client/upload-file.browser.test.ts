@@ -1,5 +1,5 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { Page } from 'playwright-core';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { createPresigner, type PresignerOptions } from '../../src/index.js';
@@ -365,5 +365,70 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     const error = await page.evaluate(() => (window as unknown as { lastError: SeenError }).lastError);
     expect(error).toMatchObject({ stage: 'upload', status: 0 });
     expect(error.hint).toMatch(/The file was sent.*error response that carries no CORS headers.*signature mismatch/);
+  });
+});
+
+describe('uploadFile sends what the storage signs besides type and size', () => {
+  /** Routes RGW's PUTs to `handle` (preflights pass through); returns how many PUTs were seen. */
+  async function routePuts(handle: (route: Route, attempt: number) => Promise<void>) {
+    let puts = 0;
+    await page.route(
+      (url) => url.href.startsWith(`${rgw.endpoint}/${TEST_BUCKET}/`),
+      (route) => (route.request().method() === 'PUT' ? handle(route, ++puts) : route.continue()),
+    );
+    return () => puts;
+  }
+
+  it('sends the signed Content-Disposition and If-None-Match: a PDF is stored as an attachment', async () => {
+    // Prepare
+    usePresigner({ allowedTypes: ['application/pdf'] });
+    // Act
+    const outcome = await uploadInPage({ bytes: [...Buffer.from('%PDF-1.7 client')], type: 'application/pdf', name: 'report.pdf', options: { endpoint: '/presign' } });
+    // Assess
+    expect(outcome.ok).toBe(true);
+    const { key } = (outcome as { result: { key: string } }).result;
+    const head = await rgwClient().send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+    expect(head.ContentDisposition).toBe('attachment; filename=report.pdf');
+  });
+
+  it('a retry of the same URL after a lost answer meets 412: a clear UploadError, and RGW keeps what the first attempt stored', async () => {
+    // Prepare: the first PUT reaches RGW and is stored, but the page sees a 503 instead of its 200.
+    usePresigner();
+    const puts = await routePuts(async (route, attempt) => {
+      if (attempt > 1) return route.continue();
+      const stored = await route.fetch();
+      expect(stored.status()).toBe(200);
+      await route.fulfill({ status: 503, headers: { 'access-control-allow-origin': server.origin, 'content-type': 'application/xml' }, body: '<Error><Code>ServiceUnavailable</Code></Error>' });
+    });
+    // Act
+    const outcome = await uploadInPage({ bytes: [...jpeg], type: 'image/jpeg', name: 'lost.jpg', options: { endpoint: '/presign' } });
+    // Assess
+    expect(puts()).toBe(2);
+    expect(server.hits('POST', '/presign')).toBe(1);
+    const error = (outcome as { error: SeenError }).error;
+    expect(error).toMatchObject({ name: 'UploadError', stage: 'upload', status: 412, code: 'PreconditionFailed' });
+    expect(error.message).toMatch(/^Upload failed \(412 PreconditionFailed\): An object already exists under uploads\/.*-lost\.jpg\. An earlier attempt of this upload may have stored this file/);
+    const key = /under (uploads\/\S+-lost\.jpg)\./.exec(error.message)![1]!;
+    expect((await storedObject(key)).bytes.equals(jpeg)).toBe(true);
+  });
+
+  it('an upload to a key that already holds an object fails with 412 at once, and the object stays', async () => {
+    // Prepare: a key function that gives every upload the same key, as a per-user avatar would.
+    const key = `uploads/avatar-${Date.now()}-${Math.random().toString(36).slice(2)}.jpg`;
+    usePresigner({ key: () => key });
+    const first = await uploadInPage({ bytes: [...jpeg], type: 'image/jpeg', name: 'avatar.jpg', options: { endpoint: '/presign' } });
+    const other = Buffer.from(jpeg);
+    other[other.length - 3] ^= 0xff;
+    // Act
+    const second = await uploadInPage({ bytes: [...other], type: 'image/jpeg', name: 'avatar.jpg', options: { endpoint: '/presign' } });
+    // Assess
+    expect(first.ok).toBe(true);
+    expect((second as { error: SeenError }).error).toMatchObject({
+      status: 412,
+      code: 'PreconditionFailed',
+      message: `Upload failed (412 PreconditionFailed): An object already exists under ${key}, and the storage never lets an upload replace one.`,
+    });
+    expect(server.hits('POST', '/presign')).toBe(2);
+    expect((await storedObject(key)).bytes.equals(jpeg)).toBe(true);
   });
 });
