@@ -75,8 +75,11 @@ export interface PresignerOptions<Context = unknown> {
    * An object that cannot be copied there (over CopyObject's 5 GiB) is deleted all the same.
    */
   quarantinePrefix?: string;
-  /** Runs once an upload has passed `verify`, e.g. to record it; never for a refused one. */
-  onUploadComplete?: (upload: VerifiedUpload, context: Context) => void | Promise<void>;
+  /**
+   * Runs once an upload has passed `verify`, e.g. to record it; never for a refused one. `context`
+   * is the one `verify` was given: `undefined` from an S3 event or a call without one.
+   */
+  onUploadComplete?: (upload: VerifiedUpload, context: Context | undefined) => void | Promise<void>;
   /**
    * Enables multipart uploads: a secret of 32 or more characters that signs their tokens, so that
    * any instance of the service (every Lambda) can check what an upload declared without storing

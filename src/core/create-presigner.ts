@@ -68,7 +68,7 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       assertSafeKey(key, config.prefix, '');
       const { verifyObject } = await import('./verify.js');
       const upload = await verifyObject(await client(), config, key);
-      await config.onUploadComplete?.(upload, context as Context);
+      await config.onUploadComplete?.(upload, context);
       return upload;
     },
 
