@@ -153,9 +153,9 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6) through presignForUppy, against Cep
     expect(outcome.params.method).toBe(method);
     expect(outcome.status).toBe(method === 'PUT' ? 200 : 204);
     if (method === 'PUT') {
-      expect(outcome.params.headers).toEqual({ 'content-type': 'image/jpeg' });
+      expect(outcome.params.headers).toEqual({ 'content-type': 'image/jpeg', 'if-none-match': '*' });
       expect(outcome.params.fields).toEqual({});
-      expect(outcome.params.url).toContain('X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost');
+      expect(outcome.params.url).toContain('X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bif-none-match');
     } else {
       expect(outcome.params.fields).toMatchObject({ 'Content-Type': 'image/jpeg', key: expect.stringMatching(/^uploads\/.*-legacy\.jpg$/) });
       expect(outcome.params.headers).toEqual({});
