@@ -162,8 +162,12 @@ async function viewObject(key: string | null, bucket: string, client: S3Client, 
 async function warnAboutCors(client: S3Client, bucket: string, origin: string): Promise<void> {
   try {
     const { CORSRules = [] } = await client.send(new GetBucketCorsCommand({ Bucket: bucket }));
+    // The page sends every header the presign signed: content-type, content-disposition, if-none-match.
     const admits = CORSRules.some(
-      (rule) => rule.AllowedOrigins?.some((allowed) => allowed === '*' || allowed === origin) && rule.AllowedMethods?.includes('PUT'),
+      (rule) =>
+        rule.AllowedOrigins?.some((allowed) => allowed === '*' || allowed === origin) &&
+        rule.AllowedMethods?.includes('PUT') &&
+        ['content-type', 'content-disposition', 'if-none-match'].every((header) => rule.AllowedHeaders?.some((allowed) => allowed === '*' || allowed.toLowerCase() === header)),
     );
     if (admits) return;
   } catch {
