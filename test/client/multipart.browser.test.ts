@@ -11,7 +11,8 @@ import type { Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import type { PresignerOptions } from '../../src/index.js';
-import { launchBrowser, screenshot, type TestBrowser } from '../helpers/browser.js';
+import { transferMs, STEP_MS } from '../helpers/bounds.js';
+import { closePage, launchBrowser, screenshot, track, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, readRequest, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { TEST_ORIGINS } from '../helpers/rgw-setup.js';
 import { ensureBucket, rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
@@ -179,10 +180,17 @@ const made: { bucket: string; key: string }[] = [];
 
 /** Calls one of the page's helpers (see ENTRY); arguments and result cross as JSON. */
 function inPage<T>(helper: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(
+  const call = page.evaluate(
     ([name, rest]) => (window as unknown as Record<string, (...values: unknown[]) => Promise<T>>)[name]!(...rest),
     [helper, args] as const,
   );
+  return track(page, call);
+}
+
+/** The endpoint's answer to the page's createMultipart, once it arrives. */
+function createdUpload() {
+  const response = page.waitForResponse((response) => response.request().postDataJSON()?.action === 'createMultipart', { timeout: STEP_MS });
+  return track(page, response.then((answer) => answer.json() as Promise<{ key: string; uploadId: string }>));
 }
 const makeFile = (name: string, size: number, type: string) => inPage<string>('makeFile', name, size, type);
 const upload = (name: string, options: Record<string, unknown> = {}) => inPage<UploadOutcome>('upload', name, options);
@@ -228,6 +236,12 @@ async function storedSha256(key: string, bucket = TEST_BUCKET) {
   return { sha256: hash.digest('hex'), contentType: object.ContentType, size: object.ContentLength };
 }
 
+/** The part numbers RGW holds for an upload. */
+async function storedParts(key: string, uploadId: string) {
+  const listed = await rgwClient().send(new ListPartsCommand({ Bucket: TEST_BUCKET, Key: key, UploadId: uploadId }));
+  return (listed.Parts ?? []).map((part) => part.PartNumber);
+}
+
 async function pendingUploads(key: string, bucket = TEST_BUCKET) {
   const listed = await rgwClient().send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
   return (listed.Uploads ?? []).filter((upload) => upload.Key === key).length;
@@ -254,12 +268,17 @@ beforeEach(async () => {
     const { key } = ((await response.json().catch(() => ({}))) as { key?: string });
     if (key) made.push({ bucket, key });
   });
-  await page.goto(`${server.origin}/`);
-  await page.waitForFunction(() => 'ready' in window);
+  await page.goto(`${server.origin}/`, { timeout: STEP_MS });
+  await page.waitForFunction(() => 'ready' in window, undefined, { timeout: STEP_MS });
 });
 
 afterEach(async () => {
-  await page?.close();
+  // A test that failed while an upload ran leaves it pending: cancel it before the page goes.
+  await closePage(page, () => {
+    const w = window as unknown as { controller?: AbortController; uppy?: { cancelAll(): void } };
+    w.controller?.abort();
+    w.uppy?.cancelAll();
+  });
   const client = rgwClient();
   for (const { bucket: Bucket, key: Key } of made.splice(0)) await client.send(new DeleteObjectCommand({ Bucket, Key }));
 });
@@ -301,7 +320,7 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
     expect(new Set(progress).size).toBeGreaterThan(5);
     expect(await pendingUploads(result.key)).toBe(0);
     expect(browser.errors).toEqual([]);
-  });
+  }, transferMs(64 * MIB) + 2 * STEP_MS);
 
   it('cancelling mid-upload cancels the parts in flight, aborts the upload in RGW and rejects with the reason', async () => {
     // Prepare: part 2 of 3 never gets through, so the upload is surely in the middle when cancelled.
@@ -310,16 +329,13 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
     const actions = watchActions(page);
     await page.route((url) => url.searchParams.get('partNumber') === '2', () => {});
     await makeFile('cancel.mp4', 11 * MIB, 'video/mp4');
-    const created = page.waitForResponse((response) => response.request().postDataJSON()?.action === 'createMultipart');
+    const created = createdUpload();
     // Act
     const pending = upload('cancel.mp4', { multipartThreshold: 10 * MIB });
-    const { key, uploadId } = (await (await created).json()) as { key: string; uploadId: string };
-    await expect.poll(() => parts.get(2)).toBe(1);
+    const { key, uploadId } = await created;
+    await expect.poll(() => parts.get(2), { timeout: transferMs(11 * MIB) }).toBe(1);
     // Parts 1 and 3 really are in RGW before the cancel.
-    const stored = async () =>
-      ((await rgwClient().send(new ListPartsCommand({ Bucket: TEST_BUCKET, Key: key, UploadId: uploadId }))).Parts ?? []).map((part) => part.PartNumber);
-    // A freshly started RGW takes seconds over its first parts.
-    await expect.poll(stored, { timeout: 15_000 }).toEqual([1, 3]);
+    await expect.poll(() => storedParts(key, uploadId), { timeout: transferMs(6 * MIB) }).toEqual([1, 3]);
     await inPage('cancel', 'cancelled by the user');
     const outcome = await pending;
     // Assess
@@ -327,7 +343,7 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
     expect((await inPage<Seen>('seen')).partsInFlight.now).toBe(0);
     expect(actions('abortMultipart')).toHaveLength(1);
     expect(actions('completeMultipart')).toHaveLength(0);
-    await expect.poll(() => pendingUploads(key), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => pendingUploads(key), { timeout: STEP_MS }).toBe(0);
     const head = await rgwClient()
       .send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }))
       .catch((error: { $metadata?: { httpStatusCode?: number } }) => error.$metadata?.httpStatusCode);
@@ -351,7 +367,7 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
     });
     // Act
     const pending = upload('early.mp4', { multipartThreshold: 10 * MIB });
-    await expect.poll(() => started?.key).toBeDefined();
+    await expect.poll(() => started?.key, { timeout: STEP_MS }).toBeDefined();
     expect(await pendingUploads(started!.key)).toBe(1);
     await inPage('cancel', 'cancelled by the user');
     // Before the endpoint's answer arrives: a cancel does not wait for it.
@@ -359,7 +375,7 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
     answer();
     // Assess
     expect(outcome.error).toEqual({ name: 'Error', message: 'cancelled by the user', isReason: true });
-    await expect.poll(() => pendingUploads(started!.key), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => pendingUploads(started!.key), { timeout: STEP_MS }).toBe(0);
     expect(actions('abortMultipart')).toHaveLength(1);
     expect(actions('signParts')).toHaveLength(0);
   });
@@ -411,10 +427,10 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
         }),
     );
     await makeFile('denied.mp4', 11 * MIB, 'video/mp4');
-    const created = page.waitForResponse((response) => response.request().postDataJSON()?.action === 'createMultipart');
+    const created = createdUpload();
     // Act
     const outcome = await upload('denied.mp4', { multipartThreshold: 10 * MIB });
-    const { key } = (await (await created).json()) as { key: string };
+    const { key } = await created;
     // Assess
     expect(outcome.error).toMatchObject({
       name: 'UploadError',
@@ -424,7 +440,7 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
       message: 'Upload of part 3 failed (403 AccessDenied): Request has expired',
     });
     expect(parts.get(3)).toBe(1);
-    await expect.poll(() => pendingUploads(key), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => pendingUploads(key), { timeout: STEP_MS }).toBe(0);
   });
 
   it('completes when the bucket does not expose ETag: the server checks the stored parts itself', async () => {
@@ -524,9 +540,9 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     const hold = (url: URL) => url.searchParams.get('partNumber') === '2';
     await page.route(hold, () => {});
     const sha256 = await makeFile('resume.mp4', 11 * MIB, 'video/mp4');
-    // Act
+    // Act: Uppy 6 sends one part at a time, so part 1 is stored when part 2 goes out.
     const pending = uploadWithUppy('resume.mp4', { multipartThreshold: 10 * MIB, partSize: 5 * MIB });
-    await expect.poll(() => parts.get(2)).toBe(1);
+    await expect.poll(() => parts.get(2), { timeout: transferMs(11 * MIB) }).toBe(1);
     await inPage('pauseOrResumeUppy');
     await page.unroute(hold);
     await inPage('pauseOrResumeUppy');
@@ -545,16 +561,16 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     const actions = watchActions(page);
     await page.route((url) => url.searchParams.get('partNumber') === '2', () => {});
     await makeFile('uppy-cancel.mp4', 11 * MIB, 'video/mp4');
-    const created = page.waitForResponse((response) => response.request().postDataJSON()?.action === 'createMultipart');
+    const created = createdUpload();
     // Act
     const pending = uploadWithUppy('uppy-cancel.mp4', { multipartThreshold: 10 * MIB, partSize: 5 * MIB });
-    const { key } = (await (await created).json()) as { key: string };
-    await expect.poll(() => parts.get(2)).toBe(1);
+    const { key } = await created;
+    await expect.poll(() => parts.get(2), { timeout: transferMs(11 * MIB) }).toBe(1);
     expect(await pendingUploads(key)).toBe(1);
     await inPage('cancelUppy');
     // Assess
-    await expect.poll(() => actions('abortMultipart').length).toBe(1);
-    await expect.poll(() => pendingUploads(key), { timeout: 5000 }).toBe(0);
+    await expect.poll(() => actions('abortMultipart').length, { timeout: STEP_MS }).toBe(1);
+    await expect.poll(() => pendingUploads(key), { timeout: STEP_MS }).toBe(0);
     // Uppy reports a cancelled file as neither done nor failed.
     expect(await pending).toMatchObject({ done: [], failed: [] });
   });
@@ -563,10 +579,10 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     // Prepare
     usePresigner({ bucket: NO_ETAG_BUCKET });
     await makeFile('uppy-no-etag.mp4', 11 * MIB, 'video/mp4');
-    const created = page.waitForResponse((response) => response.request().postDataJSON()?.action === 'createMultipart');
+    const created = createdUpload();
     // Act
     const outcome = await uploadWithUppy('uppy-no-etag.mp4', { multipartThreshold: 10 * MIB, partSize: 5 * MIB });
-    const { key, uploadId } = (await (await created).json()) as { key: string; uploadId: string };
+    const { key, uploadId } = await created;
     // Assess
     expect(outcome.done).toEqual([]);
     expect(outcome.failed).toEqual(['[s3mini] Missing ETag in uploadPart response headers']);
@@ -578,10 +594,10 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     // Prepare: the presigner cuts 5 MiB parts; the helper is left at its 8 MiB default.
     usePresigner();
     await makeFile('mismatch.mp4', 11 * MIB, 'video/mp4');
-    const created = page.waitForResponse((response) => response.request().postDataJSON()?.action === 'createMultipart');
+    const created = createdUpload();
     // Act
     const outcome = await uploadWithUppy('mismatch.mp4', { multipartThreshold: 10 * MIB });
-    const { key } = (await (await created).json()) as { key: string };
+    const { key } = await created;
     // Assess
     expect(outcome.done).toEqual([]);
     expect(outcome.failed[0]).toContain("The presigner cuts parts of 5242880 bytes, but Uppy would cut 8388608: pass the presigner's partSize");

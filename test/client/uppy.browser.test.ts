@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { presignForUppy } from '../../src/client/index.js';
+import { STEP_MS } from '../helpers/bounds.js';
 import { launchBrowser, makeJpeg, screenshot, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
@@ -91,8 +92,8 @@ afterAll(async () => {
 
 beforeEach(async () => {
   page = await browser.newPage();
-  await page.goto(`${server.origin}/`);
-  await page.waitForFunction(() => 'ready' in window);
+  await page.goto(`${server.origin}/`, { timeout: STEP_MS });
+  await page.waitForFunction(() => 'ready' in window, undefined, { timeout: STEP_MS });
 });
 
 afterEach(async () => {

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STEP_MS } from '../helpers/bounds.js';
 import { launchBrowser, makeJpeg, screenshot, type TestBrowser } from '../helpers/browser.js';
 import { demoScriptCommand, killIfRunning, signalGroup, startDemo, type Demo } from '../helpers/demo.js';
 
@@ -11,7 +12,7 @@ beforeAll(async () => {
   demo = await startDemo(...demoScriptCommand());
   browser = await launchBrowser();
   page = await browser.newPage();
-  await page.goto(`${demo.origin}/`);
+  await page.goto(`${demo.origin}/`, { timeout: STEP_MS });
 });
 
 afterAll(async () => {
@@ -27,7 +28,7 @@ async function pick(name: string, mimeType: string, buffer: Buffer): Promise<str
   // The previous test's final state must not satisfy this test's wait.
   await page.locator('#message').evaluate((element: HTMLElement) => (element.dataset.state = 'idle'));
   await page.locator('#file').setInputFiles({ name, mimeType, buffer });
-  await page.waitForSelector('#message[data-state="done"], #message[data-state="error"]');
+  await page.waitForSelector('#message[data-state="done"], #message[data-state="error"]', { timeout: STEP_MS });
   return (await page.locator('#message').textContent())!;
 }
 
@@ -40,7 +41,7 @@ describe('the demo page in Chromium, against the embedded s3rver', () => {
     await page.waitForFunction(() => {
       const img = document.querySelector<HTMLImageElement>('#preview')!;
       return !img.hidden && img.complete && img.naturalWidth > 0;
-    });
+    }, undefined, { timeout: STEP_MS });
     await screenshot(page, 'demo-uploaded');
     // Assess
     expect(message).toMatch(/^Uploaded as uploads\/[0-9a-f-]{36}-holiday\.jpg$/);

@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
+import { STEP_MS } from '../helpers/bounds.js';
 import { launchBrowser, makeJpeg, screenshot, type TestBrowser } from '../helpers/browser.js';
 import { startPageServer, type PageServer } from '../helpers/page-server.js';
 import { rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
@@ -49,7 +50,7 @@ async function serveDirectory(dir: string, prefix = ''): Promise<void> {
 /** Picks a file as a person would and waits for the page's verdict. */
 async function pick(name: string, mimeType: string, buffer: Buffer): Promise<void> {
   await page.locator('input[type=file]').setInputFiles({ name, mimeType, buffer });
-  await page.waitForSelector('[role=status], [role=alert]');
+  await page.waitForSelector('[role=status], [role=alert]', { timeout: STEP_MS });
 }
 
 beforeAll(async () => {
@@ -83,8 +84,8 @@ beforeEach(async () => {
       if (value !== null && value !== undefined && Number(value) !== seen.at(-1)) seen.push(Number(value));
     }).observe(document, { subtree: true, childList: true, attributes: true });
   });
-  await page.goto(`${server.origin}/`);
-  await page.waitForSelector('input[type=file]', { state: 'attached' });
+  await page.goto(`${server.origin}/`, { timeout: STEP_MS });
+  await page.waitForSelector('input[type=file]', { state: 'attached', timeout: STEP_MS });
 });
 
 afterEach(async () => {
@@ -100,7 +101,7 @@ describe('examples/react-upload in Chromium against Ceph RGW', () => {
     await page.waitForFunction(() => {
       const img = document.querySelector<HTMLImageElement>('figure img');
       return img !== null && img.complete && img.naturalWidth > 0;
-    });
+    }, undefined, { timeout: STEP_MS });
     await screenshot(page, 'react-uploaded');
     // Assess
     expect(await page.locator('[role=status]').textContent()).toBe('Uploaded sunset.jpg');

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { STEP_MS } from './bounds.js';
 
 /** Debian's Chromium; the browser tests fail rather than skip without it. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,6 +42,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
     ],
     viewport: { width: 900, height: 640 },
   });
+  // Playwright's own default is 30 s for every action and wait; a page here does one step's work.
+  context.setDefaultTimeout(STEP_MS);
   const errors: string[] = [];
   context.on('weberror', (error) => errors.push(error.error().message));
   return {
@@ -58,11 +61,54 @@ export async function launchBrowser(): Promise<TestBrowser> {
   };
 }
 
+/** What each page still runs on a test's behalf (see `track`). */
+const pendingWork = new WeakMap<Page, Set<Promise<unknown>>>();
+
+/**
+ * Remembers work a test started in `page` without awaiting it at once (an upload it will cancel, a
+ * response it will read), until it settles, so that `closePage` can wait for it.
+ *
+ * @example
+ * const pending = track(page, page.evaluate(() => window.upload('big.mp4')));
+ */
+export function track<T>(page: Page, work: Promise<T>): Promise<T> {
+  let pending = pendingWork.get(page);
+  if (!pending) pendingWork.set(page, (pending = new Set()));
+  const settled = work.then(
+    () => void pending.delete(settled),
+    () => void pending.delete(settled),
+  );
+  pending.add(settled);
+  return work;
+}
+
+/**
+ * Closes a page only once the work `track` holds for it has settled: `stop` (run in the page) first
+ * cancels what a failed test left running. Closing a page under a pending `page.evaluate` rejects
+ * it with "Target page closed", unhandled when the test stopped awaiting it.
+ *
+ * @example
+ * afterEach(() => closePage(page, () => window.controller?.abort()));
+ */
+export async function closePage(page: Page, stop?: () => unknown): Promise<void> {
+  const pending = [...(pendingWork.get(page) ?? [])];
+  let stuck = false;
+  if (pending.length > 0) {
+    if (stop) await page.evaluate(stop).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STEP_MS)));
+    stuck = await Promise.race([Promise.all(pending).then(() => false), timedOut]);
+    clearTimeout(timer);
+  }
+  await page.close();
+  if (stuck) throw new Error(`Work in the page was still pending ${STEP_MS} ms after it was told to stop.`);
+}
+
 /** Saves what the page shows now as `SCREENSHOT_DIR/<name>.png`. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage: true, timeout: STEP_MS });
   return path;
 }
 
