@@ -19,7 +19,8 @@ Options:
   --region <region>   default: the AWS SDK's (AWS_REGION, profile)
   --path-style        path-style URLs (most S3-compatible servers)
   --method <PUT|POST> the upload method, default PUT
-  --header <name>     a request header the page sends (repeatable), default content-type
+  --header <name>     a request header the page sends (repeatable), default content-type,
+                      content-disposition and if-none-match (what a presigned PUT signs)
   --apply             write the corrected rules to the bucket
   --json              print the report as JSON
 

@@ -8,7 +8,10 @@ export interface CheckBucketCorsOptions {
   origin: string;
   /** The upload method. Default `PUT`. */
   method?: 'PUT' | 'POST';
-  /** Request headers the browser sends; `x-amz-meta-*` stands for any metadata header. Default `["content-type"]`. */
+  /**
+   * Request headers the browser sends; `x-amz-meta-*` stands for any metadata header. Default: what
+   * a presigned PUT signs, `["content-type", "content-disposition", "if-none-match"]`.
+   */
   headers?: readonly string[];
   /** Write the corrected rules (PutBucketCors) when something is missing. Default false. */
   apply?: boolean;
@@ -75,7 +78,7 @@ export async function checkBucketCors(options: CheckBucketCorsOptions): Promise<
     options.client ??
     new S3Client({ endpoint: options.endpoint, region: options.region, credentials: options.credentials, forcePathStyle: options.forcePathStyle });
   const method = options.method ?? 'PUT';
-  const headers = [...new Set((options.headers ?? ['content-type']).map((name) => name.trim().toLowerCase()))];
+  const headers = [...new Set((options.headers ?? SIGNED_PUT_HEADERS).map((name) => name.trim().toLowerCase()))];
   const need = { origin: options.origin, method, headers };
 
   const rules = await readRules(client, options.bucket);
@@ -145,6 +148,8 @@ function matches(pattern: string, value: string): boolean {
 const concreteHeader = (name: string) => (name.includes('*') ? name.replace('*', SAMPLE_META_HEADER.slice('x-amz-meta-'.length)) : name);
 const allowsOrigin = (rule: CORSRule, origin: string) => (rule.AllowedOrigins ?? []).some((pattern) => matches(pattern, origin));
 const allowsMethod = (rule: CORSRule, method: string) => (rule.AllowedMethods ?? []).some((allowed) => allowed.toUpperCase() === method);
+/** What a page sends with a presigned PUT besides Content-Length, which the browser sets itself. */
+const SIGNED_PUT_HEADERS = ['content-type', 'content-disposition', 'if-none-match'];
 const allowsHeader = (rule: CORSRule, header: string) => (rule.AllowedHeaders ?? []).some((pattern) => matches(pattern, concreteHeader(header)));
 const exposesEtag = (rule: CORSRule) => (rule.ExposeHeaders ?? []).some((name) => name.toLowerCase() === 'etag');
 

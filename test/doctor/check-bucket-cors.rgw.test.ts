@@ -235,3 +235,18 @@ describe('upload-presigner doctor cors (the CLI)', () => {
     expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: upload-presigner doctor cors') });
   });
 });
+
+describe('checkBucketCors by default checks what a presigned PUT signs', () => {
+  it('reports a rule that allows content-type alone: the page also sends content-disposition and if-none-match', async () => {
+    await setRules([{ AllowedOrigins: [ORIGIN], AllowedMethods: ['PUT'], AllowedHeaders: ['content-type'], ExposeHeaders: ['ETag'] }]);
+
+    const report = await checkBucketCors({ client: storage, bucket: BUCKET, origin: ORIGIN });
+
+    expect(report.ok).toBe(false);
+    expect(report.problems.filter((problem) => problem.code === 'HEADER_NOT_ALLOWED').map((problem) => problem.message.split(' ').at(-1))).toEqual([
+      'content-disposition.',
+      'if-none-match.',
+    ]);
+    expect(await preflight(ORIGIN, 'PUT', ['content-type', 'if-none-match'])).toMatchObject({ status: 403 });
+  });
+});
