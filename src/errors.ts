@@ -15,15 +15,19 @@ export const ERROR_STATUS = {
   SIZE_REQUIRED: 400,
   /** The file name's extension belongs to another type than the declared `contentType`. */
   EXTENSION_MISMATCH: 400,
-  /** A multipart action reached a presigner without `multipartSecret`: a single upload still works up to 5 GiB. */
+  /** A multipart action reached a presigner without `secret`: a single upload still works up to 5 GiB. */
   MULTIPART_DISABLED: 400,
+  /** A verify request reached the HTTP endpoint with a bare `key`: a browser must send the `receipt` it was given. */
+  RECEIPT_REQUIRED: 400,
+  /** A verify request reached an HTTP endpoint whose presigner has no `secret`, so it issues no receipts. */
+  RECEIPTS_DISABLED: 400,
   /** The custom `key` function returned a key that is unsafe or outside the prefix. */
   INVALID_KEY: 400,
   /** Missing or rejected credentials in the `authorize` hook. */
   UNAUTHORIZED: 401,
-  /** The `authorize` hook recognised the caller but refused the upload. */
+  /** The `authorize` hook recognised the caller but refused the upload, or a receipt or token was issued to another caller. */
   FORBIDDEN: 403,
-  /** The multipart token was altered, forged or has expired. */
+  /** A multipart token or receipt was altered, forged, issued by another configuration, or has expired. */
   INVALID_TOKEN: 403,
   /** `verify` found no object under the key, or a multipart upload no longer exists. */
   NOT_FOUND: 404,
@@ -31,6 +35,8 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   /** `completeMultipart` before the storage holds every part at its length. */
   INCOMPLETE_UPLOAD: 409,
+  /** A POST upload changed while `verify` promoted it, or a concurrent verify promoted it first: verify again. */
+  VERIFY_CONFLICT: 409,
   /** The declared `size` is over `maxSize`. */
   TOO_LARGE: 413,
   /** The presign request body itself is over the handler's `maxBodySize`. */

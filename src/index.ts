@@ -20,6 +20,7 @@ export {
   PresignRequestSchema,
   SignPartsSchema,
   UploadTokenSchema,
+  VerifyRequestSchema,
 } from './schemas.js';
 export type {
   CompletedUpload,
@@ -38,4 +39,5 @@ export type {
   SignedParts,
   StoredPart,
   VerifiedUpload,
+  VerifyRequest,
 } from './types.js';

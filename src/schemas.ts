@@ -91,6 +91,18 @@ export const CompleteMultipartSchema = v.object({
 /** `listParts` and `abortMultipart`: the upload is named by its token alone. */
 export const UploadTokenSchema = v.object({ token: uploadToken });
 
+/**
+ * `verify`: from a browser, the `receipt` that `presign` or `createMultipart` returned, which names
+ * the upload and the caller it was issued to; from server code, a `key` will do.
+ */
+export const VerifyRequestSchema = v.union(
+  [
+    v.object({ receipt: v.pipe(v.string('receipt must be the string presign returned'), v.nonEmpty('receipt must not be empty'), v.maxLength(8192, 'receipt is too long')) }),
+    v.object({ key: v.pipe(v.string('key must be a string'), v.maxLength(1024, 'key is too long')) }),
+  ],
+  'a verify request must be { receipt } or { key }',
+);
+
 /** The options `createPresigner` accepts; it turns each issue into an error naming the option. */
 export const PresignerOptionsSchema = v.object({
   bucket: v.pipe(
@@ -160,8 +172,12 @@ export const PresignerOptionsSchema = v.object({
     ),
   ),
   onUploadComplete: v.optional(v.function('must be a function')),
+  secret: v.optional(
+    v.pipe(v.string('must be a string'), v.minLength(32, 'must be at least 32 characters: it signs upload receipts and multipart tokens')),
+  ),
+  /** @deprecated The former name of `secret`. */
   multipartSecret: v.optional(
-    v.pipe(v.string('must be a string'), v.minLength(32, 'must be at least 32 characters: it signs multipart upload tokens')),
+    v.pipe(v.string('must be a string'), v.minLength(32, 'must be at least 32 characters: it signs upload receipts and multipart tokens')),
   ),
   partSize: v.optional(
     v.pipe(

@@ -1,9 +1,15 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import type { InferOutput } from 'valibot';
-import type { PresignRequestSchema } from './schemas.js';
+import type { InferInput, InferOutput } from 'valibot';
+import type { PresignRequestSchema, VerifyRequestSchema } from './schemas.js';
 
 /** What a client asks for: `{ fileName, contentType, size? }`, as validated by `PresignRequestSchema`. */
 export type PresignRequest = InferOutput<typeof PresignRequestSchema>;
+
+/**
+ * What `verify` takes: `{ receipt }` (what `presign` or `createMultipart` returned, bound to its
+ * caller; the only form the HTTP endpoint accepts) or, from trusted server code, `{ key }`.
+ */
+export type VerifyRequest = InferInput<typeof VerifyRequestSchema>;
 
 /** What a custom `key` function receives. */
 export interface KeyInput<Context = unknown> {
@@ -81,10 +87,13 @@ export interface PresignerOptions<Context = unknown> {
    */
   onUploadComplete?: (upload: VerifiedUpload, context: Context | undefined) => void | Promise<void>;
   /**
-   * Enables multipart uploads: a secret of 32 or more characters that signs their tokens, so that
-   * any instance of the service (every Lambda) can check what an upload declared without storing
-   * it. Keep it stable across deployments and out of the code (e.g. from Secrets Manager).
+   * A secret of 32 or more characters that signs receipts and multipart tokens, so that any
+   * instance of the service (every Lambda) can check, without storing anything, what an upload
+   * declared and which caller it was issued to. Enables multipart uploads and `verify` over HTTP.
+   * Keep it stable across deployments and out of the code (e.g. from Secrets Manager).
    */
+  secret?: string;
+  /** @deprecated The former name of `secret`, still accepted. */
   multipartSecret?: string;
   /** Bytes per part of a multipart upload: default 8 MiB, at least 5 MiB; grown when a file would need over 10,000 parts. */
   partSize?: number;
@@ -109,6 +118,11 @@ interface PresignResultBase {
   key: string;
   /** When the URL stops working (ISO 8601). */
   expiresAt: string;
+  /**
+   * With a `secret`: proof for `verify` that this caller was given this upload. Send it back as
+   * `{"action":"verify","receipt":…}`; it is accepted only with the same `authorize` context.
+   */
+  receipt?: string;
   /** Seconds the URL lives; less than `options.expiresIn` when the credentials expire sooner. */
   expiresIn: number;
 }
@@ -145,6 +159,8 @@ export interface MultipartUpload {
   uploadId: string;
   /** Names this upload in `signParts`, `listParts`, `completeMultipart` and `abortMultipart`; signed, so it cannot be altered. */
   token: string;
+  /** Proof for `verify` once the upload is complete, as for a single upload. */
+  receipt: string;
   /** The declared total size in bytes: the storage refuses any part of another length. */
   size: number;
   contentType: string;
@@ -192,12 +208,18 @@ export interface Presigner<Context = unknown> {
    */
   presign(request: unknown, context?: Context): Promise<PresignResult>;
   /**
-   * Checks what was really stored under `key` — type allowed, size within `maxSize`, and the first
-   * bytes matching the stored type (magic numbers; SVGs without script) — then runs
-   * `onUploadComplete`. A refused object is deleted (or quarantined) before it throws.
-   * @throws PresignError `VERIFICATION_FAILED`, `NOT_FOUND` or `INVALID_KEY`.
+   * Checks what was really stored for an upload — type allowed, size within `maxSize`, and the
+   * first bytes matching the stored type (magic numbers; SVGs without script) — then runs
+   * `onUploadComplete` with `context`. A refused object is deleted (or quarantined) before it
+   * throws. With `method: 'POST'`, the checked object is promoted from its staging key to its key,
+   * which nothing can overwrite afterwards.
+   *
+   * `{ receipt }` is what a browser sends back: accepted only with the context it was issued to.
+   * `{ key }` (or the key alone, the former signature) is for trusted server code, such as an S3
+   * event handler.
+   * @throws PresignError `VERIFICATION_FAILED`, `NOT_FOUND`, `INVALID_KEY`, `INVALID_TOKEN` or `FORBIDDEN` (a receipt of another caller).
    */
-  verify(key: string, context?: Context): Promise<VerifiedUpload>;
+  verify(request: VerifyRequest | string, context?: Context): Promise<VerifiedUpload>;
   /**
    * Starts a multipart upload for `request` (`{ fileName, contentType, size }`, checked like
    * `presign`'s, with `size` required), for files too large for one request.

@@ -30,7 +30,12 @@ export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
       'Invalid presigner option "client": pass either a client or region/endpoint/forcePathStyle/credentials, not both.',
     );
   }
-  return { ...config, allowedTypes: config.allowedTypes.map((type) => type.toLowerCase()) };
+  if (config.secret !== undefined && config.multipartSecret !== undefined && config.secret !== config.multipartSecret) {
+    throw new PresignError('INVALID_OPTIONS', 'Invalid presigner option "multipartSecret": it is the former name of "secret"; pass only "secret".');
+  }
+  // `multipartSecret` is the deprecated name: deployed stacks that still pass it keep working.
+  const secret = config.secret ?? config.multipartSecret;
+  return { ...config, secret, allowedTypes: config.allowedTypes.map((type) => type.toLowerCase()) };
 }
 
 /** Validates a request against `schema`, as an `INVALID_REQUEST` naming the first problem. */

@@ -1,12 +1,25 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { MAX_SINGLE_UPLOAD_SIZE, PresignRequestSchema } from '../schemas.js';
-import type { Presigner, PresignerOptions } from '../types.js';
+import { PresignError } from '../errors.js';
+import { MAX_SINGLE_UPLOAD_SIZE, PresignRequestSchema, VerifyRequestSchema } from '../schemas.js';
+import type { Presigner, PresignerOptions, PresignResult } from '../types.js';
 import { parseOptions, parseRequest } from './config.js';
 import { assertSafeKey } from './keys.js';
 import { multipartOperations } from './multipart.js';
+import { configFingerprint, open, seal } from './receipt.js';
 import type { SignRequest } from './sdk-signer.js';
 import { clampToCredentials, directSigner, loadCredentials, loadSdkSigner, signUpload } from './signer.js';
+import { finalKeyOf, stagingKeyOf, verifyStaged } from './staging.js';
 import { admitUpload } from './upload-request.js';
+
+/** How long a receipt outlives the URL it came with. */
+const RECEIPT_GRACE_SECONDS = 3600;
+
+/** Without a secret there are no receipts, and a browser cannot prove which upload is its own. */
+export const receiptsDisabled = () =>
+  new PresignError(
+    'RECEIPTS_DISABLED',
+    'This endpoint cannot verify uploads for a browser: its presigner has no "secret" (PRESIGN_SECRET for the Lambda handler), so it issues no receipts.',
+  );
 
 /**
  * Creates a presigner: validates `options` once, then signs uploads whose limits the storage
@@ -48,6 +61,10 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
   const viaSdk = direct ? undefined : loadSdkSigner(client);
   // Surfaces when presign awaits it; this only keeps an unused presigner from an unhandled rejection.
   viaSdk?.catch(() => {});
+  const fingerprint = configFingerprint(config);
+  /** The receipt `verify` takes back from the caller it was issued to; none without a secret. */
+  const receipt = (key: string, context: unknown, expires: number, stagingKey?: string) =>
+    config.secret === undefined ? undefined : seal(config.secret, 'receipt', { fingerprint, context }, { bucket: config.bucket, expires, claims: [key, stagingKey ?? null] });
 
   return {
     async presign(input, context) {
@@ -58,20 +75,40 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       const signer = direct ?? (await viaSdk!);
       const credentials = signer.staticCredentials ?? (await loadCredentials(signer));
       const expiresIn = clampToCredentials(credentials, config.expiresIn);
-      const upload: SignRequest = { bucket: config.bucket, key, contentType, size, expiresIn, contentDisposition, overwrite: config.overwrite };
+      // A POST form goes to a staging key that verify promotes to `key` (see staging.ts).
+      const stagingKey = config.method === 'POST' ? stagingKeyOf(config.prefix, key) : undefined;
+      const upload: SignRequest = { bucket: config.bucket, key: stagingKey ?? key, contentType, size, expiresIn, contentDisposition, overwrite: config.overwrite };
       // A declared size is pinned exactly; otherwise the policy allows anything up to maxSize.
       if (config.method === 'POST') upload.range = size !== undefined ? [size, size] : config.maxSize !== undefined ? [0, Math.min(config.maxSize, MAX_SINGLE_UPLOAD_SIZE)] : undefined;
-      return signUpload(signer, credentials, upload, config.method);
+      const signed = signUpload(signer, credentials, upload, config.method);
+      if (stagingKey === undefined && config.secret === undefined) return signed;
+      // The receipt outlives the URL by an hour: verification follows the upload.
+      const finish = (result: PresignResult): PresignResult => {
+        const issued = receipt(key, context, Math.floor(Date.parse(result.expiresAt) / 1000) + RECEIPT_GRACE_SECONDS, stagingKey);
+        return { ...result, key, ...(issued !== undefined && { receipt: issued }) };
+      };
+      return signed instanceof Promise ? signed.then(finish) : finish(signed);
     },
 
-    async verify(key, context) {
-      assertSafeKey(key, config.prefix, '');
-      const { verifyObject } = await import('./verify.js');
-      const upload = await verifyObject(await client(), config, key);
+    async verify(input, context) {
+      const request = typeof input === 'string' ? { key: input } : parseRequest(VerifyRequestSchema, input, 'verify request');
+      let key: string;
+      let stagingKey: string | null;
+      if ('receipt' in request) {
+        if (config.secret === undefined) throw receiptsDisabled();
+        [key, stagingKey] = open(config.secret, 'receipt', request.receipt, { fingerprint, context }) as [string, string | null];
+      } else {
+        // Trusted server code (an S3 event) may name a staging key: it stands for its final key.
+        key = finalKeyOf(config.prefix, request.key) ?? request.key;
+        assertSafeKey(key, config.prefix, '');
+        stagingKey = config.method === 'POST' ? stagingKeyOf(config.prefix, key) : null;
+      }
+      const [{ verifyObject }, s3] = await Promise.all([import('./verify.js'), client()]);
+      const upload = stagingKey === null ? await verifyObject(s3, config, key) : await verifyStaged(s3, verifyObject, config, { key, stagingKey });
       await config.onUploadComplete?.(upload, context);
       return upload;
     },
 
-    ...multipartOperations<Context>(config, client, direct ?? viaSdk!),
+    ...multipartOperations<Context>(config, client, direct ?? viaSdk!, { fingerprint, receipt }),
   };
 }

@@ -1,23 +1,23 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PresignError } from '../errors.js';
 import { CompleteMultipartSchema, CreateMultipartSchema, MAX_PARTS, SignPartsSchema, UploadTokenSchema } from '../schemas.js';
 import type { CompletedUpload, MultipartUpload, Presigner, SignedParts, StoredPart } from '../types.js';
 import { parseRequest, type ResolvedOptions } from './config.js';
 import { clampToCredentials, expiry, loadCredentials, signing, signPart, type Signer } from './signer.js';
+import { open, seal } from './receipt.js';
 import { admitUpload } from './upload-request.js';
 
 // A multipart upload is stateless on the server: what it declared (key, upload id, size, part size,
-// type) travels in a token MAC'd with `multipartSecret`, so any instance can check a later request
-// without a database. Each part URL signs that part's exact length, so the storage itself refuses
-// a part of another size, and completion first checks every part the storage holds: the object
-// can never be larger than declared.
+// type) travels in a token sealed with `secret` (receipt.ts), bound to this presigner's rules and
+// to the caller, so any instance can check a later request without a database. Each part URL signs
+// that part's exact length, so the storage itself refuses a part of another size, and completion
+// first checks every part the storage holds: the object can never be larger than declared.
 
 /** How long a token is accepted: long enough for a slow upload of 5 TiB, short enough to end. */
 const TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 const MIB = 1024 ** 2;
 
-/** What a token carries, MAC'd. */
+/** What a token carries, sealed. */
 interface UploadClaims {
   bucket: string;
   key: string;
@@ -25,28 +25,31 @@ interface UploadClaims {
   size: number;
   partSize: number;
   contentType: string;
-  /** Unix seconds. */
-  expires: number;
 }
 
 type MultipartOperations<Context> = Pick<Presigner<Context>, 'createMultipart' | 'signParts' | 'listParts' | 'completeMultipart' | 'abortMultipart'>;
 
-/** The multipart half of a presigner; `client` and `signer` are shared with single uploads. */
+/**
+ * The multipart half of a presigner; `client` and `signer` are shared with single uploads, and
+ * `receipt` seals what `verify` later takes back (see create-presigner.ts).
+ */
 export function multipartOperations<Context>(
   config: ResolvedOptions,
   client: () => Promise<S3Client>,
   signer: Signer | Promise<Signer>,
+  { fingerprint, receipt }: { fingerprint: string; receipt: (key: string, context: unknown, expires: number) => string | undefined },
 ): MultipartOperations<Context> {
   const secret = () => {
-    if (config.multipartSecret === undefined) {
+    if (config.secret === undefined) {
       throw new PresignError(
         'MULTIPART_DISABLED',
-        'This endpoint does not accept multipart uploads: its presigner has no "multipartSecret" (PRESIGN_MULTIPART_SECRET for the Lambda handler).',
+        'This endpoint does not accept multipart uploads: its presigner has no "secret" (PRESIGN_SECRET for the Lambda handler; formerly "multipartSecret").',
       );
     }
-    return config.multipartSecret;
+    return config.secret;
   };
-  const open = (token: string) => openToken(secret(), token, config);
+  // Every step after the first is for the caller the upload was issued to, under these same rules.
+  const open = (token: string, context: unknown) => openToken(secret(), token, { fingerprint, context }, config.bucket);
 
   return {
     async createMultipart(input, context) {
@@ -60,12 +63,13 @@ export function multipartOperations<Context>(
       if (!created.UploadId) throw new PresignError('STORAGE_ERROR', 'CreateMultipartUpload answered without an UploadId.');
       const partSize = partSizeFor(request.size, config.partSize);
       const expires = Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_SECONDS;
-      const claims: UploadClaims = { bucket: config.bucket, key: upload.key, uploadId: created.UploadId, size: request.size, partSize, contentType: upload.contentType, expires };
+      const claims: UploadClaims = { bucket: config.bucket, key: upload.key, uploadId: created.UploadId, size: request.size, partSize, contentType: upload.contentType };
       return {
         method: 'MULTIPART',
         key: upload.key,
         uploadId: created.UploadId,
-        token: sealToken(tokenSecret, claims),
+        token: sealToken(tokenSecret, claims, expires, { fingerprint, context }),
+        receipt: receipt(upload.key, context, expires)!,
         size: request.size,
         contentType: upload.contentType,
         partSize,
@@ -74,9 +78,9 @@ export function multipartOperations<Context>(
       } satisfies MultipartUpload;
     },
 
-    async signParts(input) {
+    async signParts(input, context) {
       const request = parseRequest(SignPartsSchema, input, 'signParts request');
-      const claims = open(request.token);
+      const claims = open(request.token, context);
       const partCount = partCountOf(claims);
       const beyond = request.partNumbers.find((partNumber) => partNumber > partCount);
       if (beyond !== undefined) {
@@ -98,16 +102,16 @@ export function multipartOperations<Context>(
       return { parts, expiresAt: expiry(date, expiresIn), expiresIn } satisfies SignedParts;
     },
 
-    async listParts(input) {
-      const claims = open(parseRequest(UploadTokenSchema, input, 'listParts request').token);
+    async listParts(input, context) {
+      const claims = open(parseRequest(UploadTokenSchema, input, 'listParts request').token, context);
       const parts = await storedParts(await client(), claims);
       if (!parts) throw uploadGone(claims);
       return { key: claims.key, parts };
     },
 
-    async completeMultipart(input) {
+    async completeMultipart(input, context) {
       const request = parseRequest(CompleteMultipartSchema, input, 'completeMultipart request');
-      const claims = open(request.token);
+      const claims = open(request.token, context);
       const s3 = await client();
       const parts = await storedParts(s3, claims);
       // Completed already (a retry after a lost answer): the object it made is the answer.
@@ -130,8 +134,8 @@ export function multipartOperations<Context>(
       return stored;
     },
 
-    async abortMultipart(input) {
-      const claims = open(parseRequest(UploadTokenSchema, input, 'abortMultipart request').token);
+    async abortMultipart(input, context) {
+      const claims = open(parseRequest(UploadTokenSchema, input, 'abortMultipart request').token, context);
       const s3 = await client();
       const { AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3');
       // A part still arriving during the abort can survive it (as S3 documents): abort until the
@@ -239,32 +243,12 @@ function storageError(operation: string, error: unknown): PresignError {
   return new PresignError('STORAGE_ERROR', `${operation} failed: ${name}: ${(error as Error)?.message ?? error}`, { cause: error });
 }
 
-/** `payload.mac`, both base64url; the payload is the claims as a JSON array. */
-function sealToken(secret: string, claims: UploadClaims): string {
-  const { bucket, key, uploadId, size, partSize, contentType, expires } = claims;
-  const payload = Buffer.from(JSON.stringify([1, bucket, key, uploadId, size, partSize, contentType, expires]), 'utf8').toString('base64url');
-  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+function sealToken(secret: string, claims: UploadClaims, expires: number, binding: { fingerprint: string; context: unknown }): string {
+  const { bucket, key, uploadId, size, partSize, contentType } = claims;
+  return seal(secret, 'multipart', binding, { bucket, expires, claims: [key, uploadId, size, partSize, contentType] });
 }
 
-const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(`upload-presigner multipart token\n${payload}`).digest();
-
-function openToken(secret: string, token: string, config: ResolvedOptions): UploadClaims {
-  const [payload, signature, extra] = token.split('.');
-  const given = Buffer.from(signature ?? '', 'base64url');
-  const expected = mac(secret, payload ?? '');
-  if (extra !== undefined || !payload || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new PresignError('INVALID_TOKEN', 'The multipart upload token is not one this service issued, or it was altered.');
-  }
-  const [version, bucket, key, uploadId, size, partSize, contentType, expires] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [number, string, string, string, number, number, string, number];
-  if (version !== 1 || bucket !== config.bucket) {
-    throw new PresignError('INVALID_TOKEN', 'The multipart upload token belongs to another bucket or version.');
-  }
-  if (expires * 1000 <= Date.now()) {
-    throw new PresignError('INVALID_TOKEN', 'The multipart upload token has expired; start the upload again.');
-  }
-  // The secret may be shared by presigners with other prefixes: this one acts on its own keys only.
-  if (!key.startsWith(config.prefix)) {
-    throw new PresignError('INVALID_TOKEN', `The multipart upload token is for a key outside ${config.prefix}.`);
-  }
-  return { bucket, key, uploadId, size, partSize, contentType, expires };
+function openToken(secret: string, token: string, binding: { fingerprint: string; context: unknown }, bucket: string): UploadClaims {
+  const [key, uploadId, size, partSize, contentType] = open(secret, 'multipart', token, binding) as [string, string, number, number, string];
+  return { bucket, key, uploadId, size, partSize, contentType };
 }

@@ -5,6 +5,7 @@ import type { ResolvedOptions } from './config.js';
 import { isTypeAllowed, parseContentType } from './content-type.js';
 import { contentDispositionFor } from './disposition.js';
 import { assertSafeKey, nameBudget, toSafeName } from './keys.js';
+import { finalKeyOf } from './staging.js';
 
 /** An upload the rules admit: where it goes, its signed type and disposition, and its declared size. */
 export interface AdmittedUpload {
@@ -56,6 +57,9 @@ export function admitUpload<Context>(
   const keyInput: KeyInput<Context> = { prefix: config.prefix, id, safeName, contentType: contentType.value, size, context };
   const key = config.key ? config.key(keyInput) : `${config.prefix}${id}-${safeName}`;
   assertSafeKey(key, config.prefix, contentType.essence);
+  if (finalKeyOf(config.prefix, key) !== undefined) {
+    throw new PresignError('INVALID_KEY', `The key ${key} is in ${config.prefix}.staging/, where only POST uploads wait for verify.`);
+  }
   const contentDisposition = contentDispositionFor(config.contentDisposition, contentType.essence, safeName);
   return { key, contentType: contentType.value, size, contentDisposition };
 }

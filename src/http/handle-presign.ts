@@ -77,7 +77,7 @@ export function createHttpHandler<Context>(
         await options.onPresign?.(result, context);
         return json(200, result);
       }
-      if (action === 'verify') return json(200, await presigner.verify(verifyKey(input), context));
+      if (action === 'verify') return json(200, await presigner.verify(verifyRequest(input), context));
       return json(200, await presigner[action](input, context));
     } catch (error) {
       const known = isPresignError(error) ? error : undefined;
@@ -96,7 +96,7 @@ export function createHttpHandler<Context>(
 
 /**
  * What a body asks for: no `action` is the original contract (a presign); the others name the
- * presigner method they run, e.g. `{"action":"verify","key":"uploads/…"}` or
+ * presigner method they run, e.g. `{"action":"verify","receipt":"…"}` or
  * `{"action":"signParts","token":"…","partNumbers":[1,2]}`.
  */
 const ACTIONS = ['presign', 'verify', 'createMultipart', 'signParts', 'listParts', 'completeMultipart', 'abortMultipart'] as const;
@@ -111,10 +111,17 @@ function actionOf(input: unknown): Action {
   return action as Action;
 }
 
-function verifyKey(input: unknown): string {
-  const { key } = input as { key?: unknown };
-  if (typeof key !== 'string') throw new PresignError('INVALID_REQUEST', 'Invalid verify request: key must be the string presign returned.');
-  return key;
+/**
+ * A browser proves which upload is its own with the receipt it was given; a bare key would let any
+ * caller claim, or have removed, anyone's upload. Only server code verifies by key.
+ */
+function verifyRequest(input: unknown): { receipt: string } {
+  const { receipt, key } = input as { receipt?: unknown; key?: unknown };
+  if (typeof receipt === 'string') return { receipt };
+  if (key !== undefined && receipt === undefined) {
+    throw new PresignError('RECEIPT_REQUIRED', 'Verify over HTTP takes the receipt that presign returned, {"action":"verify","receipt":"…"}, not a key.');
+  }
+  throw new PresignError('INVALID_REQUEST', 'Invalid verify request: receipt must be the string presign returned.');
 }
 
 function parseBody(body: unknown, contentLength: string | undefined, maxBodySize: number): unknown {

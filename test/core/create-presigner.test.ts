@@ -181,14 +181,15 @@ describe('createPresigner: what a PUT signs besides type and size', () => {
 });
 
 describe('createPresigner: POST policies', () => {
-  it('pins bucket, exact key and Content-Type', async () => {
+  it('pins bucket, exact key (the staging key verify promotes to result.key) and Content-Type', async () => {
     const result = (await testPresigner({ method: 'POST' }).presign(sample)) as PresignedPost;
     const conditions = policyConditions(result.fields);
+    const stagingKey = `uploads/.staging/${result.key.slice('uploads/'.length)}`;
     expect(result.method).toBe('POST');
-    expect(result.fields.key).toBe(result.key);
+    expect(result.fields.key).toBe(stagingKey);
     expect(result.fields['Content-Type']).toBe('image/jpeg');
     expect(conditions).toContainEqual({ bucket: 'my-uploads' });
-    expect(conditions).toContainEqual({ key: result.key });
+    expect(conditions).toContainEqual({ key: stagingKey });
     expect(conditions).toContainEqual({ 'Content-Type': 'image/jpeg' });
     expect(conditions.some((condition) => Array.isArray(condition) && condition[0] === 'content-length-range')).toBe(false);
   });
@@ -296,7 +297,7 @@ describe('createPresigner: custom keys', () => {
     expect(result.key).toMatch(/^uploads\/u-42\/[0-9a-f-]{36}-passwd\.jpg$/);
   });
 
-  it.each(['other/x.jpg', 'uploads/', 'uploads/../x.jpg', 'uploads//x.jpg', 'uploads/a\\b.jpg', 'uploads/a\u202Eb.jpg', `uploads/${'a'.repeat(1020)}.jpg`, 'uploads/x.html'])(
+  it.each(['other/x.jpg', 'uploads/', 'uploads/../x.jpg', 'uploads//x.jpg', 'uploads/a\\b.jpg', 'uploads/a\u202Eb.jpg', `uploads/${'a'.repeat(1020)}.jpg`, 'uploads/x.html', 'uploads/.staging/x.jpg'])(
     'validates what it returns (%j)',
     async (key) => {
       const error = await presignError(testPresigner({ key: () => key }).presign(sample));

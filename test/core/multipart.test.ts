@@ -194,6 +194,44 @@ describe('upload tokens', () => {
     expect(error.message).toMatch(/expired/);
   });
 
+  it('is refused by a presigner whose prefix is a parent of the one it was issued under', async () => {
+    const issued = (await presigner({ prefix: 'uploads/avatars/' }).createMultipart(video(12 * MIB + 1))).token;
+    const error = await presignError(presigner({ prefix: 'uploads/' }).signParts({ token: issued, partNumbers: [1] }));
+    expect([error.code, error.status]).toEqual(['INVALID_TOKEN', 403]);
+  });
+
+  it.each<[string, Partial<PresignerOptions>]>([
+    ['other allowed types', { allowedTypes: ['video/*', 'application/pdf'] }],
+    ['another maxSize', { maxSize: 1024 ** 3 }],
+    ['another method', { method: 'POST' }],
+    ['another part size', { partSize: 6 * MIB }],
+    ['another endpoint', { endpoint: 'http://127.0.0.1:9000', forcePathStyle: true }],
+  ])('is refused by a presigner with the same secret but %s', async (_, options) => {
+    const issued = await token();
+    const error = await presignError(presigner(options).signParts({ token: issued, partNumbers: [1] }));
+    expect(error.code).toBe('INVALID_TOKEN');
+    expect(error.message).toMatch(/another configuration/);
+  });
+
+  it('works only for the caller it was issued to, at every step; nothing reaches the storage for another', async () => {
+    const p = presigner() as ReturnType<typeof presigner> & { [K in 'signParts' | 'listParts' | 'completeMultipart' | 'abortMultipart']: (request: unknown, context?: unknown) => Promise<unknown> };
+    const { token: issued } = await p.createMultipart(video(12 * MIB + 1), { userId: 'alice' });
+    s3.reset();
+    for (const [step, request] of [
+      ['signParts', { token: issued, partNumbers: [1] }],
+      ['listParts', { token: issued }],
+      ['completeMultipart', { token: issued }],
+      ['abortMultipart', { token: issued }],
+    ] as const) {
+      for (const context of [{ userId: 'mallory' }, undefined]) {
+        const error = await presignError(p[step](request, context));
+        expect([step, error.code, error.status]).toEqual([step, 'FORBIDDEN', 403]);
+      }
+    }
+    expect(s3.calls()).toHaveLength(0);
+    await expect(p.signParts({ token: issued, partNumbers: [1] }, { userId: 'alice' })).resolves.toMatchObject({ parts: { length: 1 } });
+  });
+
   it('is accepted by any presigner with the same options and secret (stateless)', async () => {
     const issued = await token();
     await expect(presigner().signParts({ token: issued, partNumbers: [1, 2, 3] })).resolves.toMatchObject({ parts: { length: 3 } });
@@ -306,7 +344,7 @@ describe('listParts and abortMultipart', () => {
 
 describe('multipart over HTTP', () => {
   const post = (handler: ReturnType<typeof createHttpHandler>, body: unknown) =>
-    handler({ method: 'POST', headers: {}, body: JSON.stringify(body) }).then((response) => ({ ...response, json: JSON.parse(response.body) }));
+    handler({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((response) => ({ ...response, json: JSON.parse(response.body) }));
 
   it('runs each action on the same endpoint, and hands a started upload to onPresign', async () => {
     const onPresign = vi.fn();

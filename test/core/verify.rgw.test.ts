@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it, vi } from 'vitest';
 import { toS3EventHandler, type S3Event } from '../../src/adapters/aws-lambda/index.js';
-import { createHttpHandler, isPresignError, type PresignedPut, type Presigner } from '../../src/index.js';
+import { createHttpHandler, createPresigner, isPresignError, type PresignedPost, type PresignedPut, type Presigner } from '../../src/index.js';
 import { jpegBytes, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
 // verify() must judge what the storage holds, not what the browser claims: each case uploads real
@@ -13,15 +14,39 @@ const html = new TextEncoder().encode('<!doctype html><html><body><script>fetch(
 const svgWithScript = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.domain)</script></svg>');
 const plainSvg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
 
+const SECRET = 'rgw-test-receipt-secret-0123456789abcdef';
+/** The receipt each upload came with, by key. */
+const receipts = new Map<string, string | undefined>();
+
 async function upload(presigner: Presigner<any>, fileName: string, contentType: string, body: Uint8Array<ArrayBuffer>) {
   const result = (await presigner.presign({ fileName, contentType, size: body.byteLength })) as PresignedPut;
   const response = await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body });
   expect(response.status).toBe(200);
+  receipts.set(result.key, result.receipt);
   return result.key;
+}
+
+function postForm(result: PresignedPost, body: Uint8Array<ArrayBuffer>) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(result.fields)) form.append(name, value);
+  form.append('file', new Blob([body]));
+  return fetch(result.uploadUrl, { method: 'POST', body: form });
+}
+
+async function sha256Of(key: string) {
+  const object = await storage.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+  return createHash('sha256').update(await object.Body!.transformToByteArray()).digest('hex');
 }
 
 async function exists(key: string) {
   return storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key })).then(() => true, () => false);
+}
+
+/** A real S3 `ObjectCreated` record for `key`, which S3 form-encodes (spaces become `+`). */
+function objectCreated(key: string) {
+  const fixture = JSON.parse(readFileSync(new URL('../fixtures/events/s3-object-created.json', import.meta.url), 'utf8')) as S3Event;
+  const record = fixture.Records[0]!;
+  return { ...record, s3: { ...record.s3, object: { ...record.s3.object, key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/') } } };
 }
 
 async function refusal(promise: Promise<unknown>) {
@@ -102,19 +127,125 @@ describe('verify against RGW', () => {
     expect((await refusal(presigner.verify('uploads/../x.jpg'))).code).toBe('INVALID_KEY');
   });
 
-  it('is reachable through the HTTP handler as {"action":"verify","key":…}', async () => {
-    const presigner = rgwPresigner({ allowedTypes: ['image/*'] });
+  it('is reachable through the HTTP handler as {"action":"verify","receipt":…}', async () => {
+    const presigner = rgwPresigner({ allowedTypes: ['image/*'], secret: SECRET });
     const handle = createHttpHandler(presigner);
     const good = await upload(presigner, 'photo.jpg', 'image/jpeg', jpegBytes());
     const bad = await upload(presigner, 'photo.jpg', 'image/jpeg', html);
 
-    const ok = await handle({ method: 'POST', headers: {}, body: JSON.stringify({ action: 'verify', key: good }) });
-    const refused = await handle({ method: 'POST', headers: {}, body: JSON.stringify({ action: 'verify', key: bad }) });
+    const ok = await handle({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'verify', receipt: receipts.get(good) }) });
+    const refused = await handle({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'verify', receipt: receipts.get(bad) }) });
 
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toMatchObject({ key: good, detectedType: 'image/jpeg' });
     expect(refused.status).toBe(422);
     expect(JSON.parse(refused.body).error.code).toBe('VERIFICATION_FAILED');
+  });
+});
+
+describe('POST uploads: staged, then promoted by verify and immutable', () => {
+  const post = (options: { onUploadComplete?: () => void; quarantinePrefix?: string } = {}) =>
+    rgwPresigner<{ userId: string }>({ allowedTypes: ['image/*'], maxSize: 4096, method: 'POST', secret: SECRET, ...options });
+  const alice = { userId: 'alice' };
+
+  async function posted(presigner: Presigner<{ userId: string }>, body: Uint8Array<ArrayBuffer>) {
+    const result = (await presigner.presign({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: body.length }, alice)) as PresignedPost;
+    expect((await postForm(result, body)).status).toBe(204);
+    return result;
+  }
+
+  it('stores the form under a staging key; verify promotes it to the key the client got', async () => {
+    const onUploadComplete = vi.fn();
+    const presigner = post({ onUploadComplete });
+    const body = jpegBytes(200);
+    const result = await posted(presigner, body);
+    const stagingKey = result.fields.key!;
+
+    expect(stagingKey).toBe(`uploads/.staging/${result.key.slice('uploads/'.length)}`);
+    expect(await exists(result.key)).toBe(false);
+
+    const verified = await presigner.verify({ receipt: result.receipt! }, alice);
+
+    expect(verified).toMatchObject({ key: result.key, size: body.length, detectedType: 'image/jpeg' });
+    expect(await sha256Of(result.key)).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(await exists(stagingKey)).toBe(false);
+    expect(onUploadComplete).toHaveBeenCalledWith(verified, alice);
+  });
+
+  it('keeps the verified bytes when the form is sent again through its still-valid policy, and verified again', async () => {
+    const presigner = post();
+    const result = await posted(presigner, jpegBytes(200));
+    await presigner.verify({ receipt: result.receipt! }, alice);
+    const verifiedSha = await sha256Of(result.key);
+
+    // The attack: same policy, same length, other bytes (a valid JPEG, so only immutability stops it).
+    expect((await postForm(result, jpegBytes(200))).status).toBe(204);
+    await presigner.verify({ receipt: result.receipt! }, alice);
+    await presigner.verify(result.key);
+
+    expect(await sha256Of(result.key)).toBe(verifiedSha);
+    expect(await exists(result.fields.key!)).toBe(false);
+  });
+
+  it('refuses and removes a bad staging object; the final key never exists', async () => {
+    const presigner = post({ quarantinePrefix: 'quarantine/' });
+    const result = await posted(presigner, html as Uint8Array<ArrayBuffer>);
+
+    const error = await refusal(presigner.verify({ receipt: result.receipt! }, alice));
+
+    expect(error.code).toBe('VERIFICATION_FAILED');
+    expect(await exists(result.fields.key!)).toBe(false);
+    expect(await exists(result.key)).toBe(false);
+    expect(await exists(`quarantine/${result.key.slice('uploads/'.length)}`)).toBe(true);
+  });
+
+  it('never promotes bytes other than those checked, even when the form is sent again between check and copy', async () => {
+    // RGW 16 ignores x-amz-copy-source-if-match: the copy takes whatever the staging key holds then.
+    const client = rgwClient();
+    let resend: (() => Promise<unknown>) | undefined;
+    client.middlewareStack.add(
+      (next, { commandName }) => async (args) => {
+        if (commandName === 'CopyObjectCommand' && resend) await resend();
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const racing = createPresigner<{ userId: string }>({ bucket: TEST_BUCKET, client, allowedTypes: ['image/*'], maxSize: 4096, method: 'POST', secret: SECRET });
+    const good = jpegBytes(200);
+    const result = await posted(racing, good);
+    const evil = new Uint8Array(good.length);
+    evil.set(html);
+    resend = () => postForm(result, evil).then((response) => expect(response.status).toBe(204));
+
+    const error = await refusal(racing.verify({ receipt: result.receipt! }, alice));
+
+    // RGW: the other bytes were copied, checked at the final key and removed. AWS refuses the copy.
+    expect(['VERIFICATION_FAILED', 'VERIFY_CONFLICT']).toContain(error.code);
+    expect(await exists(result.key)).toBe(false);
+  });
+
+  it("refuses another user's receipt and leaves the staging object where it is", async () => {
+    const presigner = post();
+    const result = await posted(presigner, jpegBytes(200));
+
+    const error = await refusal(presigner.verify({ receipt: result.receipt! }, { userId: 'mallory' }));
+
+    expect([error.code, error.status]).toEqual(['FORBIDDEN', 403]);
+    expect(await exists(result.fields.key!)).toBe(true);
+    expect(await exists(result.key)).toBe(false);
+  });
+
+  it('is promoted by the S3 event of its staging object, so completion does not depend on the browser', async () => {
+    const onUploadComplete = vi.fn();
+    const presigner = post({ onUploadComplete });
+    const result = await posted(presigner, jpegBytes(200));
+
+    const outcome = await toS3EventHandler(presigner)({ Records: [objectCreated(result.fields.key!)] });
+
+    expect(outcome.verified.map((upload) => upload.key)).toEqual([result.key]);
+    expect(onUploadComplete).toHaveBeenCalledOnce();
+    expect(await exists(result.key)).toBe(true);
+    expect(await exists(result.fields.key!)).toBe(false);
   });
 });
 
@@ -124,9 +255,7 @@ describe('toS3EventHandler against RGW', () => {
     const presigner = rgwPresigner({ allowedTypes: ['image/*'], onUploadComplete });
     const good = await upload(presigner, 'holiday photo.jpg', 'image/jpeg', jpegBytes());
     const bad = await upload(presigner, 'photo.jpg', 'image/jpeg', html);
-    const fixture = JSON.parse(readFileSync(new URL('../fixtures/events/s3-object-created.json', import.meta.url), 'utf8')) as S3Event;
-    // S3 form-encodes keys in events: spaces become `+`.
-    const record = (key: string) => ({ ...fixture.Records[0]!, s3: { ...fixture.Records[0]!.s3, object: { ...fixture.Records[0]!.s3.object, key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/') } } });
+    const record = objectCreated;
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
 
     const outcome = await toS3EventHandler(presigner)({ Records: [record(good), record(bad)] });

@@ -1,6 +1,10 @@
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import { createHttpHandler, ERROR_STATUS, PresignError, type HandlerOptions, type HttpRequest } from '../../src/index.js';
 import { testPresigner } from '../helpers/presign.js';
+
+const RECEIPT_SECRET = 'a-receipt-secret-of-at-least-32-characters';
 
 const sampleBody = '{"fileName":"sample.jpg","contentType":"image/jpeg"}';
 
@@ -123,5 +127,74 @@ describe('createHttpHandler: CORS', () => {
     const response = await handle({ headers: { origin: 'https://app.example.com' } }, { ...options, allowCredentials: true });
     expect(response.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(response.headers['access-control-allow-credentials']).toBe('true');
+  });
+});
+
+describe('createHttpHandler: verify is bound to the caller the upload was issued to', () => {
+  const s3 = mockClient(S3Client);
+  const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+  const html = new TextEncoder().encode('<!doctype html><script>alert(1)</script>');
+  const asUser = (userId: string) => ({ authorization: `Bearer ${userId}`, 'content-type': 'application/json' });
+  const authorize: HandlerOptions<{ userId: string }>['authorize'] = ({ headers }) => ({ userId: headers.authorization!.slice(7) });
+
+  function stored(bytes: Uint8Array) {
+    s3.reset();
+    s3.on(HeadObjectCommand).resolves({ ContentLength: bytes.length, ContentType: 'image/jpeg', ETag: '"e1"' });
+    s3.on(GetObjectCommand).resolves({ Body: { transformToByteArray: async () => bytes } } as never);
+  }
+
+  async function setup() {
+    const onUploadComplete = vi.fn();
+    const presigner = testPresigner<{ userId: string }>({ onUploadComplete, secret: RECEIPT_SECRET });
+    const handler = createHttpHandler(presigner, { authorize });
+    const call = async (userId: string, body: unknown) => {
+      const response = await handler({ method: 'POST', headers: asUser(userId), body: JSON.stringify(body) });
+      return { status: response.status, json: JSON.parse(response.body) };
+    };
+    const issued = await call('alice', { fileName: 'a.jpg', contentType: 'image/jpeg' });
+    return { onUploadComplete, call, issued: issued.json };
+  }
+
+  it('refuses a verify that names only a key: anyone could otherwise claim or delete any upload', async () => {
+    const { onUploadComplete, call, issued } = await setup();
+    stored(html);
+
+    const answer = await call('mallory', { action: 'verify', key: issued.key });
+
+    expect([answer.status, answer.json.error?.code]).toEqual([400, 'RECEIPT_REQUIRED']);
+    expect(onUploadComplete).not.toHaveBeenCalled();
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it("refuses another user's receipt as FORBIDDEN and leaves the object untouched", async () => {
+    const { onUploadComplete, call, issued } = await setup();
+    stored(html);
+
+    const answer = await call('mallory', { action: 'verify', receipt: issued.receipt });
+
+    expect([answer.status, answer.json.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect(onUploadComplete).not.toHaveBeenCalled();
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it("verifies the owner's receipt and hands the owner's context to onUploadComplete", async () => {
+    const { onUploadComplete, call, issued } = await setup();
+    stored(jpeg);
+
+    const answer = await call('alice', { action: 'verify', receipt: issued.receipt });
+
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ key: issued.key, detectedType: 'image/jpeg' });
+    expect(onUploadComplete).toHaveBeenCalledWith(answer.json, { userId: 'alice' });
+  });
+
+  it('tells the operator to set a secret when the presigner has none, instead of verifying', async () => {
+    s3.reset();
+    const handler = createHttpHandler(testPresigner());
+    const response = await handler({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'verify', receipt: 'x.y' }) });
+    const { error } = JSON.parse(response.body);
+    expect([response.status, error.code]).toEqual([400, 'RECEIPTS_DISABLED']);
+    expect(error.message).toMatch(/"secret".*PRESIGN_SECRET/);
+    expect(s3.calls()).toHaveLength(0);
   });
 });

@@ -46,12 +46,13 @@ const EnvSchema = v.object({
   PRESIGN_FORCE_PATH_STYLE: v.optional(
     v.pipe(v.picklist(['true', 'false'], 'must be "true" or "false"'), v.transform((value) => value === 'true')),
   ),
+  PRESIGN_SECRET: v.optional(v.pipe(v.string(), v.unwrap(option.secret))),
   PRESIGN_MULTIPART_SECRET: v.optional(v.pipe(v.string(), v.unwrap(option.multipartSecret))),
   PRESIGN_PART_SIZE: v.optional(v.pipe(wholeNumber('bytes'), v.unwrap(option.partSize))),
 });
 
 // Never echoed in an error message: it would land in the logs.
-const SECRET_VARIABLES = new Set(['PRESIGN_MULTIPART_SECRET']);
+const SECRET_VARIABLES = new Set(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET']);
 
 /**
  * Creates the presigner and handler options that the `PRESIGN_*` environment variables describe.
@@ -68,8 +69,10 @@ const SECRET_VARIABLES = new Set(['PRESIGN_MULTIPART_SECRET']);
  * - `PRESIGN_METHOD`: `PUT` (default) or `POST`.
  * - `PRESIGN_S3_ENDPOINT`: URL of an S3-compatible server.
  * - `PRESIGN_FORCE_PATH_STYLE`: `true` or `false`.
- * - `PRESIGN_MULTIPART_SECRET`: 32 or more characters; enables multipart uploads (see `multipartSecret`).
- *   Pass it from a secret store (e.g. a `{{resolve:secretsmanager:…}}` reference), not from the code.
+ * - `PRESIGN_SECRET`: 32 or more characters; signs receipts and multipart tokens, so it enables
+ *   `verify` over HTTP and multipart uploads (see `secret`). Pass it from a secret store (e.g. a
+ *   `{{resolve:secretsmanager:…}}` reference), not from the code. `PRESIGN_MULTIPART_SECRET`, its
+ *   former name, is still read.
  * - `PRESIGN_PART_SIZE`: bytes per part of a multipart upload; default 8 MiB, at least 5 MiB.
  *
  * @throws PresignError `INVALID_OPTIONS` naming each wrong variable, e.g.
@@ -113,6 +116,7 @@ export function presignerFromEnv<Context = unknown>(
     method: config.PRESIGN_METHOD,
     endpoint: config.PRESIGN_S3_ENDPOINT,
     forcePathStyle: config.PRESIGN_FORCE_PATH_STYLE,
+    secret: config.PRESIGN_SECRET,
     multipartSecret: config.PRESIGN_MULTIPART_SECRET,
     partSize: config.PRESIGN_PART_SIZE,
   });

@@ -88,29 +88,33 @@ describe('presignerFromEnv', () => {
     expect(virtualHost.uploadUrl).toMatch(/^http:\/\/my-uploads\.s3\.example\.test:9000\/uploads\//);
   });
 
-  it('reads PRESIGN_MULTIPART_SECRET and PRESIGN_PART_SIZE: multipart uploads are signed with them', async () => {
-    const { presigner } = presignerFromEnv({
+  it.each(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])('reads %s and PRESIGN_PART_SIZE: multipart uploads are signed with them', async (secretVariable) => {
+    const env = {
       PRESIGN_BUCKET: 'my-uploads',
       PRESIGN_ALLOWED_TYPES: 'video/*',
-      PRESIGN_MULTIPART_SECRET: 'a-secret-from-secrets-manager-0123456789',
+      [secretVariable]: 'a-secret-from-secrets-manager-0123456789',
       PRESIGN_PART_SIZE: String(6 * 1024 ** 2),
-    });
+    };
+    const { presigner } = presignerFromEnv(env);
     const s3 = mockClient(S3Client);
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
     try {
       const upload = await presigner.createMultipart({ fileName: 'a.mp4', contentType: 'video/mp4', size: 13 * 1024 ** 2 });
       expect(upload).toMatchObject({ partSize: 6 * 1024 ** 2, partCount: 3 });
-      // The same secret in another instance (another Lambda) accepts the token.
-      const other = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_MULTIPART_SECRET: 'a-secret-from-secrets-manager-0123456789' }).presigner;
+      // Another instance (another Lambda) with the same configuration and secret accepts the token;
+      // one configured otherwise does not (tokens are bound to the presigner's rules).
+      const other = presignerFromEnv({ ...env }).presigner;
       await expect(other.signParts({ token: upload.token, partNumbers: [3] })).resolves.toMatchObject({ parts: [{ headers: { 'content-length': String(1024 ** 2) } }] });
+      const otherRules = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', [secretVariable]: 'a-secret-from-secrets-manager-0123456789' }).presigner;
+      await expect(otherRules.signParts({ token: upload.token, partNumbers: [3] })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
     } finally {
       s3.restore();
     }
   });
 
-  it('never echoes PRESIGN_MULTIPART_SECRET in an error', () => {
-    const error = catchError(() => presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_MULTIPART_SECRET: 'short-secret' }));
-    expect((error as Error).message).toBe('PRESIGN_MULTIPART_SECRET must be at least 32 characters: it signs multipart upload tokens');
+  it.each(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])('never echoes %s in an error', (secretVariable) => {
+    const error = catchError(() => presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', [secretVariable]: 'short-secret' }));
+    expect((error as Error).message).toBe(`${secretVariable} must be at least 32 characters: it signs upload receipts and multipart tokens`);
   });
 
   it('counts an empty variable as unset', async () => {
