@@ -15,6 +15,7 @@ const appOrigin = 'https://app.example.com';
 const original = '{"fileName":"sample.jpg","contentType":"image/jpeg"}';
 const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TESTPOOL';
 const audience = 'test-app-client-id';
+const SECRET = 'conformance-receipt-secret-0123456789abcdef';
 
 const json = (response: DriverResponse) => JSON.parse(response.body);
 const post = (body: string, headers: Record<string, string> = {}): DriverRequest => ({
@@ -58,7 +59,7 @@ describe.each(drivers)('adapter conformance: $name', (driver) => {
   let adapter: Awaited<ReturnType<AdapterDriver['start']>>;
 
   beforeAll(async () => {
-    adapter = await driver.start(rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024 * 1024, multipartSecret: 'conformance-multipart-secret-0123456789' }), { allowedOrigins: [appOrigin] });
+    adapter = await driver.start(rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024 * 1024, secret: SECRET }), { allowedOrigins: [appOrigin] });
   });
   afterAll(() => adapter.close());
 
@@ -88,7 +89,8 @@ describe.each(drivers)('adapter conformance: $name', (driver) => {
     expect(put.status).toBe(200);
     expect((await send({ action: 'listParts', token: upload.token })).parts).toEqual([{ partNumber: 1, size: body.length, etag: put.headers.get('etag') }]);
     expect(await send({ action: 'completeMultipart', token: upload.token, parts: [{ partNumber: 1, etag: put.headers.get('etag') }] })).toMatchObject({ key: upload.key, size: body.length, contentType: 'image/jpeg' });
-    expect(await send({ action: 'verify', key: upload.key })).toMatchObject({ key: upload.key, detectedType: 'image/jpeg' });
+    expect(await send({ action: 'verify', receipt: upload.receipt })).toMatchObject({ key: upload.key, detectedType: 'image/jpeg' });
+    expectJsonError(await adapter.send(post(JSON.stringify({ action: 'verify', key: upload.key }))), 400, 'RECEIPT_REQUIRED');
 
     const aborted = await send({ action: 'createMultipart', fileName: 'gone.jpg', contentType: 'image/jpeg', size: 10 });
     expect(await send({ action: 'abortMultipart', token: aborted.token })).toEqual({ key: aborted.key, aborted: true });
@@ -151,6 +153,7 @@ describe.each(drivers)('adapter conformance with a JWT authorizer: $name', (driv
     pool = await userPool();
     const presigner = rgwPresigner<{ userId: string }>({
       allowedTypes: ['image/*'],
+      secret: SECRET,
       key: ({ prefix, context, id, safeName }) => `${prefix}${context.userId}/${id}-${safeName}`,
     });
     adapter = await driver.start(presigner, { authorize: pool.authorize });
@@ -167,6 +170,20 @@ describe.each(drivers)('adapter conformance with a JWT authorizer: $name', (driv
     expect(response.status).toBe(200);
     expect(result.key).toMatch(/^uploads\/user-123\/.+-sample\.jpg$/);
     expect(upload.status).toBe(200);
+  });
+
+  it("verifies an upload for its uploader only: another user's verify is FORBIDDEN and leaves the object", async () => {
+    const owner = { authorization: `Bearer ${await pool.token({ sub: 'user-123', 'cognito:groups': ['uploaders'] })}` };
+    const other = { authorization: `Bearer ${await pool.token({ sub: 'user-456', 'cognito:groups': ['uploaders'] })}` };
+    const result = json(await adapter.send(post(original, owner))) as PresignedPut;
+    expect((await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body: jpegBytes() })).status).toBe(200);
+    const verify = (headers: Record<string, string>) => adapter.send(post(JSON.stringify({ action: 'verify', receipt: result.receipt }), headers));
+
+    expectJsonError(await verify(other), 403, 'FORBIDDEN');
+    const verified = await verify(owner);
+
+    expect(verified.status, verified.body).toBe(200);
+    expect(json(verified)).toMatchObject({ key: result.key, detectedType: 'image/jpeg' });
   });
 
   it.each<[string, () => Promise<Record<string, string>>, number, string]>([

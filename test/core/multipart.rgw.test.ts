@@ -149,6 +149,35 @@ describe('multipart uploads against Ceph RGW', () => {
     await expect(presigner.completeMultipart({ token: upload.token })).resolves.toMatchObject({ key: upload.key, size: file.length });
   }, 60_000);
 
+  it('leaves a completed, verified object unchangeable by anything the presigner issued for it', async () => {
+    const presigner = multipartPresigner();
+    const file = pdfBytes(6 * MIB);
+    const upload = await presigner.createMultipart({ fileName: 'final.pdf', contentType: 'application/pdf', size: file.length });
+    const { parts } = await presigner.signParts({ token: upload.token, partNumbers: [1, 2] });
+    for (const part of parts) {
+      const start = (part.partNumber - 1) * upload.partSize;
+      expect((await putPart(part, file.subarray(start, start + Number(part.headers['content-length'])))).status).toBe(200);
+    }
+    await presigner.completeMultipart({ token: upload.token });
+    storedKeys.push(upload.key);
+    await presigner.verify({ receipt: upload.receipt });
+    const other = pdfBytes(6 * MIB);
+
+    // The part URLs still live, and the token still signs new ones: each leads to an upload that is gone.
+    const again = await presigner.signParts({ token: upload.token, partNumbers: [1, 2] });
+    for (const part of [...parts, ...again.parts]) {
+      const start = (part.partNumber - 1) * upload.partSize;
+      expect((await putPart(part, other.subarray(start, start + Number(part.headers['content-length'])))).status).toBe(404);
+    }
+    await presigner.completeMultipart({ token: upload.token });
+    // Whatever an abort after completion answers, it must not touch the object.
+    await presigner.abortMultipart({ token: upload.token }).catch(() => undefined);
+    await presigner.verify({ receipt: upload.receipt });
+
+    const object = await rgwClient().send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: upload.key }));
+    expect(sha256(await object.Body!.transformToByteArray())).toBe(sha256(file));
+  }, 60_000);
+
   it('leaves no multipart upload and no object behind when aborted, even with parts stored', async () => {
     const presigner = multipartPresigner();
     const file = pdfBytes(7 * MIB);

@@ -11,8 +11,12 @@ export interface S3EventOutcome {
 
 /**
  * A handler for S3 `ObjectCreated` events that verifies each new object with `presigner.verify`,
- * so that completion never depends on the browser calling back. Refused objects are removed by
- * `verify`; objects outside the presigner's prefix are left alone (verify refuses their keys).
+ * so that completion never depends on the browser calling back. It verifies by key, which is
+ * trusted here: the storage is calling, not a browser. Refused objects are removed by `verify`;
+ * objects outside the presigner's prefix are left alone (verify refuses their keys). A POST upload
+ * arrives under its staging key (`${prefix}.staging/…`), which `verify` checks and promotes to the
+ * final key; that copy raises an event of its own, whose verify is a repeat (`onUploadComplete`
+ * runs again: keep it idempotent, e.g. a put by key).
  * Anything else that fails (the storage unreachable) is thrown, so that Lambda retries the event.
  *
  * @example
@@ -36,7 +40,7 @@ export function toS3EventHandler(presigner: Presigner): (event: S3Event) => Prom
       // S3 event keys are form-encoded: `+` is a space.
       const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
       try {
-        outcome.verified.push(await presigner.verify(key));
+        outcome.verified.push(await presigner.verify({ key }));
       } catch (error) {
         if (!isPresignError(error) || error.status >= 500) throw error;
         outcome.refused.push({ key, reason: error.message });
