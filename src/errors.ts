@@ -43,6 +43,8 @@ export const ERROR_STATUS = {
   BODY_TOO_LARGE: 413,
   /** `contentType` is not in `allowedTypes`. */
   TYPE_NOT_ALLOWED: 415,
+  /** The request body is not declared `application/json`: what a cross-site form or no-cors fetch sends. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
   /** `verify` refused what was stored (type, size or content) and removed it. */
   VERIFICATION_FAILED: 422,
   /** The storage failed or refused a call the server made (a multipart step, a HeadObject); the log says which. */

@@ -1,4 +1,5 @@
 import { ERROR_STATUS, isPresignError, PresignError, type PresignErrorCode } from '../errors.js';
+import { parseContentType } from '../core/content-type.js';
 import type { HandlerOptions, HttpRequest, HttpResponse, Presigner } from '../types.js';
 
 
@@ -69,6 +70,7 @@ export function createHttpHandler<Context>(
       if (method !== 'POST') {
         throw new PresignError('METHOD_NOT_ALLOWED', `Use POST to ask for an upload URL, not ${method}.`);
       }
+      assertJsonBody(request.headers['content-type']);
       const input = parseBody(request.body, request.headers['content-length'], maxBodySize);
       const action = actionOf(input);
       const context = await authorize(options.authorize, request);
@@ -122,6 +124,21 @@ function verifyRequest(input: unknown): { receipt: string } {
     throw new PresignError('RECEIPT_REQUIRED', 'Verify over HTTP takes the receipt that presign returned, {"action":"verify","receipt":"…"}, not a key.');
   }
   throw new PresignError('INVALID_REQUEST', 'Invalid verify request: receipt must be the string presign returned.');
+}
+
+/**
+ * Serves only bodies declared as JSON. A form or `fetch(…, { mode: 'no-cors' })` on another site can
+ * send `text/plain`, `application/x-www-form-urlencoded` or `multipart/form-data` with the user's
+ * cookies and no preflight (a cross-site request forgery against a cookie-based `authorize`);
+ * `application/json` always needs a preflight, which CORS answers. Checked even when a framework
+ * parsed the body already, since `express.json()` can be told to parse any type.
+ */
+function assertJsonBody(contentType: string | undefined): void {
+  if (parseContentType(contentType ?? '')?.essence === 'application/json') return;
+  throw new PresignError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `The request body must be declared as JSON: send "content-type: application/json" (this request sent ${contentType ? 'another type' : 'none'}).`,
+  );
 }
 
 function parseBody(body: unknown, contentLength: string | undefined, maxBodySize: number): unknown {

@@ -8,7 +8,7 @@ const valid = '{"fileName":"a.jpg","contentType":"image/jpeg"}';
 /** A valid request of exactly `bytes` bytes: unknown keys are dropped by the schema. */
 const sized = (bytes: number) => `{"fileName":"a.jpg","contentType":"image/jpeg","pad":"${'x'.repeat(bytes - valid.length - 9)}"}`;
 const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-  new Request('https://api.example.com/presign', { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+  new Request('https://api.example.com/presign', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit);
 const errorCode = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
 
 /** 1 MiB in 1 KiB chunks, produced only when read, counting what was read. */
@@ -151,7 +151,7 @@ describe.each(['hono (node-server)', 'node:http (fetch bridge)'])('toFetchHandle
   it('answers malformed JSON with 400 and GET with 405', async () => {
     await serve();
 
-    const malformed = await server.send({ method: 'POST', body: '{"fileName":' });
+    const malformed = await server.send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"fileName":' });
     const get = await server.send({ method: 'GET' });
 
     expect([malformed.status, JSON.parse(malformed.body).error.code]).toEqual([400, 'INVALID_JSON']);

@@ -9,7 +9,7 @@ const RECEIPT_SECRET = 'a-receipt-secret-of-at-least-32-characters';
 const sampleBody = '{"fileName":"sample.jpg","contentType":"image/jpeg"}';
 
 function handle(request: Partial<HttpRequest>, options: HandlerOptions<any> = {}, presigner = testPresigner<any>()) {
-  return createHttpHandler(presigner, options)({ method: 'POST', headers: {}, body: sampleBody, ...request });
+  return createHttpHandler(presigner, options)({ method: 'POST', body: sampleBody, ...request, headers: { 'content-type': 'application/json', ...request.headers } });
 }
 
 describe('createHttpHandler', () => {
