@@ -1,0 +1,195 @@
+import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from 'saxes';
+
+// An SVG opened from the bucket's origin runs with that origin's rights, and a browser finds script
+// in more places than any pattern over bytes can follow (prefixes, entities, encodings, animation).
+// So an SVG passes only when a strict XML parser reads it, in an encoding proven to be the one the
+// browser will use, as nothing but allowlisted SVG elements and attributes.
+
+/**
+ * The most bytes of an SVG that verification reads; a larger SVG is refused, since what was not
+ * read cannot be proven safe.
+ *
+ * @example
+ * ```ts
+ * const range = `bytes=0-${SVG_MAX_BYTES}`; // one byte more than allowed, to tell "too large"
+ * ```
+ */
+export const SVG_MAX_BYTES = 1024 * 1024;
+
+/**
+ * saxes resolves every name's namespace by walking the open elements, so nesting must be bounded
+ * for the parse to stay linear. Drawings exported by editors nest a few dozen levels at most.
+ */
+const MAX_DEPTH = 64;
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const XLINK_NS = 'http://www.w3.org/1999/xlink';
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+
+// Not allowed: script, foreignObject, a, image, feImage, switch and the animation elements (set,
+// animate, animateMotion, animateTransform, discard): each can run script, navigate or load a URL.
+const ELEMENTS = new Set(
+  [
+    'svg g defs symbol use title desc metadata style',
+    'path rect circle ellipse line polyline polygon text tspan textPath',
+    'linearGradient radialGradient stop pattern clipPath mask marker filter',
+    'feBlend feColorMatrix feComponentTransfer feComposite feConvolveMatrix feDiffuseLighting',
+    'feDisplacementMap feDistantLight feDropShadow feFlood feFuncA feFuncB feFuncG feFuncR',
+    'feGaussianBlur feMerge feMergeNode feMorphology feOffset fePointLight feSpecularLighting',
+    'feSpotLight feTile feTurbulence',
+  ].flatMap((line) => line.split(' ')),
+);
+
+// Attributes without a namespace. No `on*` handler is here, so none passes in any spelling;
+// `href` is checked apart (xlink:href too), as are the namespace declarations.
+const ATTRIBUTES = new Set(
+  [
+    'id class style lang type width height x y viewBox preserveAspectRatio version baseProfile',
+    'x1 y1 x2 y2 cx cy r rx ry fx fy fr d points pathLength dx dy rotate textLength lengthAdjust',
+    'startOffset method spacing side transform gradientTransform gradientUnits spreadMethod offset',
+    'patternTransform patternUnits patternContentUnits clipPathUnits maskUnits maskContentUnits',
+    'markerWidth markerHeight markerUnits refX refY orient filterUnits primitiveUnits in in2 result',
+    'stdDeviation mode values operator k1 k2 k3 k4 scale xChannelSelector yChannelSelector',
+    'baseFrequency numOctaves seed stitchTiles radius order kernelMatrix divisor bias targetX targetY',
+    'edgeMode preserveAlpha surfaceScale specularConstant specularExponent diffuseConstant azimuth',
+    'elevation pointsAtX pointsAtY pointsAtZ limitingConeAngle tableValues slope intercept amplitude',
+    'exponent enable-background',
+    // Presentation attributes: CSS properties, checked as CSS.
+    'alignment-baseline baseline-shift clip clip-path clip-rule color color-interpolation',
+    'color-interpolation-filters color-rendering cursor direction display dominant-baseline fill',
+    'fill-opacity fill-rule filter flood-color flood-opacity font-family font-size font-size-adjust',
+    'font-stretch font-style font-variant font-weight image-rendering letter-spacing lighting-color',
+    'marker-end marker-mid marker-start mask mask-type opacity overflow paint-order pointer-events',
+    'shape-rendering stop-color stop-opacity stroke stroke-dasharray stroke-dashoffset stroke-linecap',
+    'stroke-linejoin stroke-miterlimit stroke-opacity stroke-width text-anchor text-decoration',
+    'text-rendering transform-origin unicode-bidi vector-effect visibility word-spacing writing-mode',
+  ].flatMap((line) => line.split(' ')),
+);
+
+// CSS (in <style>, in `style` and in every other attribute, all of which Chromium may read as CSS)
+// is allowed, because editors write fills and classes that way, but only where it cannot reach
+// beyond the file: no escapes (so that what is checked is what the browser reads), no at-rules
+// (@import, @font-face), and only these functions, url() pointing inside the SVG (#id).
+// Chromium runs no script from CSS; what is kept out are requests to other URLs.
+const CSS_FUNCTIONS = new Set(
+  'url rgb rgba hsl hsla calc var matrix translate translatex translatey rotate scale scalex scaley skew skewx skewy'.split(' '),
+);
+// A function name is a run of name characters right before "(": the lookbehind starts each match
+// at the beginning of a run, which keeps the search linear.
+const CSS_FUNCTION_CALL = /(?<![\w-])([\w-]*)\(/g;
+const URL_TO_FRAGMENT = /\s*["']?#/y;
+
+/** No parameter but `charset=utf-8`: the browser must decode the bytes that were checked as UTF-8. */
+const SVG_CONTENT_TYPE = /^image\/svg\+xml(?:[ \t]*;[ \t]*charset=(?:utf-8|"utf-8"))?$/i;
+
+/** A reason to refuse, thrown from the parser's handlers to stop at the first one. */
+class Refusal extends Error {}
+const refuse = (reason: string): never => {
+  throw new Refusal(reason);
+};
+
+/**
+ * Decides whether an SVG is provably inert when a browser opens it: `undefined` when it is, or the
+ * reason it is refused. `contentType` is the stored Content-Type, whose charset the browser obeys.
+ *
+ * @example
+ * ```ts
+ * const bytes = (svg: string) => new TextEncoder().encode(svg);
+ * inspectSvg(bytes('<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>'), 'image/svg+xml');
+ * // undefined
+ * inspectSvg(bytes('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'), 'image/svg+xml');
+ * // 'the SVG has the attribute onload, which is not on the allowlist'
+ * ```
+ */
+export function inspectSvg(bytes: Uint8Array, contentType: string): string | undefined {
+  try {
+    if (bytes.byteLength > SVG_MAX_BYTES) refuse(`the SVG cannot be proven safe within ${SVG_MAX_BYTES} bytes`);
+    if (!SVG_CONTENT_TYPE.test(contentType.trim())) {
+      refuse(`the SVG's Content-Type "${contentType}" has parameters other than charset=utf-8`);
+    }
+    parse(decodeUtf8(bytes));
+    return undefined;
+  } catch (error) {
+    if (error instanceof Refusal) return error.message;
+    return `the SVG is not well-formed XML (${(error as Error).message})`;
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  const hasUtf8Bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const body = hasUtf8Bom ? bytes.subarray(3) : bytes;
+  if (body[0] === 0xfe || body[0] === 0xff || (body[0] === 0xef && body[1] === 0xbb)) {
+    refuse('the SVG starts with a UTF-16 or UTF-32 byte order mark, or a second one');
+  }
+  if (body.includes(0)) refuse('the SVG contains a NUL byte, as UTF-16 or UTF-32 text does');
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
+  } catch {
+    return refuse('the SVG is not valid UTF-8');
+  }
+}
+
+function parse(text: string): void {
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  let depth = 0;
+  let style: string | undefined; // the CSS of the open <style>, gathered across text and CDATA
+  parser.on('xmldecl', ({ encoding }) => {
+    if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8') refuse(`the SVG declares the encoding ${encoding}`);
+  });
+  parser.on('doctype', () => refuse('the SVG has a DOCTYPE, whose entities can expand to markup'));
+  parser.on('processinginstruction', ({ target }) => refuse(`the SVG has the processing instruction <?${target}?>`));
+  parser.on('opentagstart', () => {
+    if (++depth > MAX_DEPTH) refuse(`the SVG nests elements more than ${MAX_DEPTH} deep`);
+  });
+  parser.on('opentag', (tag) => {
+    if (style !== undefined) refuse('the SVG has an element inside <style>');
+    checkElement(tag, depth === 1);
+    if (tag.local === 'style') style = '';
+  });
+  const gatherStyle = (text: string) => {
+    if (style !== undefined) style += text;
+  };
+  parser.on('text', gatherStyle);
+  parser.on('cdata', gatherStyle);
+  parser.on('closetag', () => {
+    depth--;
+    if (style !== undefined) checkCss(style, 'in <style>');
+    style = undefined;
+  });
+  parser.write(text).close();
+}
+
+function checkElement(tag: SaxesTagNS, isRoot: boolean): void {
+  if (tag.uri !== SVG_NS || !ELEMENTS.has(tag.local)) {
+    refuse(`the SVG has the element <${tag.name}> (${tag.uri || 'no namespace'}), which is not on the allowlist`);
+  }
+  if (isRoot && tag.local !== 'svg') refuse(`the SVG's root element is <${tag.name}>, not <svg>`);
+  for (const attribute of Object.values(tag.attributes)) checkAttribute(attribute);
+}
+
+function checkAttribute({ name, uri, local, value }: SaxesAttributeNS): void {
+  if (uri === XMLNS_NS) {
+    if (value !== SVG_NS && value !== XLINK_NS) refuse(`the SVG declares the namespace "${value}"`);
+  } else if ((uri === '' || uri === XLINK_NS) && local === 'href') {
+    // "#…" resolves inside this document whatever follows; anything else may be a javascript:,
+    // data: or remote URL, however it is spelled.
+    if (!value.startsWith('#')) refuse(`the SVG links to "${value.slice(0, 80)}"; only #id references inside it are allowed`);
+  } else if (uri === '' && ATTRIBUTES.has(local)) {
+    checkCss(value, `in the attribute ${name}`);
+  } else if (uri !== XML_NS || (local !== 'space' && local !== 'lang')) {
+    refuse(`the SVG has the attribute ${name}, which is not on the allowlist`);
+  }
+}
+
+function checkCss(css: string, where: string): void {
+  if (css.includes('\\')) refuse(`the SVG has a CSS escape ${where}`);
+  if (css.includes('@')) refuse(`the SVG has a CSS at-rule ${where}`);
+  if (!css.includes('(')) return;
+  for (const call of css.matchAll(CSS_FUNCTION_CALL)) {
+    const name = call[1]!.toLowerCase();
+    if (!CSS_FUNCTIONS.has(name)) refuse(`the SVG has the CSS function "${name}(" ${where}`);
+    URL_TO_FRAGMENT.lastIndex = call.index + call[0].length;
+    if (name === 'url' && !URL_TO_FRAGMENT.test(css)) refuse(`the SVG has a url() to outside the SVG ${where}`);
+  }
+}
