@@ -58,9 +58,23 @@ export const ERROR_STATUS = {
 /** A code from {@link ERROR_STATUS}. */
 export type PresignErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * What an error keeps of a validation issue: where (`"credentials.accessKeyId"`) and what, never
+ * the value, which may be a secret (valibot's issues hold the whole input).
+ *
+ * @example
+ * ```ts
+ * if (isPresignError(error)) for (const { path, message } of error.issues ?? []) console.log(path, message);
+ * ```
+ */
+export interface PresignIssue {
+  path?: string;
+  message: string;
+}
+
 /** The JSON body every failed request answers with. */
 export interface PresignErrorBody {
-  error: { code: PresignErrorCode; message: string; issues?: { path?: string; message: string }[] };
+  error: { code: PresignErrorCode; message: string; issues?: PresignIssue[] };
 }
 
 /**
@@ -80,8 +94,8 @@ export class PresignError extends Error {
   override name = 'PresignError' as const;
   readonly code: PresignErrorCode;
   readonly status: number;
-  /** valibot's issues, when the error comes from schema validation. */
-  readonly issues?: readonly BaseIssue<unknown>[];
+  /** The path and message of each of valibot's issues, when the error comes from schema validation. */
+  readonly issues?: readonly PresignIssue[];
 
   constructor(
     code: PresignErrorCode,
@@ -91,15 +105,16 @@ export class PresignError extends Error {
     super(message, { cause: options?.cause });
     this.code = code;
     this.status = ERROR_STATUS[code];
-    this.issues = options?.issues;
+    // Printed uncaught or logged by a logger that walks everything, a kept input would show it.
+    this.issues = options?.issues?.map((issue) => ({
+      path: issue.path?.map((item) => String(item.key)).join('.') || undefined,
+      message: issue.message,
+    }));
   }
 
   /** The response body: code, message and the issues' paths, never a stack or a cause. */
   toJSON(): PresignErrorBody {
-    const issues = this.issues?.map((issue) => ({
-      path: issue.path?.map((item) => String(item.key)).join('.') || undefined,
-      message: issue.message,
-    }));
+    const issues = this.issues?.map(({ path, message }) => ({ path, message }));
     return { error: { code: this.code, message: this.message, ...(issues && { issues }) } };
   }
 }
