@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
 import type { VerifiedUpload } from '../types.js';
 import { isTypeAllowed, parseContentType } from './content-type.js';
+import { inspectSvg, SVG_MAX_BYTES } from './svg.js';
 
 // Verification reads what the storage holds, never what the browser says it sent: the object's
 // metadata (HeadObject) and its first bytes (a ranged GET), whose magic numbers tell the real type.
@@ -31,8 +32,6 @@ const ascii = (bytes: Uint8Array, start: number, end: number) => String.fromChar
 export function detectType(bytes: Uint8Array): string | undefined {
   return Object.keys(SIGNATURES).find((type) => SIGNATURES[type]!(bytes));
 }
-// Markup that makes an SVG execute script when a browser opens it from the bucket's origin.
-const ACTIVE_SVG = /<script[\s>]|\son[a-z]+\s*=|javascript:|<foreignObject[\s>]|<iframe[\s>]|<embed[\s>]/i;
 
 /** What verification checks against. */
 export interface VerifyRules {
@@ -68,15 +67,17 @@ export async function verifyObject(client: S3Client, rules: VerifyRules, key: st
   if (!contentType || !isTypeAllowed(contentType, rules.allowedTypes)) return refuse(`its type ${head.ContentType ?? '(none)'} is not allowed`);
   if (rules.maxSize !== undefined && size > rules.maxSize) return refuse(`it is ${size} bytes, over the limit of ${rules.maxSize}`);
 
-  const bytes = size === 0 ? new Uint8Array() : await firstBytes(client, GetObjectCommand, rules.bucket, key, contentType === 'image/svg+xml');
+  const isSvg = contentType === 'image/svg+xml';
+  // An SVG's script can be anywhere in it, so it is read up to its bound, plus a byte to see it is over.
+  const byteCount = isSvg ? SVG_MAX_BYTES + 1 : SNIFF_BYTES;
+  const bytes = size === 0 ? new Uint8Array() : await firstBytes(client, GetObjectCommand, rules.bucket, key, byteCount);
   const detected = detectType(bytes);
   // A type with a signature must show it; any other type must not be one of those formats instead.
   if ((contentType in SIGNATURES || detected) && detected !== contentType) {
     return refuse(`it was declared ${contentType} but its content is ${detected ?? 'not that format'}`);
   }
-  if (contentType === 'image/svg+xml' && ACTIVE_SVG.test(new TextDecoder().decode(bytes))) {
-    return refuse('the SVG contains script or event handlers');
-  }
+  const svgRefusal = isSvg ? inspectSvg(bytes, head.ContentType!) : undefined;
+  if (svgRefusal) return refuse(svgRefusal);
   return {
     key,
     size,
@@ -92,11 +93,9 @@ async function firstBytes(
   GetObjectCommand: typeof import('@aws-sdk/client-s3').GetObjectCommand,
   bucket: string,
   key: string,
-  whole: boolean,
+  byteCount: number,
 ): Promise<Uint8Array> {
-  // An SVG's script can be anywhere in it, so an SVG is read whole (maxSize bounds it).
-  const range = whole ? undefined : `bytes=0-${SNIFF_BYTES - 1}`;
-  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }));
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${byteCount - 1}` }));
   return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
 }
 
