@@ -6,6 +6,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPresignError, type PresignedPut } from '../../src/index.js';
+import { STEP_MS } from '../helpers/bounds.js';
 import { launchBrowser, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.js';
 import { rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
@@ -102,7 +103,7 @@ async function open(url: string): Promise<{ page: Page; executed: string[] }> {
   const page = await browser.newPage();
   const executed: string[] = [];
   await page.exposeFunction('reportExecution', (label: string) => executed.push(label));
-  await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+  await page.goto(url, { waitUntil: 'load', timeout: STEP_MS });
   return { page, executed };
 }
 
@@ -116,7 +117,7 @@ describe('SVG verification, proven in Chromium', () => {
     const { page, executed } = await open(url);
     try {
       await attack.trigger?.(page);
-      await expect.poll(() => executed, { timeout: 15_000 }).toContain(label);
+      await expect.poll(() => executed, { timeout: STEP_MS }).toContain(label);
     } finally {
       await page.close();
     }
@@ -153,7 +154,7 @@ describe('SVG verification, proven in Chromium', () => {
       });
       // Playwright cannot take a full-page screenshot of an SVG document; the viewport holds it all.
       await mkdir(SCREENSHOT_DIR, { recursive: true });
-      await page.screenshot({ path: join(SCREENSHOT_DIR, 'svg-plain-drawing.png'), timeout: 30_000 });
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'svg-plain-drawing.png'), timeout: STEP_MS });
 
       // Assess
       expect(verified).toMatchObject({ key, contentType: 'image/svg+xml' });
