@@ -8,3 +8,5 @@ export { diagnose } from './diagnose.js';
 export type { DiagnoseInput, Diagnosis, DiagnosisCause } from './diagnose.js';
 export { checkBucketCors } from './check-bucket-cors.js';
 export type { CheckBucketCorsOptions, CorsProblem, CorsReport, PreflightResult } from './check-bucket-cors.js';
+export { probeStorage } from './probe-storage.js';
+export type { ProbeCase, ProbeCaseId, ProbeStorageOptions, StorageProbeReport } from './probe-storage.js';
