@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   /** `completeMultipart` before the storage holds every part at its length. */
   INCOMPLETE_UPLOAD: 409,
+  /** `abortMultipart` of an upload that was completed: the object stays. */
+  UPLOAD_COMPLETED: 409,
   /** A POST upload changed while `verify` promoted it, or a concurrent verify promoted it first: verify again. */
   VERIFY_CONFLICT: 409,
   /** The declared `size` is over `maxSize`. */

@@ -33,6 +33,14 @@ export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
   if (config.secret !== undefined && config.multipartSecret !== undefined && config.secret !== config.multipartSecret) {
     throw new PresignError('INVALID_OPTIONS', 'Invalid presigner option "multipartSecret": it is the former name of "secret"; pass only "secret".');
   }
+  const { prefix, quarantinePrefix } = config;
+  if (quarantinePrefix !== undefined && (quarantinePrefix.startsWith(prefix) || prefix.startsWith(quarantinePrefix))) {
+    // The S3-event handler verifies what lands under `prefix`: a quarantined object would come back.
+    throw new PresignError(
+      'INVALID_OPTIONS',
+      `Invalid presigner option "quarantinePrefix": "${quarantinePrefix}" and the prefix "${prefix}" overlap, so verify would check quarantined objects again, in a loop; give it a prefix of its own, e.g. "quarantine/".`,
+    );
+  }
   // `multipartSecret` is the deprecated name: deployed stacks that still pass it keep working.
   const secret = config.secret ?? config.multipartSecret;
   return { ...config, secret, allowedTypes: config.allowedTypes.map((type) => type.toLowerCase()) };

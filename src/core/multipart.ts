@@ -146,7 +146,12 @@ export function multipartOperations<Context>(
         } catch (error) {
           if (!isNoSuchUpload(error)) throw storageError('AbortMultipartUpload', error);
         }
-        if (!(await storedParts(s3, claims))) return { key: claims.key, aborted: true };
+        if (await storedParts(s3, claims)) continue;
+        // The storage forgets a completed upload as it forgets an aborted one: the object tells them apart.
+        if (await storedObject(s3, claims)) {
+          throw new PresignError('UPLOAD_COMPLETED', `The multipart upload of ${claims.key} was already completed: the object stays (delete it if it is unwanted).`);
+        }
+        return { key: claims.key, aborted: true };
       }
       throw new PresignError('STORAGE_ERROR', `The multipart upload of ${claims.key} survived three aborts.`);
     },

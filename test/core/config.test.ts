@@ -77,3 +77,22 @@ describe('option errors never hold a secret, at any depth', () => {
     expectNoSecret(thrown(() => presignerFromEnv(env)));
   });
 });
+
+describe('quarantinePrefix', () => {
+  it.each([
+    ['inside prefix', 'uploads/', 'uploads/quarantine/'],
+    ['equal to prefix', 'uploads/', 'uploads/'],
+    ['holding prefix', 'users/uploads/', 'users/'],
+  ])('is refused %s: the S3-event handler would verify what it quarantined, in a loop', (_, prefix, quarantinePrefix) => {
+    const error = thrown(() => createPresigner({ ...valid, prefix, quarantinePrefix }));
+    expect(error.message).toMatch(/^Invalid presigner option "quarantinePrefix": .*prefix/);
+  });
+
+  it.each([
+    ['uploads/', 'quarantine/'],
+    ['uploads/', 'uploads-quarantine/'],
+    ['users/uploads/', 'users/quarantine/'],
+  ])('is accepted beside prefix %j: %j', (prefix, quarantinePrefix) => {
+    expect(() => createPresigner({ ...valid, prefix, quarantinePrefix })).not.toThrow();
+  });
+});

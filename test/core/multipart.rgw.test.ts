@@ -196,6 +196,24 @@ describe('multipart uploads against Ceph RGW', () => {
     await expect(presigner.abortMultipart({ token: upload.token })).resolves.toEqual({ key: upload.key, aborted: true });
   });
 
+  it('answers an abort after completion truthfully: UPLOAD_COMPLETED (409), and the object stays', async () => {
+    const presigner = multipartPresigner();
+    const file = pdfBytes(1024);
+    const upload = await presigner.createMultipart({ fileName: 'done.pdf', contentType: 'application/pdf', size: file.length });
+    const { parts } = await presigner.signParts({ token: upload.token, partNumbers: [1] });
+    expect((await putPart(parts[0]!, file)).status).toBe(200);
+    await presigner.completeMultipart({ token: upload.token });
+    storedKeys.push(upload.key);
+
+    for (const attempt of [1, 2]) {
+      const error = await presignError(presigner.abortMultipart({ token: upload.token }));
+      expect([error.code, error.status], `abort ${attempt}`).toEqual(['UPLOAD_COMPLETED', 409]);
+      expect(error.message).toContain(upload.key);
+    }
+    const object = await rgwClient().send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: upload.key }));
+    expect(sha256(await object.Body!.transformToByteArray())).toBe(sha256(file));
+  });
+
   it('signs parts through an injected SDK client on its default checksum settings, and the upload completes', async () => {
     const client = new S3Client({ ...rgw, forcePathStyle: true });
     const presigner = multipartPresigner({ client });

@@ -45,6 +45,8 @@ function listed(upload: MultipartUpload, overrides: Record<number, number | null
 beforeEach(() => {
   s3.reset();
   s3.on(CreateMultipartUploadCommand).resolves({ UploadId: UPLOAD_ID });
+  // As a storage answers for a key no upload has completed yet.
+  s3.on(HeadObjectCommand).rejects(storageError('NotFound', 404));
 });
 
 afterEach(() => {
@@ -330,6 +332,16 @@ describe('listParts and abortMultipart', () => {
     s3.on(AbortMultipartUploadCommand).rejects(storageError('NoSuchUpload', 404));
     s3.on(ListPartsCommand).rejects(storageError('NoSuchUpload', 404));
     await expect(p.abortMultipart({ token: upload.token })).resolves.toEqual({ key: upload.key, aborted: true });
+  });
+
+  it('answers UPLOAD_COMPLETED (409) when the upload was completed: the storage forgets it, but the object is there', async () => {
+    const p = presigner();
+    const upload = await p.createMultipart(video(10));
+    s3.on(AbortMultipartUploadCommand).rejects(storageError('NoSuchUpload', 404));
+    s3.on(ListPartsCommand).rejects(storageError('NoSuchUpload', 404));
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 10, ContentType: 'video/mp4' });
+    const error = await presignError(p.abortMultipart({ token: upload.token }));
+    expect([error.code, error.status]).toEqual(['UPLOAD_COMPLETED', 409]);
   });
 
   it('fails with STORAGE_ERROR when the upload survives three aborts', async () => {
