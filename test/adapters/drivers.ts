@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { toFetchHandler } from '../../src/adapters/fetch.js';
 import type { HandlerOptions, Presigner } from '../../src/index.js';
+import { STEP_MS } from '../helpers/bounds.js';
 import type { AdapterDriver, DriverRequest, DriverResponse } from './driver.js';
 
 // `express4` is `npm:express@4`, which ships no types; @types/express describes 5, close enough here.
@@ -66,14 +67,14 @@ export function honoApp<Context>(presigner: Presigner<Context>, options?: Handle
 }
 
 /**
- * POSTs a 1 MiB body that stops after 64 KiB until the response arrives (or 2 s pass): an adapter
- * that waited for the whole body would answer only after all 1 MiB was sent.
+ * POSTs a 1 MiB body that stops after 64 KiB until the response arrives (or one step's bound
+ * passes): an adapter that waited for the whole body would answer only after all 1 MiB was sent.
  */
 export async function sendLargeBody(url: string): Promise<DriverResponse & { sentBeforeResponse: number }> {
   let sent = 0;
   let release = () => {};
   const released = new Promise<void>((resolve) => (release = resolve));
-  const timer = setTimeout(release, 2000);
+  const timer = setTimeout(release, STEP_MS);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (sent >= 64 * 1024) await released;

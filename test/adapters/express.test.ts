@@ -4,6 +4,7 @@ import express5 from 'express';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import type { HandlerOptions, HttpRequest } from '../../src/index.js';
+import { STEP_MS } from '../helpers/bounds.js';
 import { testPresigner } from '../helpers/presign.js';
 import { express4, listen, send, sendLargeBody, serverDrivers } from './drivers.js';
 
@@ -187,7 +188,7 @@ describe('toExpressHandler on node:http', () => {
 
     toExpressHandler(testPresigner(), { onError })(req, res as unknown as ServerResponse);
     req.destroy(failure);
-    await vi.waitFor(() => expect(onError).toHaveBeenCalled());
+    await vi.waitFor(() => expect(onError).toHaveBeenCalled(), { timeout: STEP_MS });
 
     expect(res.writeHead).toHaveBeenCalledWith(500, expect.objectContaining({ 'content-type': expect.stringMatching(/^application\/json/) }));
     expect(JSON.parse(res.end.mock.calls[0]![0])).toEqual({ error: { code: 'INTERNAL_ERROR', message: expect.any(String) } });
@@ -202,7 +203,9 @@ describe('toExpressHandler on node:http', () => {
     close = server.close;
 
     const response = await send(server.url, post(valid));
-    await vi.waitFor(() => expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'ERR_HTTP_HEADERS_SENT' })));
+    await vi.waitFor(() => expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'ERR_HTTP_HEADERS_SENT' })), {
+      timeout: STEP_MS,
+    });
 
     expect(response.status).toBe(202);
   });
