@@ -1,9 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { allReadmeBlocks, blockPath, ROOT, type ReadmeBlock } from './helpers/readme-blocks.js';
+import { allReadmeBlocks, blockPath, ensureFreshBuild, ROOT, type ReadmeBlock } from './helpers/readme-blocks.js';
 
 /**
  * What the READMEs leave to the reader — their own app's values — declared by type only. A block
@@ -32,15 +30,6 @@ const SETTINGS: Record<'node16' | 'bundler', ts.CompilerOptions> = {
   node16: { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 },
   bundler: { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler },
 };
-
-/** dist/ as `npm run build` makes it, rebuilt when any source is newer (`npm test` builds first). */
-function ensureFreshBuild(): void {
-  const newest = (dir: string): number =>
-    Math.max(...readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs));
-  const built = join(ROOT, 'dist', 'index.d.ts');
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(ROOT, 'src'))) return;
-  execFileSync('flock', ['/tmp/build.lock', 'npm', 'run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-}
 
 /** Compiles every block as its own module, in one program per setting, and returns each block's errors. */
 function typecheck(settings: ts.CompilerOptions): Map<ReadmeBlock, string[]> {

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromMarkdown } from 'mdast-util-from-markdown';
@@ -66,4 +67,16 @@ export function allReadmeBlocks(): ReadmeBlock[] {
 export function blockPath(block: ReadmeBlock, extension = '.ts'): string {
   const slug = relative('.', block.file).replace(/[^A-Za-z0-9]+/g, '-');
   return join(ROOT, '.readme-blocks', `${slug}-${block.line}${extension}`);
+}
+
+/**
+ * dist/ as `npm run build` makes it — what users import — rebuilt when a source is newer
+ * (`npm test` builds just before, so then this finds it fresh).
+ */
+export function ensureFreshBuild(): void {
+  const sources = readdirSync(join(ROOT, 'src'), { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile());
+  const newest = Math.max(...sources.map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs));
+  const built = join(ROOT, 'dist', 'index.d.ts');
+  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
+  execFileSync('flock', ['/tmp/build.lock', 'npm', 'run', 'build'], { cwd: ROOT, stdio: 'pipe' });
 }
