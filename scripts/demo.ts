@@ -90,7 +90,7 @@ async function main(): Promise<void> {
 async function embeddedStorage(pageOrigin: string): Promise<Storage> {
   const directory = await mkdtemp(join(tmpdir(), 'upload-presigner-demo-'));
   const bucket = 'demo-uploads';
-  // Configured here rather than through PutBucketCors, which s3rver 5 refuses (its bucket-level auth bug).
+  // Configured here rather than through PutBucketCors, which s3rver 4 and 5 refuse (their bucket-level auth bug).
   const cors = `<CORSConfiguration><CORSRule>
     <AllowedOrigin>${pageOrigin}</AllowedOrigin>
     <AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>GET</AllowedMethod>
