@@ -123,16 +123,16 @@ describe('inspectSvg refuses each way of running script that passed the former r
     ['onLoad in mixed case', svg('<rect onLoad="alert(1)"/>'), /attribute onLoad,/],
     ['onclick on a shape', svg('<rect width="9" height="9" onclick="alert(1)"/>'), /attribute onclick,/],
     [
-      'an handler under the SVG namespace',
+      'a handler under the SVG namespace',
       `<svg xmlns="${SVG_NS}" xmlns:s="${SVG_NS}"><rect s:onclick="alert(1)"/></svg>`,
       /attribute s:onclick,/,
     ],
     [
-      'an handler under the XHTML namespace',
+      'a handler under the XHTML namespace',
       svg(`<rect xmlns:h="${XHTML_NS}" h:onclick="alert(1)"/>`),
-      /namespace|attribute h:onclick/,
+      /declares the namespace "http:\/\/www.w3.org\/1999\/xhtml"/,
     ],
-    ['an handler under the xlink prefix', svg('<rect xlink:onclick="alert(1)"/>'), /attribute xlink:onclick,/],
+    ['a handler under the xlink prefix', svg('<rect xlink:onclick="alert(1)"/>'), /attribute xlink:onclick,/],
     ['xml:base', svg('<use href="#a" xml:base="javascript:alert(1)//"/>'), /attribute xml:base,/],
     ['xlink:show and other xlink attributes', svg('<use href="#a" xlink:show="new"/>'), /attribute xlink:show,/],
   ])('event handlers and unknown attributes: %s', (_, document, reason) => {
