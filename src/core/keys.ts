@@ -142,7 +142,8 @@ function refuse(reason: string): never {
 /**
  * Refuses a key that could escape the prefix, hide characters, break S3's limits, or end in an
  * extension that is not its type's (another type's, or one that runs or renders as a page),
- * whoever built it: the default builder or a custom `key` function.
+ * whoever built it: the default builder or a custom `key` function. With `contentType` `''` (not
+ * known yet) the extension is not checked.
  */
 export function assertSafeKey(key: unknown, prefix: string, contentType: string): asserts key is string {
   if (typeof key !== 'string') return refuse('the key function must return a string');
@@ -153,7 +154,8 @@ export function assertSafeKey(key: unknown, prefix: string, contentType: string)
   if (UNSAFE_SEGMENT.test(key)) refuse('it contains an empty, "." or ".." path segment');
   const [, extension] = splitExtension(key.slice(key.lastIndexOf('/') + 1));
   const typeExtensions = extensionsOf(contentType);
-  if (!extension || typeExtensions?.has(extension)) return;
+  // No type yet (verify by key checks the stored type itself): only the path is checked.
+  if (!extension || !contentType || typeExtensions?.has(extension)) return;
   if (EXECUTABLE_OR_MARKUP.has(extension)) refuse(`its extension ".${extension}" is executable or markup, and not ${contentType}'s`);
   const extensionType = typeExtensions && standardMime.getType(extension);
   if (extensionType) refuse(`its extension ".${extension}" is ${extensionType}, not ${contentType}`);

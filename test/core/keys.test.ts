@@ -136,4 +136,9 @@ describe('key extensions come from the type, never from the user', () => {
     expect(() => assertSafeKey('uploads/setup.exe', 'uploads/', 'application/octet-stream')).not.toThrow();
     expect(() => assertSafeKey('uploads/data.bin', 'uploads/', 'image/x-foo')).not.toThrow();
   });
+
+  it('assertSafeKey checks only the path while the type is not known yet (verify by key)', () => {
+    expect(() => assertSafeKey('uploads/logo.svg', 'uploads/', '')).not.toThrow();
+    expect(() => assertSafeKey('uploads/../logo.svg', 'uploads/', '')).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }));
+  });
 });
