@@ -21,6 +21,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import S3rver from '@20minutes/s3rver';
 import { build } from 'esbuild';
 import { toExpressHandler } from '../src/adapters/express.js';
+import { formatSize } from '../src/format-size.js';
 import { createPresigner } from '../src/index.js';
 
 const PAGE_DIR = fileURLToPath(new URL('./demo-page/', import.meta.url));
@@ -51,7 +52,9 @@ async function main(): Promise<void> {
   const client = new S3Client({ ...storage.connection, requestChecksumCalculation: 'WHEN_REQUIRED' });
   const presigner = createPresigner({ bucket: storage.bucket, client, allowedTypes: ALLOWED_TYPES, maxSize: MAX_SIZE, prefix: PREFIX });
   const presign = toExpressHandler(presigner);
-  const [html, script] = await Promise.all([readFile(join(PAGE_DIR, 'index.html'), 'utf8'), bundlePage()]);
+  const [page, script] = await Promise.all([readFile(join(PAGE_DIR, 'index.html'), 'utf8'), bundlePage()]);
+  // The limit the page states is the one the endpoint enforces, in the units of its refusals.
+  const html = page.replace('{{maxSize}}', formatSize(MAX_SIZE));
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);

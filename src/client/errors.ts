@@ -37,7 +37,7 @@ export interface UploadErrorOptions {
  *   await uploadFile(file, { endpoint: '/api/presign' });
  * } catch (error) {
  *   if (isUploadError(error) && error.stage === 'presign' && error.code === 'TOO_LARGE') {
- *     showMessage(error.detail); // "The file is 12000000 bytes; the limit is 5242880 bytes."
+ *     showMessage(error.detail); // "The file is 11.4 MiB (12,000,000 bytes); the limit is 5 MiB."
  *   }
  * }
  * ```

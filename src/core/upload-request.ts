@@ -1,4 +1,5 @@
 import { PresignError } from '../errors.js';
+import { formatSize } from '../format-size.js';
 import { MAX_OBJECT_SIZE, MAX_SINGLE_UPLOAD_SIZE } from '../schemas.js';
 import type { KeyInput } from '../types.js';
 import type { ResolvedOptions } from './config.js';
@@ -42,14 +43,14 @@ export function admitUpload<Context>(
       );
     }
     if (size !== undefined && size > config.maxSize) {
-      throw new PresignError('TOO_LARGE', `The file is ${size} bytes; the limit is ${config.maxSize} bytes.`);
+      throw new PresignError('TOO_LARGE', `The file is ${formatSize(size)}; the limit is ${formatSize(config.maxSize)}.`);
     }
   }
   if (!multipart && size !== undefined && size > MAX_SINGLE_UPLOAD_SIZE) {
-    throw new PresignError('TOO_LARGE', `The file is ${size} bytes; one request carries at most 5 GiB: upload it in parts (createMultipart).`);
+    throw new PresignError('TOO_LARGE', `The file is ${formatSize(size)}; one request carries at most 5 GiB: upload it in parts (createMultipart).`);
   }
   if (size !== undefined && size > MAX_OBJECT_SIZE) {
-    throw new PresignError('TOO_LARGE', `The file is ${size} bytes; S3 stores objects of at most 5 TiB.`);
+    throw new PresignError('TOO_LARGE', `The file is ${formatSize(size)}; S3 stores objects of at most 5 TiB.`);
   }
 
   const id = crypto.randomUUID();

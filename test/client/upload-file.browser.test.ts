@@ -2,6 +2,7 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
+import { formatSize } from '../../src/format-size.js';
 import { createPresigner, type PresignerOptions } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
 import { closePage, launchBrowser, makeJpeg, screenshot, track, type TestBrowser } from '../helpers/browser.js';
@@ -187,7 +188,7 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     expect(state).toBe('error');
     const error = await page.evaluate(() => (window as unknown as { lastError: SeenError }).lastError);
     expect(error).toMatchObject({ stage: 'presign', status: 413, code: 'TOO_LARGE' });
-    expect(error.detail).toBe(`The file is ${jpeg.length} bytes; the limit is 100 bytes.`);
+    expect(error.detail).toBe(`The file is ${formatSize(jpeg.length)}; the limit is 100 bytes.`);
   });
 
   it('retries a 503 from the presign endpoint, then uploads', async () => {

@@ -7,11 +7,16 @@ import { demoScriptCommand, killIfRunning, signalGroup, startDemo, type Demo } f
 let demo: Demo;
 let browser: TestBrowser;
 let page: Page;
+/** What the page's console reports as errors, a failed load of any resource included (a 404 favicon). */
+const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   demo = await startDemo(...demoScriptCommand());
   browser = await launchBrowser();
   page = await browser.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
   await page.goto(`${demo.origin}/`, { timeout: STEP_MS });
 });
 
@@ -33,6 +38,14 @@ async function pick(name: string, mimeType: string, buffer: Buffer): Promise<str
 }
 
 describe('the demo page in Chromium, against the embedded s3rver', () => {
+  it('loads with a clean console and states its limit in binary units', async () => {
+    // Act: the favicon, if the page asks for one, is fetched once the page has loaded.
+    await page.waitForLoadState('networkidle', { timeout: STEP_MS });
+    // Assess
+    expect(consoleErrors).toEqual([]);
+    expect(await page.locator('body').textContent()).toContain('at most 5 MiB');
+  });
+
   it('uploads a picked JPEG, fills the progress bar and shows the stored image', async () => {
     // Prepare
     const jpeg = await makeJpeg(page, 'demo upload');
@@ -64,6 +77,6 @@ describe('the demo page in Chromium, against the embedded s3rver', () => {
     const message = await pick('huge.jpg', 'image/jpeg', Buffer.alloc(5 * 1024 * 1024 + 1));
     await screenshot(page, 'demo-too-large');
     // Assess
-    expect(message).toBe('The file is 5242881 bytes; the limit is 5242880 bytes.');
+    expect(message).toBe('The file is 5 MiB (5,242,881 bytes); the limit is 5 MiB.');
   });
 });
