@@ -22,8 +22,9 @@ const presigner = createPresigner({
   maxSize: env.PRESIGN_MAX_SIZE ? Number(env.PRESIGN_MAX_SIZE) : 10 * 1024 * 1024,
   endpoint: env.PRESIGN_S3_ENDPOINT || undefined,
   forcePathStyle: env.PRESIGN_FORCE_PATH_STYLE === 'true',
-  // 32+ characters, the same on every instance: enables multipart uploads for large files.
-  multipartSecret: env.PRESIGN_MULTIPART_SECRET || undefined,
+  // 32+ characters, the same on every instance: enables multipart uploads for large files and
+  // receipts, with which a browser verifies its own upload.
+  secret: env.PRESIGN_SECRET || undefined,
 });
 
 const app = express();

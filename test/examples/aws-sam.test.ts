@@ -63,7 +63,7 @@ describe('examples/aws-sam/template.yaml', () => {
     const secret = resources.MultipartSecret;
     expect(secret.Type).toBe('AWS::SecretsManager::Secret');
     expect(secret.Properties.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(32);
-    expect(fn.Environment.Variables.PRESIGN_MULTIPART_SECRET).toEqual({ 'Fn::Sub': '{{resolve:secretsmanager:${MultipartSecret}:SecretString}}' });
+    expect(fn.Environment.Variables.PRESIGN_SECRET).toEqual({ 'Fn::Sub': '{{resolve:secretsmanager:${MultipartSecret}:SecretString}}' });
   });
 
   it('lets the function act on objects below the upload prefix only', () => {

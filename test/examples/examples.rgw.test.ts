@@ -157,7 +157,7 @@ describe.concurrent('examples, installed from the packed library', () => {
       const assetDir = join(dir, 'cdk.out', functions[0]!.Metadata['aws:asset:path']!);
       const variables: Record<string, unknown> = functions[0]!.Properties.Environment.Variables;
       // Tokens resolve at deploy time: the bucket's name, and the secret Secrets Manager generates.
-      const deployed = (name: string) => (name === 'PRESIGN_MULTIPART_SECRET' ? SAM_SECRET : TEST_BUCKET);
+      const deployed = (name: string) => (name === 'PRESIGN_SECRET' ? SAM_SECRET : TEST_BUCKET);
       const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : deployed(name)]));
       const { bytes, event } = presignEvent();
 

@@ -17,7 +17,7 @@ export function describeServerExample(name: string, install: (name: string) => P
 
     beforeAll(async () => {
       dir = await install(name);
-      server = await startServer(dir, rgwEnv({ PRESIGN_ALLOWED_TYPES: 'image/*', PRESIGN_MAX_SIZE: String(MAX_SIZE), PRESIGN_MULTIPART_SECRET: 'example-multipart-secret-0123456789abcdef' }));
+      server = await startServer(dir, rgwEnv({ PRESIGN_ALLOWED_TYPES: 'image/*', PRESIGN_MAX_SIZE: String(MAX_SIZE), PRESIGN_SECRET: 'example-multipart-secret-0123456789abcdef' }));
     }, 300_000);
 
     afterAll(() => server?.stop());
@@ -58,7 +58,7 @@ export function describeServerExample(name: string, install: (name: string) => P
       expect(stored.ContentType).toBe('image/jpeg');
     });
 
-    it('starts multipart uploads when PRESIGN_MULTIPART_SECRET is set, and aborts them', async ({ expect }) => {
+    it('starts multipart uploads when PRESIGN_SECRET is set, and aborts them', async ({ expect }) => {
       const call = (body: object) =>
         fetch(`${server!.origin}/presign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const created = await call({ action: 'createMultipart', fileName: 'photo.jpg', contentType: 'image/jpeg', size: 1000 });

@@ -155,24 +155,16 @@ describe('createHttpHandler: verify is bound to the caller the upload was issued
     return { onUploadComplete, call, issued: issued.json };
   }
 
-  it('refuses a verify that names only a key: anyone could otherwise claim or delete any upload', async () => {
+  it.each<[string, (issued: { key: string; receipt: string }) => object, number, string]>([
+    ['a verify that names only a key (anyone could otherwise claim or delete any upload)', ({ key }) => ({ key }), 400, 'RECEIPT_REQUIRED'],
+    ["another user's receipt", ({ receipt }) => ({ receipt }), 403, 'FORBIDDEN'],
+  ])('refuses %s, and neither the storage nor onUploadComplete is reached', async (_, request, status, code) => {
     const { onUploadComplete, call, issued } = await setup();
     stored(html);
 
-    const answer = await call('mallory', { action: 'verify', key: issued.key });
+    const answer = await call('mallory', { action: 'verify', ...request(issued) });
 
-    expect([answer.status, answer.json.error?.code]).toEqual([400, 'RECEIPT_REQUIRED']);
-    expect(onUploadComplete).not.toHaveBeenCalled();
-    expect(s3.calls()).toHaveLength(0);
-  });
-
-  it("refuses another user's receipt as FORBIDDEN and leaves the object untouched", async () => {
-    const { onUploadComplete, call, issued } = await setup();
-    stored(html);
-
-    const answer = await call('mallory', { action: 'verify', receipt: issued.receipt });
-
-    expect([answer.status, answer.json.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect([answer.status, answer.json.error?.code]).toEqual([status, code]);
     expect(onUploadComplete).not.toHaveBeenCalled();
     expect(s3.calls()).toHaveLength(0);
   });

@@ -54,9 +54,10 @@ export class UploadPresignerStack extends Stack {
       lifecycleRules: [{ id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
 
-    // A stable secret for multipart tokens: every instance of the function checks them with it.
-    const multipartSecret = new Secret(this, 'MultipartSecret', {
-      description: 'Signs upload-presigner multipart upload tokens.',
+    // A stable secret for receipts and multipart tokens: every instance of the function checks them
+    // with it. The id predates the option's rename; kept, so that a deployed stack keeps its secret.
+    const presignSecret = new Secret(this, 'MultipartSecret', {
+      description: 'Signs upload-presigner receipts and multipart upload tokens.',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
 
@@ -77,7 +78,7 @@ export class UploadPresignerStack extends Stack {
         PRESIGN_EXPIRES_IN: String(props.expiresIn ?? 300),
         PRESIGN_ALLOWED_ORIGINS: props.allowedOrigins.join(','),
         // Resolved from Secrets Manager when the stack deploys; the template holds a reference only.
-        PRESIGN_MULTIPART_SECRET: multipartSecret.secretValue.unsafeUnwrap(),
+        PRESIGN_SECRET: presignSecret.secretValue.unsafeUnwrap(),
       },
       // Bundle the AWS SDK versions upload-presigner was tested with instead of leaving @aws-sdk/*
       // to the runtime's built-in copy, whose version Lambda chooses.

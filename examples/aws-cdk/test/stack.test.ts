@@ -60,7 +60,7 @@ describe('UploadPresignerStack', () => {
     // Records which variables the package looks at, so a misspelt or removed one fails here
     // instead of being ignored by the deployed function.
     // Tokens resolve at deploy time: the bucket's name, and the secret Secrets Manager generates.
-    const deployed = (name: string) => (name === 'PRESIGN_MULTIPART_SECRET' ? 'x'.repeat(48) : 'example-bucket');
+    const deployed = (name: string) => (name === 'PRESIGN_SECRET' ? 'x'.repeat(48) : 'example-bucket');
     const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : deployed(name)]));
     const read = new Set<string | symbol>();
     const recorded = new Proxy(env, { get: (target, name) => (read.add(name), target[name as string]) });
@@ -71,7 +71,7 @@ describe('UploadPresignerStack', () => {
   it('generates the multipart secret in Secrets Manager and passes a reference to it, not its value', () => {
     const template = synth();
     template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }) });
-    expect(JSON.stringify(presignEnvironment(template).PRESIGN_MULTIPART_SECRET)).toMatch(/\{\{resolve:secretsmanager:/);
+    expect(JSON.stringify(presignEnvironment(template).PRESIGN_SECRET)).toMatch(/\{\{resolve:secretsmanager:/);
   });
 
   it('runs the function on a Node.js runtime from the bundled handler', () => {
