@@ -57,6 +57,20 @@ describe('Content-Disposition signed into an upload, on RGW', () => {
     await expect(storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }))).rejects.toMatchObject({ name: 'NotFound' });
   });
 
+  it('multipart: the object the parts make keeps the disposition the server gave CreateMultipartUpload', async () => {
+    const multipart = rgwPresigner({ allowedTypes: ['application/pdf'], multipartSecret: 'a-test-secret-of-at-least-32-characters' });
+    const body = bytesOf('%PDF-1.7 in one part');
+    const upload = await multipart.createMultipart({ fileName: 'résumé.pdf', contentType: 'application/pdf', size: body.length });
+    const { parts } = await multipart.signParts({ token: upload.token, partNumbers: [1] });
+
+    const sent = await fetch(parts[0]!.url, { method: 'PUT', headers: parts[0]!.headers, body });
+    await multipart.completeMultipart({ token: upload.token });
+
+    expect(sent.status).toBe(200);
+    const head = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: upload.key }));
+    expect(head.ContentDisposition).toBe(disposition);
+  });
+
   const postPresigner = rgwPresigner({ allowedTypes: ['application/pdf'], method: 'POST' });
 
   // RGW 16 holds a form to its policy's Content-Disposition but does not keep the field on the
