@@ -72,12 +72,10 @@ const DRAWING = `<svg xmlns="${SVG_NS}" xmlns:xlink="http://www.w3.org/1999/xlin
 const storage = rgwClient();
 // `inline`: an application that shows uploaded SVGs as they are, which is when verify is all that
 // stands between an upload and script on the bucket's origin (`auto` would make them downloads).
-// Keys without an extension: what is proven here is the content check, not the key rules.
 const presigner = rgwPresigner({
   allowedTypes: ['image/svg+xml'],
   prefix: `svg-${randomUUID()}/`,
   contentDisposition: 'inline',
-  key: ({ prefix, id }) => `${prefix}${id}`,
 });
 let browser: TestBrowser;
 

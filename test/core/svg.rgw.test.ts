@@ -18,13 +18,11 @@ storage.middlewareStack.add(
   },
   { step: 'finalizeRequest' },
 );
-// Keys without an extension: what is proven here is the content check, not the key rules.
 const presigner = createPresigner({
   bucket: TEST_BUCKET,
   client: storage,
   allowedTypes: ['image/svg+xml'],
   prefix: `svg-${randomUUID()}/`,
-  key: ({ prefix, id }) => `${prefix}${id}`,
 });
 
 /** A harmless SVG of exactly `size` bytes: one text element padded with letters. */
