@@ -1,13 +1,20 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureFreshBuild, ROOT } from './helpers/readme-blocks.js';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageAsBuilt } from './helpers/readme-blocks.js';
 import { rgw, TEST_BUCKET } from './helpers/s3.js';
 
 const run = promisify(execFile);
 
-beforeAll(() => ensureFreshBuild(), 600_000);
+let workDir: string;
+
+beforeAll(() => {
+  workDir = packageAsBuilt();
+}, 600_000);
+
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe('npx upload-presigner', () => {
   it('prints its findings and nothing on stderr, on the oldest Node it supports too', async () => {
@@ -15,7 +22,7 @@ describe('npx upload-presigner', () => {
     const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _quiet, ...env } = process.env;
     const args = ['doctor', 'cors', '--bucket', TEST_BUCKET, '--origin', 'http://127.0.0.1:1', '--endpoint', rgw.endpoint, '--path-style'];
     // Act: an origin no rule admits, so the command reports and exits 1.
-    const result = await run(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], {
+    const result = await run(process.execPath, [join(workDir, 'node_modules', 'upload-presigner', 'dist', 'cli.js'), ...args], {
       env: { ...env, AWS_ACCESS_KEY_ID: rgw.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.credentials.secretAccessKey, AWS_REGION: rgw.region },
       timeout: 60_000,
     }).then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }), (error: { code: number; stdout: string; stderr: string }) => error);

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allReadmeBlocks, ensureFreshBuild, ROOT, type ReadmeBlock } from './helpers/readme-blocks.js';
+import { allReadmeBlocks, blockPath, packageAsBuilt, type ReadmeBlock } from './helpers/readme-blocks.js';
 import { jpegBytes, rgwPresigner } from './helpers/s3.js';
 
 const run = promisify(execFile);
@@ -46,10 +45,8 @@ function preludeOf(values: Record<string, unknown>): string {
 const printing = allReadmeBlocks().filter((block) => !block.fragment && promisedOutput(block).length > 0);
 let workDir: string;
 
-beforeAll(async () => {
-  ensureFreshBuild();
-  // Inside the package, so that `upload-presigner` resolves through its own exports to dist/.
-  workDir = await mkdtemp(join(ROOT, '.readme-run-'));
+beforeAll(() => {
+  workDir = packageAsBuilt();
 }, 600_000);
 
 afterAll(() => rm(workDir, { recursive: true, force: true }));
@@ -64,7 +61,7 @@ describe('README blocks that print, run against Ceph RGW', () => {
     const setup = SETUPS[block.heading];
     if (!setup) throw new Error(`${block.name} prints, so it must run: give its heading a setup in SETUPS`);
     const { outputText } = ts.transpileModule(block.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-    const script = join(workDir, `block-${block.line}.mjs`);
+    const script = blockPath(block, workDir, '.mjs');
     await writeFile(script, `${preludeOf(await setup())}\n${outputText}`);
     // Act
     const { stdout } = await run(process.execPath, [script], { cwd: workDir, timeout: 60_000 });

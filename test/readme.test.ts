@@ -1,7 +1,8 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { allReadmeBlocks, blockPath, ensureFreshBuild, ROOT, type ReadmeBlock } from './helpers/readme-blocks.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allReadmeBlocks, blockPath, packageAsBuilt, type ReadmeBlock } from './helpers/readme-blocks.js';
 
 /**
  * What the READMEs leave to the reader — their own app's values — declared by type only. A block
@@ -32,7 +33,7 @@ const SETTINGS: Record<'node16' | 'bundler', ts.CompilerOptions> = {
 };
 
 /** Compiles every block as its own module, in one program per setting, and returns each block's errors. */
-function typecheck(settings: ts.CompilerOptions): Map<ReadmeBlock, string[]> {
+function typecheck(settings: ts.CompilerOptions, workDir: string): Map<ReadmeBlock, string[]> {
   const options: ts.CompilerOptions = {
     ...settings,
     target: ts.ScriptTarget.ES2022,
@@ -44,9 +45,9 @@ function typecheck(settings: ts.CompilerOptions): Map<ReadmeBlock, string[]> {
     skipLibCheck: true,
     noEmit: true,
   };
-  const preludePath = join(ROOT, '.readme-blocks', 'prelude.d.ts');
+  const preludePath = join(workDir, 'prelude.d.ts');
   const sources = new Map<string, string>([[preludePath, PRELUDE]]);
-  for (const block of checked) sources.set(blockPath(block), block.code);
+  for (const block of checked) sources.set(blockPath(block, workDir), block.code);
 
   const host = ts.createCompilerHost(options);
   const { fileExists, readFile, getSourceFile } = host;
@@ -59,7 +60,7 @@ function typecheck(settings: ts.CompilerOptions): Map<ReadmeBlock, string[]> {
   const program = ts.createProgram([...sources.keys()], options, host);
 
   const errors = new Map<ReadmeBlock, string[]>(checked.map((block) => [block, []]));
-  const byPath = new Map(checked.map((block) => [blockPath(block), block]));
+  const byPath = new Map(checked.map((block) => [blockPath(block, workDir), block]));
   for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
     const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
     const block = diagnostic.file && byPath.get(diagnostic.file.fileName);
@@ -74,10 +75,14 @@ function typecheck(settings: ts.CompilerOptions): Map<ReadmeBlock, string[]> {
 describe('README code', () => {
   const results = new Map<keyof typeof SETTINGS, Map<ReadmeBlock, string[]>>();
 
+  let workDir: string | undefined;
+
   beforeAll(() => {
-    ensureFreshBuild();
-    for (const name of Object.keys(SETTINGS) as (keyof typeof SETTINGS)[]) results.set(name, typecheck(SETTINGS[name]));
+    workDir = packageAsBuilt();
+    for (const name of Object.keys(SETTINGS) as (keyof typeof SETTINGS)[]) results.set(name, typecheck(SETTINGS[name], workDir));
   }, 600_000);
+
+  afterAll(() => workDir && rmSync(workDir, { recursive: true, force: true }));
 
   it('finds the TypeScript blocks of every README, and few of them are marked as fragments', () => {
     expect(blocks.filter((block) => block.file === 'README.md').length).toBeGreaterThanOrEqual(10);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import type { Nodes } from 'mdast';
@@ -63,20 +63,26 @@ export function allReadmeBlocks(): ReadmeBlock[] {
   return READMES.flatMap(readmeBlocks);
 }
 
-/** A path for a block's source inside the repository, so `upload-presigner` resolves to this package. */
-export function blockPath(block: ReadmeBlock, extension = '.ts'): string {
-  const slug = relative('.', block.file).replace(/[^A-Za-z0-9]+/g, '-');
-  return join(ROOT, '.readme-blocks', `${slug}-${block.line}${extension}`);
+/** Where a block's source goes inside a work dir made by `packageAsBuilt`. */
+export function blockPath(block: ReadmeBlock, workDir: string, extension = '.ts'): string {
+  return join(workDir, `${block.file.replace(/[^A-Za-z0-9]+/g, '-')}-${block.line}${extension}`);
 }
 
 /**
- * dist/ as `npm run build` makes it — what users import — rebuilt when a source is newer
- * (`npm test` builds just before, so then this finds it fresh).
+ * A work dir in the repository whose `node_modules/upload-presigner` is the package as users get
+ * it: package.json and `dist/` as `npm run build` makes them, rebuilt first when a source is newer
+ * (`npm test` builds just before, so then it is fresh). Copied under the build lock, so never a
+ * `dist/` that a concurrent build is rewriting. Dependencies resolve from the repository's
+ * node_modules above it. Remove it with `rm` when done.
  */
-export function ensureFreshBuild(): void {
-  const sources = readdirSync(join(ROOT, 'src'), { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile());
-  const newest = Math.max(...sources.map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs));
-  const built = join(ROOT, 'dist', 'index.d.ts');
-  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
-  execFileSync('flock', ['/tmp/build.lock', 'npm', 'run', 'build'], { cwd: ROOT, stdio: 'pipe' });
+export function packageAsBuilt(): string {
+  const workDir = mkdtempSync(join(ROOT, '.readme-'));
+  // Its own package scope, so `upload-presigner` is not a self-reference to the live dist/.
+  writeFileSync(join(workDir, 'package.json'), '{ "private": true, "type": "module" }\n');
+  const target = join(workDir, 'node_modules', 'upload-presigner');
+  mkdirSync(target, { recursive: true });
+  const script =
+    'if [ ! -f dist/index.d.ts ] || [ -n "$(find src -newer dist/index.d.ts -print -quit)" ]; then npm run build >&2; fi && cp -R dist package.json "$0"';
+  execFileSync('flock', ['/tmp/build.lock', 'sh', '-c', script, target], { cwd: ROOT, stdio: 'pipe' });
+  return workDir;
 }
