@@ -177,14 +177,27 @@ function ruleProblems(rules: CORSRule[], need: Need): CorsProblem[] {
   return problems;
 }
 
+/**
+ * The lower-case items of a comma-separated header the storage sent (`PUT, POST`), in linear time:
+ * a split on commas, then a trim of each item (a pattern such as `\s*,\s*` backtracks
+ * quadratically on a long run of spaces).
+ *
+ * @example
+ * ```ts
+ * headerList(' PUT ,POST'); // ['put', 'post']
+ * ```
+ */
+export function headerList(value: string | undefined): string[] {
+  return (value ?? '').toLowerCase().split(',').map((item) => item.trim());
+}
+
 function preflightProblems(preflight: PreflightResult, need: Need): CorsProblem[] {
-  const listed = (value: string | undefined) => (value ?? '').toLowerCase().split(/\s*,\s*/);
-  const allowedHeaders = listed(preflight.allowHeaders);
+  const allowedHeaders = headerList(preflight.allowHeaders);
   const allowed =
     preflight.status >= 200 &&
     preflight.status < 300 &&
     (preflight.allowOrigin === need.origin || preflight.allowOrigin === '*') &&
-    listed(preflight.allowMethods).includes(need.method.toLowerCase()) &&
+    headerList(preflight.allowMethods).includes(need.method.toLowerCase()) &&
     (allowedHeaders.includes('*') || need.headers.every((header) => allowedHeaders.includes(concreteHeader(header))));
   return allowed
     ? []
