@@ -10,6 +10,8 @@ export interface StartedMultipart {
   uploadId: string;
   /** Names the upload in every later call; signed by the server. */
   token: string;
+  /** Proof for verify, as a single upload's. */
+  receipt?: string;
   size: number;
   contentType: string;
   partSize: number;

@@ -4,9 +4,10 @@ import { isTransientStatus, PRESIGN_NETWORK_HINT, UploadError } from './errors.j
  * What the presign endpoint answers (the server's `PresignResult`), restated here so that the
  * browser bundle never pulls in server code.
  */
-export type PresignedUpload =
+export type PresignedUpload = (
   | { method: 'PUT'; uploadUrl: string; key: string; headers: Record<string, string>; expiresAt: string; expiresIn: number }
-  | { method: 'POST'; uploadUrl: string; key: string; fields: Record<string, string>; expiresAt: string; expiresIn: number };
+  | { method: 'POST'; uploadUrl: string; key: string; fields: Record<string, string>; expiresAt: string; expiresIn: number }
+) & { receipt?: string };
 
 /** The JSON body the presign endpoint reads. */
 export interface PresignBody {

@@ -29,7 +29,7 @@ export interface UploadFileOptions {
   contentType?: string;
   /**
    * Files of this many bytes or more go as a multipart upload (the endpoint's presigner needs
-   * `multipartSecret`; if it has none, a file of up to 5 GiB goes in one request instead).
+   * `secret`; if it has none, a file of up to 5 GiB goes in one request instead).
    * Default 100 MiB, as Uppy's; `Infinity` sends every file in one request.
    */
   multipartThreshold?: number;
@@ -50,6 +50,11 @@ export interface UploadResult {
   size: number;
   /** How the bytes were sent: one request (`PUT`, `POST`) or parts (`MULTIPART`). */
   method: 'PUT' | 'POST' | 'MULTIPART';
+  /**
+   * When the server has a `secret`: send it back as `{"action":"verify","receipt":…}` to verify the
+   * upload. A `POST` upload is stored under `key` only once verified.
+   */
+  receipt?: string;
 }
 
 const DEFAULT_RETRIES = 2;
@@ -147,6 +152,7 @@ async function send(
       contentType,
       size: file.size,
       method: presigned.method,
+      ...(presigned.receipt !== undefined && { receipt: presigned.receipt }),
     };
   }
   if (response.status === 412 && presigned.method === 'PUT') throw objectExists(presigned.key, retryOfSameUrl);

@@ -44,7 +44,8 @@ export async function uploadMultipart(
     const location = await sendParts(file, upload, options, stop);
     const stored = await withRetries(() => completeMultipart(target, upload.token), retry);
     options.onProgress?.({ loaded: file.size, total: file.size, percent: 100 });
-    return { key: stored.key, location, etag: stored.etag, contentType: stored.contentType, size: stored.size, method: 'MULTIPART' };
+    const receipt = upload.receipt !== undefined ? { receipt: upload.receipt } : {};
+    return { key: stored.key, location, etag: stored.etag, contentType: stored.contentType, size: stored.size, method: 'MULTIPART', ...receipt };
   } catch (error) {
     stop.abort(error);
     // Parts are cancelled by now (sendParts returns only once none is in flight): drop what the

@@ -149,15 +149,18 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it('uploads through a presigned POST policy with the returned form fields', async () => {
+  it('uploads through a presigned POST policy with the returned form fields; its receipt verifies it into place', async () => {
     // Prepare
-    usePresigner({ method: 'POST' });
+    usePresigner({ method: 'POST', secret: 'browser-test-receipt-secret-0123456789' });
     // Act
     const outcome = await uploadInPage({ bytes: [...jpeg], type: 'image/jpeg', name: 'form.jpg', options: { endpoint: '/presign' } });
+    const result = (outcome as { result: { key: string; method: string; location: string; receipt: string } }).result;
+    // A POST lands on a staging key; verify promotes it to `key`.
+    const verify = await fetch(`${server.origin}/presign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'verify', receipt: result.receipt }) });
     // Assess
     expect(outcome.ok).toBe(true);
-    const result = (outcome as { result: { key: string; method: string; location: string } }).result;
     expect(result.method).toBe('POST');
+    expect(verify.status, await verify.clone().text()).toBe(200);
     expect(result.location).toBe(`${rgw.endpoint}/${TEST_BUCKET}/${result.key}`);
     const stored = await storedObject(result.key);
     expect(stored.bytes.equals(jpeg)).toBe(true);
