@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
+import { formatSize } from '../format-size.js';
 import type { VerifiedUpload } from '../types.js';
 import { isTypeAllowed, parseContentType } from './content-type.js';
 import { inspectSvg, SVG_MAX_BYTES } from './svg.js';
@@ -65,7 +66,7 @@ export async function verifyObject(client: S3Client, rules: VerifyRules, key: st
   };
 
   if (!contentType || !isTypeAllowed(contentType, rules.allowedTypes)) return refuse(`its type ${head.ContentType ?? '(none)'} is not allowed`);
-  if (rules.maxSize !== undefined && size > rules.maxSize) return refuse(`it is ${size} bytes, over the limit of ${rules.maxSize}`);
+  if (rules.maxSize !== undefined && size > rules.maxSize) return refuse(`it is ${formatSize(size)}, over the limit of ${formatSize(rules.maxSize)}`);
 
   const isSvg = contentType === 'image/svg+xml';
   // An SVG's script can be anywhere in it, so it is read up to its bound, plus a byte to see it is over.

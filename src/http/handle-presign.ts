@@ -1,5 +1,6 @@
 import { ERROR_STATUS, isPresignError, PresignError, type PresignErrorCode } from '../errors.js';
 import { parseContentType } from '../core/content-type.js';
+import { formatSize } from '../format-size.js';
 import type { HandlerOptions, HttpRequest, HttpResponse, Presigner } from '../types.js';
 
 
@@ -149,7 +150,7 @@ function parseBody(body: unknown, contentLength: string | undefined, maxBodySize
   // A framework may have parsed the body already (express.json()): its declared length still counts.
   const size = raw instanceof Uint8Array ? raw.byteLength : Number(contentLength ?? 0);
   if (size > maxBodySize) {
-    throw new PresignError('BODY_TOO_LARGE', `The request body is over ${maxBodySize} bytes.`);
+    throw new PresignError('BODY_TOO_LARGE', `The request body is over ${formatSize(maxBodySize)}.`);
   }
   if (!(raw instanceof Uint8Array)) return raw;
   try {

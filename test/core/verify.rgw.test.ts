@@ -83,6 +83,16 @@ describe('verify against RGW', () => {
     expect(onUploadComplete).not.toHaveBeenCalled();
   });
 
+  it('names an object over maxSize and the limit in KiB', async () => {
+    // Prepare: stored through a presigner without a limit, checked by one with a 1 KiB limit.
+    const key = await upload(rgwPresigner({ allowedTypes: ['image/*'] }), 'photo.jpg', 'image/jpeg', jpegBytes(2048 - 22));
+    // Act
+    const error = await refusal(rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024 }).verify(key));
+    // Assess
+    expect(error.code).toBe('VERIFICATION_FAILED');
+    expect(error.message).toContain('it is 2 KiB, over the limit of 1 KiB');
+  });
+
   it('refuses and removes an SVG with a script, even where SVG is allowed; a plain SVG passes', async () => {
     const presigner = rgwPresigner({ allowedTypes: ['image/svg+xml'] });
     const bad = await upload(presigner, 'logo.svg', 'image/svg+xml', svgWithScript);

@@ -50,6 +50,11 @@ describe('createHttpHandler', () => {
     expect([parsed.status, bytes.status]).toEqual([200, 200]);
   });
 
+  it('names the body limit in KiB', async () => {
+    const response = await handle({ body: `{"fileName":"${'a'.repeat(20_000)}.jpg","contentType":"image/jpeg"}` });
+    expect(JSON.parse(response.body).error.message).toBe('The request body is over 16 KiB.');
+  });
+
   it('says which methods are allowed on a 405', async () => {
     const response = await handle({ method: 'PUT' });
     expect(response.headers.allow).toBe('POST, OPTIONS');
