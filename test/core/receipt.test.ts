@@ -117,4 +117,8 @@ describe('receipts', () => {
     const error = await presignError(testPresigner({ allowedTypes: ['image/*', 'video/*'] }).verify({ receipt: issued! }));
     expect(error.code).toBe('RECEIPTS_DISABLED');
   });
+
+  it('refuses both names at once when they differ, naming the one to keep', () => {
+    expect(() => testPresigner({ secret: SECRET, multipartSecret: `${SECRET}-other` })).toThrow(/"multipartSecret": it is the former name of "secret"/);
+  });
 });
