@@ -124,10 +124,12 @@ describe('POST policies through RGW', () => {
   const presigner = rgwPresigner({ allowedTypes: ['image/*'], maxSize: 4096, method: 'POST' });
   const file = () => new Blob([jpegBytes()], { type: 'image/jpeg' });
 
-  it('a faithful form is stored under the exact key with the signed type', async () => {
+  it('a faithful form is stored under the exact (staging) key with the signed type, and under its key once verified', async () => {
     const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPost;
     const response = await postForm(result, file());
     expect(response.status).toBe(204);
+    expect((await stored(result.fields.key!)).contentType).toBe('image/jpeg');
+    await presigner.verify({ key: result.key });
     expect((await stored(result.key)).contentType).toBe('image/jpeg');
   });
 
