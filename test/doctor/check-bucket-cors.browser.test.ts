@@ -4,6 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBucketCors } from '../../src/doctor/index.js';
+import { STEP_MS } from '../helpers/bounds.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { startPageServer, type PageServer } from '../helpers/page-server.js';
 import { ensureBucket, jpegBytes, rgwClient } from '../helpers/s3.js';
@@ -23,7 +24,7 @@ beforeAll(async () => {
   server.serve('/', 'text/html; charset=utf-8', '<!doctype html><title>cors check</title>');
   browser = await launchBrowser();
   page = await browser.newPage();
-  await page.goto(`${server.origin}/`);
+  await page.goto(`${server.origin}/`, { timeout: STEP_MS });
 });
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STEP_MS } from '../helpers/bounds.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
 
@@ -23,7 +24,7 @@ beforeAll(async () => {
   );
   browser = await launchBrowser();
   page = await browser.newPage();
-  await page.goto(`${server.origin}/`);
+  await page.goto(`${server.origin}/`, { timeout: STEP_MS });
   await page.waitForFunction(() => 'parseStorageError' in window, undefined, { timeout: 30_000 });
 });
 

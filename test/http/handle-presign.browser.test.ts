@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { PresignError, type HttpRequest } from '../../src/index.js';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { closePage, launchBrowser, track, type TestBrowser } from '../helpers/browser.js';
 import { testPresigner } from '../helpers/presign.js';
 
 // A cross-site request forgery against a cookie-based `authorize`: a page on another origin of the
@@ -65,14 +65,14 @@ describe('the endpoint in Chromium, against cross-site requests', () => {
     calls.authorize = calls.onPresign = 0;
     const page = await openAttackerPage(form.replace('ENDPOINT', endpointUrl));
     try {
-      const answer = page.waitForResponse((response) => response.url() === endpointUrl, { timeout: 30_000 });
+      const answer = track(page, page.waitForResponse((response) => response.url() === endpointUrl, { timeout: 30_000 }));
       await page.evaluate(() => document.forms[0]!.submit());
       const response = await answer;
       expect((await response.request().allHeaders()).cookie).toContain(SESSION);
       expect(calls).toEqual({ authorize: 0, onPresign: 0 });
       expect([response.status(), (await response.json()).error?.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     } finally {
-      await page.close();
+      await closePage(page);
     }
   });
 
@@ -80,7 +80,7 @@ describe('the endpoint in Chromium, against cross-site requests', () => {
     calls.authorize = calls.onPresign = 0;
     const page = await openAttackerPage('<!doctype html><title>attacker</title>');
     try {
-      const answer = page.waitForResponse((response) => response.url() === endpointUrl, { timeout: 30_000 });
+      const answer = track(page, page.waitForResponse((response) => response.url() === endpointUrl, { timeout: 30_000 }));
       const type = await page.evaluate(
         async ({ url, body }) => (await fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body })).type,
         { url: endpointUrl, body: BODY },
@@ -91,7 +91,7 @@ describe('the endpoint in Chromium, against cross-site requests', () => {
       expect(calls).toEqual({ authorize: 0, onPresign: 0 });
       expect(response.status()).toBe(415);
     } finally {
-      await page.close();
+      await closePage(page);
     }
   });
 
