@@ -86,3 +86,14 @@ export function packageAsBuilt(): string {
   execFileSync('flock', ['/tmp/build.lock', 'sh', '-c', script, target], { cwd: ROOT, stdio: 'pipe' });
   return workDir;
 }
+
+/** The inline code spans of a README (`like this`), in order: commands a reader copies from prose. */
+export function readmeInlineCode(file: string): string[] {
+  const spans: string[] = [];
+  const visit = (node: Nodes): void => {
+    if (node.type === 'inlineCode') spans.push(node.value);
+    if ('children' in node) node.children.forEach(visit);
+  };
+  visit(fromMarkdown(readFileSync(join(ROOT, file), 'utf8')));
+  return spans;
+}
