@@ -146,6 +146,7 @@ function checkResponse(sent: FuzzRequest, status: number, text: string): void {
   // A URL was given: the request must have deserved one.
   const input = JSON.parse(typeof sent.body === 'string' ? sent.body : new TextDecoder().decode(sent.body));
   expect(sent.method.toUpperCase()).toBe('POST');
+  expect(sent.headers['content-type']?.split(';')[0]!.trim().toLowerCase()).toBe('application/json');
   expect(allowedEssence(input.contentType), input.contentType).toBe(true);
   if (sent.presigner === 'PUT' || input.size !== undefined) {
     expect(Number.isSafeInteger(input.size) && input.size >= 0 && input.size <= MAX_SIZE, String(input.size)).toBe(true);
@@ -198,7 +199,7 @@ function answered(sent: FuzzRequest, status: number, text: string): void {
 
 describe('the fuzz invariants', () => {
   // A checker that cannot fail proves nothing: each of these answers breaks one invariant.
-  const sent: FuzzRequest = { method: 'POST', headers: {}, body: '{"fileName":"a.jpg","contentType":"image/jpeg","size":1}', presigner: 'PUT' };
+  const sent: FuzzRequest = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"fileName":"a.jpg","contentType":"image/jpeg","size":1}', presigner: 'PUT' };
   const url = `https://fuzz-bucket.s3.us-east-1.amazonaws.com/x?X-Amz-Security-Token=${SESSION_TOKEN}`;
   const ok = { method: 'PUT', uploadUrl: url, key: `${PREFIX}id-a.jpg`, headers: { 'content-type': 'image/jpeg', 'content-length': '1' } };
   it.each<[string, number, string]>([
@@ -230,7 +231,7 @@ describe('findings', () => {
   // limited to HTAB, SP and visible ASCII, which makes such a request INVALID_REQUEST.
   it.each(['image/jpeg; a="\u00e9"', 'image/jpeg; a="\u20ac"'])('refuses %j instead of signing a header no client can send', async (type) => {
     const response = await toFetchHandler(presigners.PUT, options)(
-      new Request('http://localhost/presign', { method: 'POST', body: JSON.stringify({ fileName: 'a.jpg', contentType: type, size: 1 }) }),
+      new Request('http://localhost/presign', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fileName: 'a.jpg', contentType: type, size: 1 }) }),
     );
     expect(response.status).toBe(400);
     expect((await response.json()).error.code).toBe('INVALID_REQUEST');
