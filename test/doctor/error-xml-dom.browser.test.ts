@@ -25,7 +25,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
   await page.goto(`${server.origin}/`, { timeout: STEP_MS });
-  await page.waitForFunction(() => 'parseStorageError' in window, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => 'parseStorageError' in window, undefined, { timeout: STEP_MS });
 });
 
 afterAll(async () => {
