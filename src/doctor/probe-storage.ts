@@ -133,7 +133,14 @@ export async function probeStorage(options: ProbeStorageOptions): Promise<Storag
   return { bucket: options.bucket, prefix, cases, safe, advice: advise(cases), cleanup };
 }
 
-/** A sentence on what the cleanup did, for reports and errors. */
+/**
+ * A sentence on what the cleanup did, for reports and errors.
+ *
+ * @example
+ * ```ts
+ * cleanupSummary({ deleted: 19, left: [] }); // 'deleted 19 scratch keys; a listing shows none left'
+ * ```
+ */
 export function cleanupSummary(cleanup: StorageProbeReport['cleanup']): string {
   const deleted = `deleted ${cleanup.deleted} scratch keys`;
   if (!cleanup.left) return `${deleted}, but could not list the prefix to check that none is left`;
