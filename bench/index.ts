@@ -1,7 +1,7 @@
 /**
  * `npm run bench` — issue #7's benchmark, in one run:
  *   1. presign throughput (ours vs getSignedUrl, SignatureV4.presign, bare node:crypto; PUT and POST)
- *   2. Lambda cold start (the drop-in handler vs the usual client-s3 + getSignedUrl handler)
+ *   2. Lambda cold start (what the CDK and SAM examples deploy vs a naive client-s3 + getSignedUrl handler)
  *   3. HTTP endpoint under load (fetch and Express adapters vs a naive Express + getSignedUrl)
  * then a table of the goals. BENCH_SECTIONS=1,3 runs a subset; see each file for its knobs.
  */

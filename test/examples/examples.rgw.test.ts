@@ -1,5 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { lambdaEvent } from '../helpers/lambda-events.js';
 import { jpegBytes, TEST_BUCKET } from '../helpers/s3.js';
@@ -34,6 +37,16 @@ async function invoke(dir: string, file: string, event: unknown, env: Record<str
   const script = `import(${JSON.stringify(`./${file}`)}).then(async ({ handler }) => console.log(JSON.stringify(await handler(JSON.parse(process.env.EVENT)))));`;
   const out = await run('node', ['-e', script], { cwd: dir, env: rgwEnv({ ...env, EVENT: JSON.stringify(event) }) });
   return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+/** The bytes of JavaScript one invocation in a fresh process loads, as bench/loaded-files.mjs lists them. */
+async function bytesLoadedBy(dir: string, file: string, event: unknown, env: Record<string, string>): Promise<number> {
+  const script = `import(${JSON.stringify(`./${file}`)}).then(async ({ handler }) => handler(JSON.parse(process.env.EVENT)));`;
+  const hooks = join(fileURLToPath(new URL('../../bench', import.meta.url)), 'loaded-files.mjs');
+  const { stderr } = await promisify(execFile)('node', ['--import', hooks, '-e', script], { cwd: dir, env: rgwEnv({ ...env, EVENT: JSON.stringify(event) }) });
+  const files = new Set([...stderr.matchAll(/^loaded (.+)$/gm)].map((match) => match[1]!).filter((path) => path.startsWith(dir)));
+  const sizes = await Promise.all([...files].map(async (path) => (await stat(path)).size));
+  return sizes.reduce((sum, size) => sum + size, 0);
 }
 
 /** A POST /presign for a small JPEG as API Gateway's HTTP API (payload 2.0) delivers it, and the bytes. */
@@ -162,16 +175,23 @@ describe.concurrent('examples, installed from the packed library', () => {
       const { bytes, event } = presignEvent();
 
       // Act: the bundle alone, with no node_modules beside it, as Lambda runs it.
-      const response = await invoke(assetDir, 'index.js', event, env);
+      const response = await invoke(assetDir, 'index.mjs', event, env);
       const result = JSON.parse(response.body);
       const upload = await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body: bytes });
+      // Multipart needs the AWS SDK, which sits in chunks of its own that only then are imported.
+      const multipart = { body: JSON.stringify({ action: 'createMultipart', fileName: 'large.jpg', contentType: 'image/jpeg', size: 1024 }), headers: { 'content-type': 'application/json' } };
+      const created = await invoke(assetDir, 'index.mjs', lambdaEvent('apigw-http', multipart), env);
 
       // Assess
       expect(functions).toHaveLength(1);
-      expect(await readdir(assetDir)).toEqual(['index.js']);
+      expect((await readdir(assetDir)).sort()).toEqual(['chunks', 'index.mjs']);
       expect(response.statusCode).toBe(200);
       expect(result.key).toMatch(/^uploads\/.+-photo\.jpg$/);
       expect(upload.status).toBe(200);
+      expect(created.statusCode, created.body).toBe(200);
+      expect(JSON.parse(created.body).uploadId).toEqual(expect.any(String));
+      // A presign reads the handler's own chunks only, not the SDK's (~800 kB when it was one file).
+      expect(await bytesLoadedBy(assetDir, 'index.mjs', event, env)).toBeLessThan(100_000);
     }, 180_000);
   });
 });

@@ -4,12 +4,12 @@ import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { splitBundle } from './split-bundle';
 
 export interface UploadPresignerStackProps extends StackProps {
   /** Origins of your web app (no trailing slash), admitted by the bucket's CORS and the endpoint's. */
@@ -61,10 +61,12 @@ export class UploadPresignerStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
 
-    const presignFunction = new NodejsFunction(this, 'PresignFunction', {
+    const presignFunction = new LambdaFunction(this, 'PresignFunction', {
       description: 'Answers POST /presign with a presigned upload URL.',
-      entry: path.join(__dirname, '../lambda/index.ts'),
-      handler: 'handler',
+      // The AWS SDK versions upload-presigner was tested with are bundled rather than left to the
+      // runtime's built-in copy, whose version Lambda chooses, in chunks a presign never loads.
+      code: splitBundle(path.join(__dirname, '../lambda/index.ts')),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 256,
@@ -80,9 +82,6 @@ export class UploadPresignerStack extends Stack {
         // Resolved from Secrets Manager when the stack deploys; the template holds a reference only.
         PRESIGN_SECRET: presignSecret.secretValue.unsafeUnwrap(),
       },
-      // Bundle the AWS SDK versions upload-presigner was tested with instead of leaving @aws-sdk/*
-      // to the runtime's built-in copy, whose version Lambda chooses.
-      bundling: { externalModules: [], minify: true },
     });
 
     // A presigned URL carries the function's own permissions: whatever the role may do below the
