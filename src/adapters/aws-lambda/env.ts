@@ -17,6 +17,7 @@ const option = PresignerOptionsSchema.entries;
 const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
 const wholeNumber = (unit: string) =>
   v.pipe(v.string(), v.regex(/^\d+$/, `must be a whole number of ${unit}`), v.transform(Number));
+const trueOrFalse = v.pipe(v.picklist(['true', 'false'], 'must be "true" or "false"'), v.transform((value) => value === 'true'));
 // Browsers send an exact origin; a path or trailing slash would never match it.
 const isOrigin = (origin: string) => origin === '*' || (URL.canParse(origin) && new URL(origin).origin === origin);
 
@@ -43,9 +44,9 @@ const EnvSchema = v.object({
   ),
   PRESIGN_METHOD: v.optional(option.method),
   PRESIGN_S3_ENDPOINT: v.optional(option.endpoint),
-  PRESIGN_FORCE_PATH_STYLE: v.optional(
-    v.pipe(v.picklist(['true', 'false'], 'must be "true" or "false"'), v.transform((value) => value === 'true')),
-  ),
+  PRESIGN_FORCE_PATH_STYLE: v.optional(trueOrFalse),
+  PRESIGN_CONTENT_DISPOSITION: v.optional(v.unwrap(option.contentDisposition)),
+  PRESIGN_OVERWRITE: v.optional(trueOrFalse),
   PRESIGN_SECRET: v.optional(v.pipe(v.string(), v.unwrap(option.secret))),
   PRESIGN_MULTIPART_SECRET: v.optional(v.pipe(v.string(), v.unwrap(option.multipartSecret))),
   PRESIGN_PART_SIZE: v.optional(v.pipe(wholeNumber('bytes'), v.unwrap(option.partSize))),
@@ -69,6 +70,8 @@ const SECRET_VARIABLES = new Set(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])
  * - `PRESIGN_METHOD`: `PUT` (default) or `POST`.
  * - `PRESIGN_S3_ENDPOINT`: URL of an S3-compatible server.
  * - `PRESIGN_FORCE_PATH_STYLE`: `true` or `false`.
+ * - `PRESIGN_CONTENT_DISPOSITION`: `auto` (default), `attachment` or `inline` (see `contentDisposition`).
+ * - `PRESIGN_OVERWRITE`: `true` to sign no `If-None-Match: *` (see `overwrite`); default `false`.
  * - `PRESIGN_SECRET`: 32 or more characters; signs receipts and multipart tokens, so it enables
  *   `verify` over HTTP and multipart uploads (see `secret`). Pass it from a secret store (e.g. a
  *   `{{resolve:secretsmanager:…}}` reference), not from the code. `PRESIGN_MULTIPART_SECRET`, its
@@ -116,6 +119,8 @@ export function presignerFromEnv<Context = unknown>(
     method: config.PRESIGN_METHOD,
     endpoint: config.PRESIGN_S3_ENDPOINT,
     forcePathStyle: config.PRESIGN_FORCE_PATH_STYLE,
+    contentDisposition: config.PRESIGN_CONTENT_DISPOSITION,
+    overwrite: config.PRESIGN_OVERWRITE,
     secret: config.PRESIGN_SECRET,
     multipartSecret: config.PRESIGN_MULTIPART_SECRET,
     partSize: config.PRESIGN_PART_SIZE,

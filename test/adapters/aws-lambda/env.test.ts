@@ -88,6 +88,15 @@ describe('presignerFromEnv', () => {
     expect(virtualHost.uploadUrl).toMatch(/^http:\/\/my-uploads\.s3\.example\.test:9000\/uploads\//);
   });
 
+  it('reads PRESIGN_CONTENT_DISPOSITION and PRESIGN_OVERWRITE', async () => {
+    const pdf = { fileName: 'report.pdf', contentType: 'application/pdf' };
+    const env = { PRESIGN_BUCKET: 'my-uploads', PRESIGN_ALLOWED_TYPES: 'application/pdf' };
+    const byDefault = await presignerFromEnv(env).presigner.presign(pdf);
+    const configured = await presignerFromEnv({ ...env, PRESIGN_CONTENT_DISPOSITION: 'inline', PRESIGN_OVERWRITE: 'true' }).presigner.presign(pdf);
+    expect(byDefault).toMatchObject({ headers: { 'content-disposition': 'attachment; filename=report.pdf', 'if-none-match': '*' } });
+    expect((configured as { headers: Record<string, string> }).headers).toEqual({ 'content-type': 'application/pdf' });
+  });
+
   it.each(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])('reads %s and PRESIGN_PART_SIZE: multipart uploads are signed with them', async (secretVariable) => {
     const env = {
       PRESIGN_BUCKET: 'my-uploads',
@@ -140,6 +149,8 @@ describe('presignerFromEnv', () => {
     [{ PRESIGN_S3_ENDPOINT: '127.0.0.1:7480' }, 'PRESIGN_S3_ENDPOINT must be a URL such as http://127.0.0.1:7480, got "127.0.0.1:7480"'],
     [{ PRESIGN_FORCE_PATH_STYLE: 'yes' }, 'PRESIGN_FORCE_PATH_STYLE must be "true" or "false", got "yes"'],
     [{ PRESIGN_FORCE_PATH_STYLE: 'TRUE' }, 'PRESIGN_FORCE_PATH_STYLE must be "true" or "false", got "TRUE"'],
+    [{ PRESIGN_OVERWRITE: 'yes' }, 'PRESIGN_OVERWRITE must be "true" or "false", got "yes"'],
+    [{ PRESIGN_CONTENT_DISPOSITION: 'download' }, 'PRESIGN_CONTENT_DISPOSITION must be "attachment", "inline" or "auto", got "download"'],
     [{ PRESIGN_PART_SIZE: '1048576' }, 'PRESIGN_PART_SIZE must be at least 5 MiB (5242880), the smallest part S3 accepts, got "1048576"'],
   ])('refuses %j with an error naming the variable', (env: Record<string, string | undefined>, message) => {
     const error = catchError(() => presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', ...env }));
