@@ -35,7 +35,9 @@ const CREDENTIALS = {
   secretAccessKey: 'bench/Secret+Access/Key0123456789EXAMPLEKEY',
   sessionToken: `IQoJb3JpZ2luX2VjE${'Bench0Session1Token2'.repeat(30)}==`,
 };
-const SIGNABLE = new Set(['content-type', 'content-length']);
+// What a presign of a JPEG signs by default: its type, its size and If-None-Match (no disposition
+// for an image under `contentDisposition: 'auto'`), so that every contender signs the same request.
+const SIGNABLE = new Set(['content-type', 'content-length', 'if-none-match']);
 
 /** A contender runs `n` calls; sync ones loop without awaiting, so no microtask cost is added to them. */
 interface Contender {
@@ -63,7 +65,7 @@ function contenders() {
       hostname: HOST,
       path: `/${key}`,
       query: { 'x-id': 'PutObject' },
-      headers: { host: HOST, 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+      headers: { host: HOST, 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*', 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
     });
 
   // (d): the crypto a SigV4 presign cannot avoid, on a canonical request as long as a real one.
@@ -73,13 +75,13 @@ function contenders() {
     region: REGION,
     credentials: CREDENTIALS,
     key: `uploads/${randomUUID()}-sample.jpg`,
-    headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE) },
+    headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*' },
     expiresIn: 300,
     date,
   });
   const url = new URL(sample);
   const query = url.search.slice(1).replace(/&X-Amz-Signature=[0-9a-f]+/, '');
-  const canonicalRequest = `PUT\n${url.pathname}\n${query}\ncontent-length:${SIZE}\ncontent-type:${CONTENT_TYPE}\nhost:${HOST}\n\ncontent-length;content-type;host\nUNSIGNED-PAYLOAD`;
+  const canonicalRequest = `PUT\n${url.pathname}\n${query}\ncontent-length:${SIZE}\ncontent-type:${CONTENT_TYPE}\nhost:${HOST}\nif-none-match:*\n\ncontent-length;content-type;host;if-none-match\nUNSIGNED-PAYLOAD`;
   const scope = `20261128/${REGION}/s3/aws4_request`;
   const signingKey = createHmac('sha256', 'AWS4key').update('x').digest();
   // The fastest way node:crypto offers (Node 20.12+): one-shot hash, HMAC keyed by a KeyObject.
@@ -104,7 +106,7 @@ function contenders() {
       label: '(b) getSignedUrl + PutObjectCommand',
       async run(n) {
         for (let i = 0; i < n; i++) {
-          const command = new PutObjectCommand({ Bucket: BUCKET, Key: `uploads/${randomUUID()}-sample.jpg`, ContentType: CONTENT_TYPE, ContentLength: SIZE });
+          const command = new PutObjectCommand({ Bucket: BUCKET, Key: `uploads/${randomUUID()}-sample.jpg`, ContentType: CONTENT_TYPE, ContentLength: SIZE, IfNoneMatch: '*' });
           keep(await getSignedUrl(client, command, { expiresIn: 300, signableHeaders: SIGNABLE }));
         }
       },
@@ -182,7 +184,7 @@ function contenders() {
   // Where ours spends its time: the steps of presign(), each alone (same inputs as above).
   const key = `uploads/${randomUUID()}-sample.jpg`;
   const location = { protocol: 'https:' as const, host: HOST, basePath: '' };
-  const signedHeaders = { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE) };
+  const signedHeaders = { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*' };
   const steps: Contender[] = [
     put[0]!,
     { id: 'validate', label: '  request validation (valibot safeParse)', run: (n) => { for (let i = 0; i < n; i++) keep(v.safeParse(PresignRequestSchema, input)); } },
@@ -219,11 +221,11 @@ async function agreement(client: S3Client, smithy: SignatureV4, putRequest: (key
     region: REGION,
     credentials: CREDENTIALS,
     key,
-    headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE) },
+    headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*' },
     expiresIn: 300,
     date,
   });
-  const command = new PutObjectCommand({ Bucket: BUCKET, Key: key, ContentType: CONTENT_TYPE, ContentLength: SIZE });
+  const command = new PutObjectCommand({ Bucket: BUCKET, Key: key, ContentType: CONTENT_TYPE, ContentLength: SIZE, IfNoneMatch: '*' });
   const sdk = await getSignedUrl(client, command, { expiresIn: 300, signableHeaders: SIGNABLE, signingDate: date });
   const signed = await smithy.presign(putRequest(key), { expiresIn: 300, signableHeaders: SIGNABLE, signingDate: date });
   const signature = (url: string) => /X-Amz-Signature=([0-9a-f]{64})/.exec(url)?.[1];
