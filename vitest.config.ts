@@ -15,7 +15,16 @@ export default defineConfig({
           // and ten times vitest's 5 s default: a second of CPU work is ten on 2 busy cores.
           testTimeout: 30_000,
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.rgw.test.ts', 'test/**/*.browser.test.ts', 'test/**/*.fuzz.test.ts'],
+          exclude: ['test/**/*.rgw.test.ts', 'test/**/*.browser.test.ts', 'test/**/*.fuzz.test.ts', 'test/readme.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Compiles every README block against dist/, rebuilt first when src/ is newer: 25-50 s
+          // on 2 cores, so `npm test` runs it (just after its build) and `npm run test:unit` does not.
+          name: 'readme',
+          include: ['test/readme.test.ts'],
         },
       },
       {
