@@ -53,7 +53,8 @@ export default defineConfig({
           // Real Chromium (playwright-core) against Ceph RGW: CORS, progress and browser-set headers.
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],
-          globalSetup: ['test/helpers/rgw-setup.ts'],
+          // The Uppy pages bundle Uppy from its own fixture package, installed here when missing.
+          globalSetup: ['test/helpers/rgw-setup.ts', 'test/fixtures/uppy/global-setup.ts'],
           // The sum of a test's wait bounds (test/helpers/bounds.ts) for the 11 MiB uploads most
           // tests make; a test that moves more sets its own.
           testTimeout: 120_000,

@@ -21,6 +21,7 @@ export interface PageServer {
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const UPPY_MODULES = fileURLToPath(new URL('../fixtures/uppy/node_modules', import.meta.url));
 
 /** Starts the page server; 5173 is one of the origins the test bucket's CORS allows. */
 export async function startPageServer(port = 5173): Promise<PageServer> {
@@ -57,7 +58,8 @@ export async function startPageServer(port = 5173): Promise<PageServer> {
 
 /**
  * Bundles browser code for a test page with esbuild, resolving packages from the repository, so
- * pages load the client from `src/` exactly as it is.
+ * pages load the client from `src/` exactly as it is. `@uppy/*` comes from the Uppy fixture
+ * package (test/fixtures/uppy), which the root package does not install.
  */
 export async function bundleForBrowser(source: string): Promise<string> {
   const result = await build({
@@ -68,6 +70,7 @@ export async function bundleForBrowser(source: string): Promise<string> {
     platform: 'browser',
     target: 'chrome120',
     logLevel: 'silent',
+    nodePaths: [UPPY_MODULES],
   });
   return result.outputFiles[0]!.text;
 }
