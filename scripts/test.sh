@@ -3,7 +3,7 @@
 # Installs Chromium from Debian's packages when missing, starts Ceph RGW (installing it too) and
 # stops it again if this script started it, then typechecks, builds, checks the package's exports,
 # runs the package checks and unit tests on Node 22 and 24 as well, and finally every vitest project
-# on this Node: unit, fuzz, integration (RGW) and browser (Chromium). Any failing step stops the run
+# on this Node: unit, fuzz, readme, integration (RGW) and browser (Chromium). Any failing step stops the run
 # with a non-zero exit; the last lines are vitest's summary of the whole suite ("Tests  N passed").
 set -euo pipefail
 cd "$(dirname "$0")/.."
