@@ -4,7 +4,7 @@ import { MAX_SINGLE_UPLOAD_SIZE, PresignRequestSchema, VerifyRequestSchema } fro
 import type { Presigner, PresignerOptions, PresignResult } from '../types.js';
 import { parseOptions, parseRequest } from './config.js';
 import { assertSafeKey } from './keys.js';
-import { multipartOperations } from './multipart.js';
+import type { MultipartOperations } from './multipart.js';
 import { configFingerprint, open, seal } from './receipt.js';
 import type { SignRequest } from './sdk-signer.js';
 import { clampToCredentials, directSigner, loadCredentials, loadSdkSigner, signUpload } from './signer.js';
@@ -62,6 +62,10 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
   // Surfaces when presign awaits it; this only keeps an unused presigner from an unhandled rejection.
   viaSdk?.catch(() => {});
   const fingerprint = configFingerprint(config);
+  // Multipart steps are loaded on first use, like the SDK they call: a presign never parses them.
+  let multipartSteps: Promise<MultipartOperations<Context>> | undefined;
+  const multipart = () =>
+    (multipartSteps ??= import('./multipart.js').then(({ multipartOperations }) => multipartOperations<Context>(config, client, direct ?? viaSdk!, { fingerprint, receipt })));
   /** The receipt `verify` takes back from the caller it was issued to; none without a secret. */
   const receipt = (key: string, context: unknown, expires: number, stagingKey?: string) =>
     config.secret === undefined ? undefined : seal(config.secret, 'receipt', { fingerprint, context }, { bucket: config.bucket, expires, claims: [key, stagingKey ?? null] });
@@ -109,6 +113,10 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       return upload;
     },
 
-    ...multipartOperations<Context>(config, client, direct ?? viaSdk!, { fingerprint, receipt }),
+    createMultipart: (input, context) => multipart().then((steps) => steps.createMultipart(input, context)),
+    signParts: (input, context) => multipart().then((steps) => steps.signParts(input, context)),
+    listParts: (input, context) => multipart().then((steps) => steps.listParts(input, context)),
+    completeMultipart: (input, context) => multipart().then((steps) => steps.completeMultipart(input, context)),
+    abortMultipart: (input, context) => multipart().then((steps) => steps.abortMultipart(input, context)),
   };
 }

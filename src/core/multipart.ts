@@ -27,7 +27,8 @@ interface UploadClaims {
   contentType: string;
 }
 
-type MultipartOperations<Context> = Pick<Presigner<Context>, 'createMultipart' | 'signParts' | 'listParts' | 'completeMultipart' | 'abortMultipart'>;
+/** The multipart methods of a presigner. */
+export type MultipartOperations<Context> = Pick<Presigner<Context>, 'createMultipart' | 'signParts' | 'listParts' | 'completeMultipart' | 'abortMultipart'>;
 
 /**
  * The multipart half of a presigner; `client` and `signer` are shared with single uploads, and

@@ -190,8 +190,9 @@ describe.concurrent('examples, installed from the packed library', () => {
       expect(upload.status).toBe(200);
       expect(created.statusCode, created.body).toBe(200);
       expect(JSON.parse(created.body).uploadId).toEqual(expect.any(String));
-      // A presign reads the handler's own chunks only, not the SDK's (~800 kB when it was one file).
-      expect(await bytesLoadedBy(assetDir, 'index.mjs', event, env)).toBeLessThan(100_000);
+      // A presign reads the handler's own chunks only: not the SDK's (~800 kB when it was one file),
+      // nor the multipart steps'. 60 kB is issue 14's goal for the presign path.
+      expect(await bytesLoadedBy(assetDir, 'index.mjs', event, env)).toBeLessThanOrEqual(60_000);
     }, 180_000);
   });
 });
