@@ -9,7 +9,8 @@ import { toFetchHandler } from '../../src/adapters/fetch.js';
 import { createPresigner, ERROR_STATUS, type HandlerOptions, type Presigner } from '../../src/index.js';
 import { lambdaEvent, lambdaEventKinds } from '../helpers/lambda-events.js';
 
-// Property-based fuzzing of the one HTTP core through every adapter: whatever arrives, the answer
+// Property-based fuzzing of the one HTTP core through every adapter (presign requests, and actions
+// with receipts and tokens that look real but were never issued to it): whatever arrives, the answer
 // is never a 5xx, never a key outside the prefix or over 1024 bytes, never a URL for a type or
 // size that is not allowed, always JSON with a known code, and never a credential or a stack.
 
@@ -22,10 +23,14 @@ const RUNS = { fetch: 38_000, lambda: 36_000, expressInProcess: 22_000, express:
 // About a minute on 2 cores in all; generous, since shrinking a failure takes longer than finding it.
 const TIMEOUT = 600_000;
 
+// Signs receipts and multipart tokens: with it, every action opens what the fuzzer sends.
+const RECEIPT_SECRET = 'FuzzReceiptSecret/DoNotLeak-0123456789abcdef';
+
 const credentials = { accessKeyId: 'AKIDFUZZ', secretAccessKey: SECRET, sessionToken: SESSION_TOKEN };
+const rules = { bucket: 'fuzz-bucket', region: 'us-east-1', credentials, allowedTypes: ['image/*', 'application/pdf'], maxSize: MAX_SIZE, secret: RECEIPT_SECRET };
 const presigners = {
-  PUT: createPresigner({ bucket: 'fuzz-bucket', region: 'us-east-1', credentials, prefix: PREFIX, allowedTypes: ['image/*', 'application/pdf'], maxSize: MAX_SIZE }),
-  POST: createPresigner({ bucket: 'fuzz-bucket', region: 'us-east-1', credentials, prefix: PREFIX, allowedTypes: ['image/*', 'application/pdf'], maxSize: MAX_SIZE, method: 'POST' }),
+  PUT: createPresigner({ ...rules, prefix: PREFIX }),
+  POST: createPresigner({ ...rules, prefix: PREFIX, method: 'POST' }),
 };
 const options: HandlerOptions = { allowedOrigins: [ORIGIN] };
 
@@ -90,9 +95,39 @@ const presignObject = fc.oneof(
 );
 const nested = fc.tuple(fc.integer({ min: 1, max: 9000 }), fc.constantFrom('[', '{"a":')).map(([depth, open]) => open.repeat(depth) + (open === '[' ? ']' : '1}').repeat(depth));
 
+// Receipts and tokens the fuzzer cannot have forged, but that look like the real thing: issued by
+// a presigner that shares the secret (a parent prefix, another method), or by this one and then
+// altered. None may open: an action reaches the storage only with a receipt or token this
+// presigner issued unaltered, which the fuzzer never holds (so no request leaves the machine).
+const jpeg = { fileName: 'a.jpg', contentType: 'image/jpeg', size: 1 };
+const foreignReceipts = await Promise.all([
+  createPresigner({ ...rules, prefix: 'uploads/' }).presign(jpeg),
+  createPresigner({ ...rules, prefix: PREFIX, method: 'POST', maxSize: MAX_SIZE - 1 }).presign(jpeg),
+  presigners.PUT.presign(jpeg),
+]).then((results) => results.map((result) => result.receipt!));
+// One character of the payload changed (never of the MAC: base64url's last character has bits that
+// decoding drops, so a changed MAC can still be the same MAC).
+const alter = (sealed: string, at: number, by: string) => {
+  const index = at % sealed.indexOf('.');
+  return sealed.slice(0, index) + (sealed[index] === by ? '~' : by) + sealed.slice(index + 1);
+};
+const sealedLike = fc.oneof(
+  fc.constantFrom(...foreignReceipts.slice(0, 2)),
+  fc.tuple(fc.constantFrom(...foreignReceipts), fc.nat(), fc.constantFrom('A', '_', '-', '.', '0', '\u00e9')).map(([sealed, at, by]) => alter(sealed, at, by)),
+  fc.tuple(fc.base64String({ maxLength: 200 }), fc.base64String({ maxLength: 50 })).map(([payload, mac]) => `${payload}.${mac}`.replace(/[+/=]/g, '')),
+  fc.string({ maxLength: 80 }),
+  fc.constantFrom('', '.', '..', 'a.b.c', `${'A'.repeat(5000)}.x`),
+);
+const actionObject = fc.oneof(
+  fc.record({ action: fc.constant('verify'), receipt: fc.oneof({ weight: 9, arbitrary: sealedLike }, { weight: 1, arbitrary: fc.anything() }) }),
+  fc.record({ action: fc.constant('verify'), key: fc.oneof(fc.constant(`${PREFIX}a.jpg`), fileName) }),
+  fc.record({ action: fc.constantFrom('signParts', 'listParts', 'completeMultipart', 'abortMultipart'), token: sealedLike, partNumbers: fc.array(fc.integer({ min: -1, max: 10_001 }), { maxLength: 4 }) }, { requiredKeys: ['action', 'token'] }),
+);
+
 /** A body as the client sends it: text (JSON or not) or bytes. */
 const body: fc.Arbitrary<string | Uint8Array | undefined> = fc.oneof(
   { weight: 12, arbitrary: presignObject.map((value) => JSON.stringify(value)) },
+  { weight: 2, arbitrary: actionObject.map((value) => JSON.stringify(value)) },
   { weight: 2, arbitrary: fc.json({ maxDepth: 4 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 60 }) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }) },
@@ -140,6 +175,7 @@ function checkResponse(sent: FuzzRequest, status: number, text: string): void {
   // HEAD answers carry no body over HTTP.
   if (sent.method.toUpperCase() === 'HEAD' && text === '') return expect(status).toBe(405);
   expect(text).not.toContain(SECRET);
+  expect(text).not.toContain(RECEIPT_SECRET);
   expect(text).not.toMatch(STACK);
   if (status === 204) return expect(text).toBe('');
   const json = JSON.parse(text);
@@ -188,6 +224,7 @@ afterAll(() => {
   vi.restoreAllMocks();
   const output = logged.join('\n');
   expect(output).not.toContain(SECRET);
+  expect(output).not.toContain(RECEIPT_SECRET);
   expect(output).not.toContain(SESSION_TOKEN);
   expect(output).not.toMatch(STACK);
 });
@@ -338,7 +375,7 @@ describe('fuzzing the HTTP core through every adapter', () => {
     // The generators reach every answer, URLs included: a fuzzer that only met 400s would prove little.
     process.stdout.write(`fuzz outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort((a, b) => b[1] - a[1])))}\n`);
     expect(outcomes.get('200')).toBeGreaterThan(counted.requests / 10);
-    for (const code of ['204', 'INVALID_JSON', 'INVALID_REQUEST', 'SIZE_REQUIRED', 'EXTENSION_MISMATCH', 'METHOD_NOT_ALLOWED', 'TOO_LARGE', 'BODY_TOO_LARGE', 'TYPE_NOT_ALLOWED', 'UNSUPPORTED_MEDIA_TYPE']) {
+    for (const code of ['204', 'INVALID_JSON', 'INVALID_REQUEST', 'SIZE_REQUIRED', 'EXTENSION_MISMATCH', 'METHOD_NOT_ALLOWED', 'TOO_LARGE', 'BODY_TOO_LARGE', 'TYPE_NOT_ALLOWED', 'UNSUPPORTED_MEDIA_TYPE', 'INVALID_TOKEN', 'RECEIPT_REQUIRED']) {
       expect(outcomes.get(code), code).toBeGreaterThan(0);
     }
   });
