@@ -67,8 +67,13 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
   const multipart = () =>
     (multipartSteps ??= import('./multipart.js').then(({ multipartOperations }) => multipartOperations<Context>(config, client, direct ?? viaSdk!, { fingerprint, receipt })));
   /** The receipt `verify` takes back from the caller it was issued to; none without a secret. */
-  const receipt = (key: string, context: unknown, expires: number, stagingKey?: string) =>
-    config.secret === undefined ? undefined : seal(config.secret, 'receipt', { fingerprint, context }, { bucket: config.bucket, expires, claims: [key, stagingKey ?? null] });
+  // A staged POST's receipt also carries the disposition the form was signed with, for the
+  // promotion to set on the final object: Ceph RGW 16 checks a form's Content-Disposition but does
+  // not store it.
+  const receipt = (key: string, context: unknown, expires: number, staged?: { stagingKey: string; contentDisposition: string | undefined }) =>
+    config.secret === undefined
+      ? undefined
+      : seal(config.secret, 'receipt', { fingerprint, context }, { bucket: config.bucket, expires, claims: [key, staged?.stagingKey ?? null, staged?.contentDisposition ?? null] });
 
   return {
     async presign(input, context) {
@@ -88,7 +93,8 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       if (stagingKey === undefined && config.secret === undefined) return signed;
       // The receipt outlives the URL by an hour: verification follows the upload.
       const finish = (result: PresignResult): PresignResult => {
-        const issued = receipt(key, context, Math.floor(Date.parse(result.expiresAt) / 1000) + RECEIPT_GRACE_SECONDS, stagingKey);
+        const staged = stagingKey === undefined ? undefined : { stagingKey, contentDisposition };
+        const issued = receipt(key, context, Math.floor(Date.parse(result.expiresAt) / 1000) + RECEIPT_GRACE_SECONDS, staged);
         return { ...result, key, ...(issued !== undefined && { receipt: issued }) };
       };
       return signed instanceof Promise ? signed.then(finish) : finish(signed);
@@ -98,9 +104,10 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       const request = typeof input === 'string' ? { key: input } : parseRequest(VerifyRequestSchema, input, 'verify request');
       let key: string;
       let stagingKey: string | null;
+      let contentDisposition: string | null = null;
       if ('receipt' in request) {
         if (config.secret === undefined) throw receiptsDisabled();
-        [key, stagingKey] = open(config.secret, 'receipt', request.receipt, { fingerprint, context }) as [string, string | null];
+        [key, stagingKey, contentDisposition] = open(config.secret, 'receipt', request.receipt, { fingerprint, context }) as [string, string | null, string | null];
       } else {
         // Trusted server code (an S3 event) may name a staging key: it stands for its final key.
         key = finalKeyOf(config.prefix, request.key) ?? request.key;
@@ -108,7 +115,7 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
         stagingKey = config.method === 'POST' ? stagingKeyOf(config.prefix, key) : null;
       }
       const [{ verifyObject }, s3] = await Promise.all([import('./verify.js'), client()]);
-      const upload = stagingKey === null ? await verifyObject(s3, config, key) : await verifyStaged(s3, verifyObject, config, { key, stagingKey });
+      const upload = stagingKey === null ? await verifyObject(s3, config, key) : await verifyStaged(s3, verifyObject, config, { key, stagingKey, contentDisposition });
       await config.onUploadComplete?.(upload, context);
       return upload;
     },

@@ -36,7 +36,7 @@ export async function verifyStaged(
   client: S3Client,
   verifyObject: VerifyObject,
   rules: VerifyRules,
-  { key, stagingKey }: { key: string; stagingKey: string },
+  { key, stagingKey, contentDisposition }: { key: string; stagingKey: string; contentDisposition?: string | null },
 ): Promise<VerifiedUpload> {
   const { CopyObjectCommand, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
   const promoted = await verifyObject(client, rules, key).catch((error: unknown) => (isPresignError(error) && error.code === 'NOT_FOUND' ? undefined : Promise.reject(error)));
@@ -56,7 +56,18 @@ export async function verifyStaged(
   // replace a promoted object with another staging object — one that was checked all the same.
   const source = `${rules.bucket}/${stagingKey.split('/').map(encodeURIComponent).join('/')}`;
   const copied = await client
-    .send(new CopyObjectCommand({ Bucket: rules.bucket, Key: key, CopySource: source, CopySourceIfMatch: staged.etag, IfNoneMatch: '*' }))
+    .send(
+      new CopyObjectCommand({
+        Bucket: rules.bucket,
+        Key: key,
+        CopySource: source,
+        CopySourceIfMatch: staged.etag,
+        IfNoneMatch: '*',
+        // The disposition the form was signed with (the receipt carries it): AWS stored it on the
+        // staging object already, Ceph RGW 16 did not, so the final object is given it here.
+        ...(contentDisposition && { MetadataDirective: 'REPLACE', ContentType: staged.contentType, ContentDisposition: contentDisposition }),
+      }),
+    )
     .catch((cause: unknown) => {
       const code = (cause as { name?: string })?.name;
       if (code === 'PreconditionFailed') throw new PresignError('VERIFY_CONFLICT', `The upload ${key} changed while it was verified, or another verify promoted it first: verify it again.`, { cause });

@@ -182,6 +182,22 @@ describe('POST uploads: staged, then promoted by verify and immutable', () => {
     expect(onUploadComplete).toHaveBeenCalledWith(verified, alice);
   });
 
+  it('gives the promoted object the Content-Disposition the form was signed with, which RGW does not store from a form', async () => {
+    // Prepare: a PDF, which downloads rather than renders by default.
+    const presigner = rgwPresigner({ allowedTypes: ['application/pdf'], maxSize: 4096, method: 'POST', secret: SECRET });
+    const body = new TextEncoder().encode('%PDF-1.4\n%%EOF\n');
+    const result = (await presigner.presign({ fileName: 'report.pdf', contentType: 'application/pdf', size: body.length })) as PresignedPost;
+    expect((await postForm(result, body)).status).toBe(204);
+    const staged = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.fields.key! }));
+    // Act
+    await presigner.verify({ receipt: result.receipt! });
+    // Assess: RGW 16 dropped the signed field on the staging object; the final object has it.
+    const promoted = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }));
+    expect(result.fields['Content-Disposition']).toBe('attachment; filename=report.pdf');
+    expect(staged.ContentDisposition).toBeUndefined();
+    expect(promoted).toMatchObject({ ContentDisposition: 'attachment; filename=report.pdf', ContentType: 'application/pdf', ContentLength: body.length });
+  });
+
   it('keeps the verified bytes when the form is sent again through its still-valid policy, and verified again', async () => {
     const presigner = post();
     const result = await posted(presigner, jpegBytes(200));
