@@ -75,6 +75,17 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       ? undefined
       : seal(config.secret, 'receipt', { fingerprint, context }, { bucket: config.bucket, expires, claims: [key, staged?.stagingKey ?? null, staged?.contentDisposition ?? null] });
 
+  /**
+   * Tells the client the final key (a POST form names its staging key) and, with a secret, adds the
+   * receipt, which outlives the URL by an hour: verification follows the upload. The result is this
+   * call's own object: amending it costs less than a copy.
+   */
+  function finish(result: PresignResult, key: string, context: unknown, staged: { stagingKey: string; contentDisposition: string | undefined } | undefined): PresignResult {
+    result.key = key;
+    if (config.secret !== undefined) result.receipt = receipt(key, context, Math.floor(Date.parse(result.expiresAt) / 1000) + RECEIPT_GRACE_SECONDS, staged);
+    return result;
+  }
+
   return {
     async presign(input, context) {
       const request = parseRequest(PresignRequestSchema, input, 'presign request');
@@ -91,13 +102,8 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       if (config.method === 'POST') upload.range = size !== undefined ? [size, size] : config.maxSize !== undefined ? [0, Math.min(config.maxSize, MAX_SINGLE_UPLOAD_SIZE)] : undefined;
       const signed = signUpload(signer, credentials, upload, config.method);
       if (stagingKey === undefined && config.secret === undefined) return signed;
-      // The receipt outlives the URL by an hour: verification follows the upload.
-      const finish = (result: PresignResult): PresignResult => {
-        const staged = stagingKey === undefined ? undefined : { stagingKey, contentDisposition };
-        const issued = receipt(key, context, Math.floor(Date.parse(result.expiresAt) / 1000) + RECEIPT_GRACE_SECONDS, staged);
-        return { ...result, key, ...(issued !== undefined && { receipt: issued }) };
-      };
-      return signed instanceof Promise ? signed.then(finish) : finish(signed);
+      const staged = stagingKey === undefined ? undefined : { stagingKey, contentDisposition };
+      return signed instanceof Promise ? signed.then((result) => finish(result, key, context, staged)) : finish(signed, key, context, staged);
     },
 
     async verify(input, context) {
