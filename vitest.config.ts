@@ -15,7 +15,12 @@ export default defineConfig({
           // and ten times vitest's 5 s default: a second of CPU work is ten on 2 busy cores.
           testTimeout: 30_000,
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.rgw.test.ts', 'test/**/*.browser.test.ts', 'test/**/*.fuzz.test.ts', 'test/readme.test.ts'],
+          exclude: [
+            'test/**/*.rgw.test.ts',
+            'test/**/*.browser.test.ts',
+            'test/**/*.fuzz.test.ts',
+            'test/readme.test.ts',
+          ],
         },
       },
       {

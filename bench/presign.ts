@@ -52,11 +52,37 @@ const keep = (value: unknown) => {
 };
 
 function contenders() {
-  const putPresigner = createPresigner({ bucket: BUCKET, region: REGION, credentials: CREDENTIALS, allowedTypes: ['image/*'], maxSize: 10 * 1024 * 1024, expiresIn: 300 });
-  const postPresigner = createPresigner({ bucket: BUCKET, region: REGION, credentials: CREDENTIALS, allowedTypes: ['image/*'], maxSize: 10 * 1024 * 1024, expiresIn: 300, method: 'POST' });
+  const putPresigner = createPresigner({
+    bucket: BUCKET,
+    region: REGION,
+    credentials: CREDENTIALS,
+    allowedTypes: ['image/*'],
+    maxSize: 10 * 1024 * 1024,
+    expiresIn: 300,
+  });
+  const postPresigner = createPresigner({
+    bucket: BUCKET,
+    region: REGION,
+    credentials: CREDENTIALS,
+    allowedTypes: ['image/*'],
+    maxSize: 10 * 1024 * 1024,
+    expiresIn: 300,
+    method: 'POST',
+  });
   const input = { fileName: 'sample.jpg', contentType: CONTENT_TYPE, size: SIZE };
-  const client = new S3Client({ region: REGION, credentials: CREDENTIALS, requestChecksumCalculation: 'WHEN_REQUIRED' });
-  const smithy = new SignatureV4({ credentials: CREDENTIALS, region: REGION, service: 's3', sha256: Hash.bind(null, 'sha256'), uriEscapePath: false, applyChecksum: false });
+  const client = new S3Client({
+    region: REGION,
+    credentials: CREDENTIALS,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  const smithy = new SignatureV4({
+    credentials: CREDENTIALS,
+    region: REGION,
+    service: 's3',
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
 
   const putRequest = (key: string) =>
     new HttpRequest({
@@ -65,7 +91,13 @@ function contenders() {
       hostname: HOST,
       path: `/${key}`,
       query: { 'x-id': 'PutObject' },
-      headers: { host: HOST, 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*', 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+      headers: {
+        host: HOST,
+        'content-type': CONTENT_TYPE,
+        'content-length': String(SIZE),
+        'if-none-match': '*',
+        'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
+      },
     });
 
   // (d): the crypto a SigV4 presign cannot avoid, on a canonical request as long as a real one.
@@ -89,7 +121,16 @@ function contenders() {
   const policy = Buffer.from(
     JSON.stringify({
       expiration: '2026-11-28T10:05:00Z',
-      conditions: [{ 'Content-Type': CONTENT_TYPE }, ['content-length-range', SIZE, SIZE], { bucket: BUCKET }, { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256' }, { 'X-Amz-Credential': `${CREDENTIALS.accessKeyId}/${scope}` }, { 'X-Amz-Date': '20261128T100000Z' }, { 'X-Amz-Security-Token': CREDENTIALS.sessionToken }, { key: `uploads/${randomUUID()}-sample.jpg` }],
+      conditions: [
+        { 'Content-Type': CONTENT_TYPE },
+        ['content-length-range', SIZE, SIZE],
+        { bucket: BUCKET },
+        { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256' },
+        { 'X-Amz-Credential': `${CREDENTIALS.accessKeyId}/${scope}` },
+        { 'X-Amz-Date': '20261128T100000Z' },
+        { 'X-Amz-Security-Token': CREDENTIALS.sessionToken },
+        { key: `uploads/${randomUUID()}-sample.jpg` },
+      ],
     }),
   ).toString('base64');
 
@@ -106,7 +147,13 @@ function contenders() {
       label: '(b) getSignedUrl + PutObjectCommand',
       async run(n) {
         for (let i = 0; i < n; i++) {
-          const command = new PutObjectCommand({ Bucket: BUCKET, Key: `uploads/${randomUUID()}-sample.jpg`, ContentType: CONTENT_TYPE, ContentLength: SIZE, IfNoneMatch: '*' });
+          const command = new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: `uploads/${randomUUID()}-sample.jpg`,
+            ContentType: CONTENT_TYPE,
+            ContentLength: SIZE,
+            IfNoneMatch: '*',
+          });
           keep(await getSignedUrl(client, command, { expiresIn: 300, signableHeaders: SIGNABLE }));
         }
       },
@@ -115,7 +162,13 @@ function contenders() {
       id: 'smithy',
       label: '(c) SignatureV4.presign (@smithy)',
       async run(n) {
-        for (let i = 0; i < n; i++) keep(await smithy.presign(putRequest(`uploads/${randomUUID()}-sample.jpg`), { expiresIn: 300, signableHeaders: SIGNABLE }));
+        for (let i = 0; i < n; i++)
+          keep(
+            await smithy.presign(putRequest(`uploads/${randomUUID()}-sample.jpg`), {
+              expiresIn: 300,
+              signableHeaders: SIGNABLE,
+            }),
+          );
       },
     },
     {
@@ -124,7 +177,11 @@ function contenders() {
       run(n) {
         for (let i = 0; i < n; i++) {
           const digest = hash('sha256', canonicalRequest, 'hex');
-          keep(createHmac('sha256', signingKeyObject).update(`AWS4-HMAC-SHA256\n20261128T100000Z\n${scope}\n${digest}`, 'utf8').digest('hex'));
+          keep(
+            createHmac('sha256', signingKeyObject)
+              .update(`AWS4-HMAC-SHA256\n20261128T100000Z\n${scope}\n${digest}`, 'utf8')
+              .digest('hex'),
+          );
         }
       },
     },
@@ -134,7 +191,11 @@ function contenders() {
       run(n) {
         for (let i = 0; i < n; i++) {
           const digest = createHash('sha256').update(canonicalRequest, 'utf8').digest('hex');
-          keep(createHmac('sha256', signingKey).update(`AWS4-HMAC-SHA256\n20261128T100000Z\n${scope}\n${digest}`, 'utf8').digest('hex'));
+          keep(
+            createHmac('sha256', signingKey)
+              .update(`AWS4-HMAC-SHA256\n20261128T100000Z\n${scope}\n${digest}`, 'utf8')
+              .digest('hex'),
+          );
         }
       },
     },
@@ -187,12 +248,63 @@ function contenders() {
   const signedHeaders = { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*' };
   const steps: Contender[] = [
     put[0]!,
-    { id: 'validate', label: '  request validation (valibot safeParse)', run: (n) => { for (let i = 0; i < n; i++) keep(v.safeParse(PresignRequestSchema, input)); } },
-    { id: 'type', label: '  parseContentType', run: (n) => { for (let i = 0; i < n; i++) keep(parseContentType(CONTENT_TYPE)); } },
-    { id: 'uuid', label: '  crypto.randomUUID', run: (n) => { for (let i = 0; i < n; i++) keep(randomUUID()); } },
-    { id: 'name', label: '  toSafeName (keys.ts)', run: (n) => { for (let i = 0; i < n; i++) keep(toSafeName('sample.jpg', CONTENT_TYPE, nameBudget('uploads/', key.slice(8, 44)))); } },
-    { id: 'assert', label: '  assertSafeKey (keys.ts)', run: (n) => { for (let i = 0; i < n; i++) { assertSafeKey(key, 'uploads/', CONTENT_TYPE); keep(key); } } },
-    { id: 'sign', label: '  presignPut (sigv4.ts), crypto included', run: (n) => { for (let i = 0; i < n; i++) keep(presignPut({ location, region: REGION, credentials: CREDENTIALS, key, headers: signedHeaders, expiresIn: 300, date: new Date() })); } },
+    {
+      id: 'validate',
+      label: '  request validation (valibot safeParse)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep(v.safeParse(PresignRequestSchema, input));
+      },
+    },
+    {
+      id: 'type',
+      label: '  parseContentType',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep(parseContentType(CONTENT_TYPE));
+      },
+    },
+    {
+      id: 'uuid',
+      label: '  crypto.randomUUID',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep(randomUUID());
+      },
+    },
+    {
+      id: 'name',
+      label: '  toSafeName (keys.ts)',
+      run: (n) => {
+        for (let i = 0; i < n; i++)
+          keep(toSafeName('sample.jpg', CONTENT_TYPE, nameBudget('uploads/', key.slice(8, 44))));
+      },
+    },
+    {
+      id: 'assert',
+      label: '  assertSafeKey (keys.ts)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) {
+          assertSafeKey(key, 'uploads/', CONTENT_TYPE);
+          keep(key);
+        }
+      },
+    },
+    {
+      id: 'sign',
+      label: '  presignPut (sigv4.ts), crypto included',
+      run: (n) => {
+        for (let i = 0; i < n; i++)
+          keep(
+            presignPut({
+              location,
+              region: REGION,
+              credentials: CREDENTIALS,
+              key,
+              headers: signedHeaders,
+              expiresIn: 300,
+              date: new Date(),
+            }),
+          );
+      },
+    },
     put[3]!,
   ];
   const postSteps: Contender[] = [
@@ -203,7 +315,19 @@ function contenders() {
       run(n) {
         const range = [SIZE, SIZE] as const;
         for (let i = 0; i < n; i++) {
-          keep(presignPost({ location, region: REGION, credentials: CREDENTIALS, bucket: BUCKET, key, contentType: CONTENT_TYPE, range, expiresIn: 300, date: new Date() }).fields.Policy);
+          keep(
+            presignPost({
+              location,
+              region: REGION,
+              credentials: CREDENTIALS,
+              bucket: BUCKET,
+              key,
+              contentType: CONTENT_TYPE,
+              range,
+              expiresIn: 300,
+              date: new Date(),
+            }).fields.Policy,
+          );
         }
       },
     },
@@ -213,7 +337,11 @@ function contenders() {
 }
 
 /** Checks, once, that the contenders sign the same thing: same key and clock give the same URL. */
-async function agreement(client: S3Client, smithy: SignatureV4, putRequest: (key: string) => HttpRequest): Promise<string> {
+async function agreement(
+  client: S3Client,
+  smithy: SignatureV4,
+  putRequest: (key: string) => HttpRequest,
+): Promise<string> {
   const date = new Date();
   const key = `uploads/${randomUUID()}-sample.jpg`;
   const ours = presignPut({
@@ -225,9 +353,19 @@ async function agreement(client: S3Client, smithy: SignatureV4, putRequest: (key
     expiresIn: 300,
     date,
   });
-  const command = new PutObjectCommand({ Bucket: BUCKET, Key: key, ContentType: CONTENT_TYPE, ContentLength: SIZE, IfNoneMatch: '*' });
+  const command = new PutObjectCommand({
+    Bucket: BUCKET,
+    Key: key,
+    ContentType: CONTENT_TYPE,
+    ContentLength: SIZE,
+    IfNoneMatch: '*',
+  });
   const sdk = await getSignedUrl(client, command, { expiresIn: 300, signableHeaders: SIGNABLE, signingDate: date });
-  const signed = await smithy.presign(putRequest(key), { expiresIn: 300, signableHeaders: SIGNABLE, signingDate: date });
+  const signed = await smithy.presign(putRequest(key), {
+    expiresIn: 300,
+    signableHeaders: SIGNABLE,
+    signingDate: date,
+  });
   const signature = (url: string) => /X-Amz-Signature=([0-9a-f]{64})/.exec(url)?.[1];
   const smithySignature = signed.query?.['X-Amz-Signature'];
   return `direct signer URL ${ours === sdk ? '=' : '≠'} getSignedUrl URL; signature ${signature(ours) === smithySignature ? '=' : '≠'} SignatureV4.presign's`;
@@ -312,10 +450,18 @@ function report(title: string, group: Contender[], samples: Map<string, number[]
 
 export async function runPresign(): Promise<Goal[]> {
   const { put, post, steps, postSteps, client, smithy, putRequest } = contenders();
-  console.log(`\n=== 1. Presign throughput (per-URL cost) — ${ROUNDS} interleaved rounds × ~${SAMPLE_MS} ms samples per contender, each after ${WARM_MS} ms of warm-up ===`);
-  console.log('Same upload everywhere: PUT of image/jpeg, 48,213 bytes, Content-Type and Content-Length signed, expires 300 s, with a session token;');
-  console.log("fake credentials (presigning is local). SDK client: requestChecksumCalculation 'WHEN_REQUIRED'. Ours goes through the full path: validation, key, signing.");
-  console.log(`Sanity: ${await agreement(client, smithy, putRequest)}. Each sample starts from a fully collected heap: ${'gc' in globalThis ? 'yes' : 'no (run with --expose-gc)'}, then warms up.`);
+  console.log(
+    `\n=== 1. Presign throughput (per-URL cost) — ${ROUNDS} interleaved rounds × ~${SAMPLE_MS} ms samples per contender, each after ${WARM_MS} ms of warm-up ===`,
+  );
+  console.log(
+    'Same upload everywhere: PUT of image/jpeg, 48,213 bytes, Content-Type and Content-Length signed, expires 300 s, with a session token;',
+  );
+  console.log(
+    "fake credentials (presigning is local). SDK client: requestChecksumCalculation 'WHEN_REQUIRED'. Ours goes through the full path: validation, key, signing.",
+  );
+  console.log(
+    `Sanity: ${await agreement(client, smithy, putRequest)}. Each sample starts from a fully collected heap: ${'gc' in globalThis ? 'yes' : 'no (run with --expose-gc)'}, then warms up.`,
+  );
   console.log("(d) is the bare crypto done the fastest way node:crypto offers; (d') as earlier runs did it.");
   const putSamples = await measure(put);
   report(`PUT (n = ${ROUNDS} samples each)`, put, putSamples);
@@ -323,7 +469,9 @@ export async function runPresign(): Promise<Goal[]> {
   report(`POST policy, content-length-range [size, size] (n = ${ROUNDS} samples each)`, post, postSamples);
   // How fast any POST presign could be against createPresignedPost: one that did nothing but sign.
   const postCeiling = summarize(postSamples.get('sdk')!.map((ns, round) => ns / postSamples.get('crypto')![round]!));
-  console.log(`Ceiling: createPresignedPost ÷ (d) = ${ratio(postCeiling.median)} (p25–p75 ${fmt(postCeiling.p25)}–${fmt(postCeiling.p75)}): a POST presign that only computed its HMAC would be that much faster, no more.`);
+  console.log(
+    `Ceiling: createPresignedPost ÷ (d) = ${ratio(postCeiling.median)} (p25–p75 ${fmt(postCeiling.p25)}–${fmt(postCeiling.p75)}): a POST presign that only computed its HMAC would be that much faster, no more.`,
+  );
   const stepSamples = await measure(steps, Math.max(5, Math.round(ROUNDS / 3)));
   const stepRows = steps.map((step) => {
     const st = summarize(stepSamples.get(step.id)!);
@@ -331,8 +479,12 @@ export async function runPresign(): Promise<Goal[]> {
   });
   const stepSum = steps.slice(1, -1).reduce((sum, step) => sum + summarize(stepSamples.get(step.id)!).median, 0);
   stepRows.push(['  sum of the steps above', fmt(stepSum / 1000), '']);
-  table(`Where ours' PUT presign goes: its steps alone (n = ${Math.max(5, Math.round(ROUNDS / 3))} samples each, interleaved)`, ['step', 'median µs', 'p25–p75 µs'], stepRows);
-  console.log("presign() minus the steps = promise/async plumbing, option lookups, the result object and expiry date.");
+  table(
+    `Where ours' PUT presign goes: its steps alone (n = ${Math.max(5, Math.round(ROUNDS / 3))} samples each, interleaved)`,
+    ['step', 'median µs', 'p25–p75 µs'],
+    stepRows,
+  );
+  console.log('presign() minus the steps = promise/async plumbing, option lookups, the result object and expiry date.');
   const postStepSamples = await measure(postSteps, Math.max(5, Math.round(ROUNDS / 3)));
   table(
     `Where ours' POST presign goes (n = ${Math.max(5, Math.round(ROUNDS / 3))} samples each, interleaved)`,
@@ -355,7 +507,17 @@ export async function runPresign(): Promise<Goal[]> {
   return [
     { name: 'PUT presign: ours vs getSignedUrl (speed-up)', measured: ratio(vsSdk), goal: '≥ 20×', met: vsSdk >= 20 },
     { name: 'PUT presign: ours ÷ bare crypto (time)', measured: ratio(vsCrypto), goal: '≤ 3×', met: vsCrypto <= 3 },
-    { name: 'POST presign: ours vs createPresignedPost (speed-up)', measured: `${ratio(postVsSdk)} (ceiling ${ratio(postCeiling.median)})`, goal: '≥ 20×', met: postVsSdk >= 20 },
-    { name: 'POST presign: ours ÷ bare crypto (time)', measured: ratio(postVsCrypto), goal: '≤ 3×', met: postVsCrypto <= 3 },
+    {
+      name: 'POST presign: ours vs createPresignedPost (speed-up)',
+      measured: `${ratio(postVsSdk)} (ceiling ${ratio(postCeiling.median)})`,
+      goal: '≥ 20×',
+      met: postVsSdk >= 20,
+    },
+    {
+      name: 'POST presign: ours ÷ bare crypto (time)',
+      measured: ratio(postVsCrypto),
+      goal: '≤ 3×',
+      met: postVsCrypto <= 3,
+    },
   ];
 }

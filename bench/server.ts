@@ -37,27 +37,42 @@ function naive() {
   app.use(express.json());
   app.post('/presign', async (req, res) => {
     const { fileName, contentType, size } = req.body ?? {};
-    if (typeof fileName !== 'string' || typeof contentType !== 'string' || !contentType.startsWith('image/') || typeof size !== 'number' || size > 10 * 1024 * 1024) {
+    if (
+      typeof fileName !== 'string' ||
+      typeof contentType !== 'string' ||
+      !contentType.startsWith('image/') ||
+      typeof size !== 'number' ||
+      size > 10 * 1024 * 1024
+    ) {
       res.status(400).json({ error: 'bad request' });
       return;
     }
     const key = `uploads/${randomUUID()}-${fileName.replace(/[^\w.-]+/g, '-')}`;
     const command = new PutObjectCommand({ Bucket: BUCKET, Key: key, ContentType: contentType, ContentLength: size });
     const uploadUrl = await getSignedUrl(s3, command, { expiresIn: 300, signableHeaders });
-    res.json({ method: 'PUT', uploadUrl, key, headers: { 'content-type': contentType, 'content-length': String(size) } });
+    res.json({
+      method: 'PUT',
+      uploadUrl,
+      key,
+      headers: { 'content-type': contentType, 'content-length': String(size) },
+    });
   });
   return app;
 }
 
 function reference() {
   let answer = '';
-  void presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg', size: 48_213 }).then((result) => (answer = JSON.stringify(result)));
+  void presigner
+    .presign({ fileName: 'sample.jpg', contentType: 'image/jpeg', size: 48_213 })
+    .then((result) => (answer = JSON.stringify(result)));
   return (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(answer);
+      res
+        .writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+        .end(answer);
     });
   };
 }
@@ -66,8 +81,19 @@ function reference() {
 // and one HMAC (the bare crypto of section 1), and answer the URL as JSON. No validation, no checks.
 function minimal() {
   const signingKey = createHmac('sha256', 'bench-signing-key').digest();
-  let template: { method: string; uploadUrl: string; key: string; headers: Record<string, string>; expiresAt: string; expiresIn: number } | undefined;
-  void presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg', size: 48_213 }).then((result) => (template = result as typeof template));
+  let template:
+    | {
+        method: string;
+        uploadUrl: string;
+        key: string;
+        headers: Record<string, string>;
+        expiresAt: string;
+        expiresIn: number;
+      }
+    | undefined;
+  void presigner
+    .presign({ fileName: 'sample.jpg', contentType: 'image/jpeg', size: 48_213 })
+    .then((result) => (template = result as typeof template));
   return (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -75,17 +101,36 @@ function minimal() {
       const { fileName, contentType, size } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const key = `uploads/${randomUUID()}-${fileName}`;
       const [base, query] = template!.uploadUrl.split('?') as [string, string];
-      const digest = hash('sha256', `PUT\n/${key}\n${query}\ncontent-length:${size}\ncontent-type:${contentType}\n`, 'hex');
-      const signature = createHmac('sha256', signingKey).update(`AWS4-HMAC-SHA256\n20261128T100000Z\n20261128/us-east-1/s3/aws4_request\n${digest}`).digest('hex');
+      const digest = hash(
+        'sha256',
+        `PUT\n/${key}\n${query}\ncontent-length:${size}\ncontent-type:${contentType}\n`,
+        'hex',
+      );
+      const signature = createHmac('sha256', signingKey)
+        .update(`AWS4-HMAC-SHA256\n20261128T100000Z\n20261128/us-east-1/s3/aws4_request\n${digest}`)
+        .digest('hex');
       const at = query.indexOf('X-Amz-Signature=') + 16;
       const uploadUrl = `${base.slice(0, base.indexOf('/uploads/'))}/${key}?${query.slice(0, at)}${signature}${query.slice(at + 64)}`;
-      const answer = JSON.stringify({ ...template, uploadUrl, key, headers: { 'content-type': contentType, 'content-length': String(size) } });
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(answer);
+      const answer = JSON.stringify({
+        ...template,
+        uploadUrl,
+        key,
+        headers: { 'content-type': contentType, 'content-length': String(size) },
+      });
+      res
+        .writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+        .end(answer);
     });
   };
 }
 
-const presigner = createPresigner({ bucket: BUCKET, region: REGION, credentials: CREDENTIALS, allowedTypes: ['image/*'], maxSize: 10 * 1024 * 1024 });
+const presigner = createPresigner({
+  bucket: BUCKET,
+  region: REGION,
+  credentials: CREDENTIALS,
+  allowedTypes: ['image/*'],
+  maxSize: 10 * 1024 * 1024,
+});
 const listeners: Record<string, () => (req: IncomingMessage, res: ServerResponse) => void> = {
   fetch: () => getRequestListener(toFetchHandler(presigner)),
   express: () => express().all('/presign', toExpressHandler(presigner)),

@@ -50,7 +50,13 @@ async function main(): Promise<void> {
 
   const storage = process.env.S3_BUCKET || process.env.S3_ENDPOINT ? externalStorage() : await embeddedStorage(origin);
   const client = new S3Client({ ...storage.connection, requestChecksumCalculation: 'WHEN_REQUIRED' });
-  const presigner = createPresigner({ bucket: storage.bucket, client, allowedTypes: ALLOWED_TYPES, maxSize: MAX_SIZE, prefix: PREFIX });
+  const presigner = createPresigner({
+    bucket: storage.bucket,
+    client,
+    allowedTypes: ALLOWED_TYPES,
+    maxSize: MAX_SIZE,
+    prefix: PREFIX,
+  });
   const presign = toExpressHandler(presigner);
   const [page, script] = await Promise.all([readFile(join(PAGE_DIR, 'index.html'), 'utf8'), bundlePage()]);
   // The limit the page states is the one the endpoint enforces, in the units of its refusals.
@@ -82,8 +88,10 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop(signal));
   console.log(`upload-presigner demo\n  storage:     ${storage.description}`);
   if (!process.env.S3_BUCKET) {
-    console.log('  note:        s3rver checks SigV4 signatures, expiry and the signed Content-Type and Content-Length of a PUT,\n' +
-      '               but not the conditions of a POST policy; test those against real S3 or Ceph RGW.');
+    console.log(
+      '  note:        s3rver checks SigV4 signatures, expiry and the signed Content-Type and Content-Length of a PUT,\n' +
+        '               but not the conditions of a POST policy; test those against real S3 or Ceph RGW.',
+    );
   }
   console.log(`  upload page: ${origin}/\nPress Ctrl-C to stop.`);
   if (process.env.S3_BUCKET) void warnAboutCors(client, storage.bucket, origin);
@@ -124,7 +132,9 @@ function externalStorage(): Storage {
   const bucket = process.env.S3_BUCKET;
   if (!bucket) throw new Error('S3_ENDPOINT is set but S3_BUCKET is not: name the bucket to upload to.');
   const endpoint = process.env.S3_ENDPOINT;
-  const forcePathStyle = process.env.S3_FORCE_PATH_STYLE ? process.env.S3_FORCE_PATH_STYLE === 'true' : Boolean(endpoint);
+  const forcePathStyle = process.env.S3_FORCE_PATH_STYLE
+    ? process.env.S3_FORCE_PATH_STYLE === 'true'
+    : Boolean(endpoint);
   return {
     bucket,
     connection: { endpoint, region: process.env.S3_REGION ?? process.env.AWS_REGION ?? 'us-east-1', forcePathStyle },
@@ -170,7 +180,9 @@ async function warnAboutCors(client: S3Client, bucket: string, origin: string): 
       (rule) =>
         rule.AllowedOrigins?.some((allowed) => allowed === '*' || allowed === origin) &&
         rule.AllowedMethods?.includes('PUT') &&
-        ['content-type', 'content-disposition', 'if-none-match'].every((header) => rule.AllowedHeaders?.some((allowed) => allowed === '*' || allowed.toLowerCase() === header)),
+        ['content-type', 'content-disposition', 'if-none-match'].every((header) =>
+          rule.AllowedHeaders?.some((allowed) => allowed === '*' || allowed.toLowerCase() === header),
+        ),
     );
     if (admits) return;
   } catch {

@@ -32,7 +32,9 @@ async function serve(kind: Kind): Promise<void> {
     maxSize: 10 * 1024 * 1024,
   });
   const listener =
-    kind === 'fetch' ? getRequestListener(toFetchHandler(presigner)) : express().all('/presign', toExpressHandler(presigner));
+    kind === 'fetch'
+      ? getRequestListener(toFetchHandler(presigner))
+      : express().all('/presign', toExpressHandler(presigner));
   const server = createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.on('message', (message) => {
@@ -63,12 +65,16 @@ function ask<T>(child: ChildProcess, message: string, field: keyof T & string): 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 async function run(kind: Kind): Promise<void> {
-  const child = fork(process.argv[1]!, ['serve', kind], { execArgv: [...process.execArgv, '--expose-gc'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  const child = fork(process.argv[1]!, ['serve', kind], {
+    execArgv: [...process.execArgv, '--expose-gc'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
   const port = await ask<{ port: number }>(child, '', 'port');
   const url = `http://127.0.0.1:${port}/presign`;
   try {
     const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
-    if (check.status !== 200) throw new Error(`${kind}: the first request answered ${check.status}: ${await check.text()}`);
+    if (check.status !== 200)
+      throw new Error(`${kind}: the first request answered ${check.status}: ${await check.text()}`);
     const heapStart = await ask<{ heapUsed: number }>(child, 'gc', 'heapUsed');
     const rssStart = await ask<{ rss: number }>(child, 'rss', 'rss');
     const result = await autocannon({

@@ -37,6 +37,7 @@ fi
 
 # Uppy lives in its own fixture package (its dependencies declare Node >= 22); the typecheck needs it.
 bash test/fixtures/uppy/install.sh
+npm run format:check
 npm run typecheck
 npm run build
 npm run check:pkg

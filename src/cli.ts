@@ -83,10 +83,22 @@ export async function runCli(
     forcePathStyle: values['path-style'],
   };
   if (positionals.join(' ') === 'doctor storage' && values.bucket) {
-    return printProbe(await probeStorage({ bucket: values.bucket, prefix: values.prefix, ...connection }).catch((error: Error) => error), values.json, out, err);
+    return printProbe(
+      await probeStorage({ bucket: values.bucket, prefix: values.prefix, ...connection }).catch(
+        (error: Error) => error,
+      ),
+      values.json,
+      out,
+      err,
+    );
   }
   const method = (values.method ?? 'PUT').toUpperCase();
-  if (positionals.join(' ') !== 'doctor cors' || !values.bucket || !values.origin || (method !== 'PUT' && method !== 'POST')) {
+  if (
+    positionals.join(' ') !== 'doctor cors' ||
+    !values.bucket ||
+    !values.origin ||
+    (method !== 'PUT' && method !== 'POST')
+  ) {
     err(USAGE);
     return 2;
   }
@@ -104,16 +116,29 @@ export async function runCli(
   }
   if (report.problems.length === 0) out(`OK: ${values.origin} can ${method} to ${values.bucket}, and ETag is exposed.`);
   for (const problem of report.problems) out(`✗ ${problem.code}: ${problem.message}`);
-  out(`Preflight ${report.preflight.url}: ${report.preflight.status}${report.preflight.allowOrigin ? `, allow-origin ${report.preflight.allowOrigin}` : ''}`);
-  if (report.applied) out(report.ok ? 'Applied the corrected rules; the preflight now passes.' : 'Applied the corrected rules, but the preflight still fails.');
-  else if (report.problems.length > 0) out(`Corrected rules (write them with --apply):\n${JSON.stringify({ CORSRules: report.correctedRules }, null, 2)}`);
+  out(
+    `Preflight ${report.preflight.url}: ${report.preflight.status}${report.preflight.allowOrigin ? `, allow-origin ${report.preflight.allowOrigin}` : ''}`,
+  );
+  if (report.applied)
+    out(
+      report.ok
+        ? 'Applied the corrected rules; the preflight now passes.'
+        : 'Applied the corrected rules, but the preflight still fails.',
+    );
+  else if (report.problems.length > 0)
+    out(`Corrected rules (write them with --apply):\n${JSON.stringify({ CORSRules: report.correctedRules }, null, 2)}`);
   return report.ok ? 0 : 1;
 }
 
 const ENFORCED_LABEL = { true: 'yes', false: 'NO', unknown: '?' } as const;
 
 /** The probe's findings as a table (or JSON); a probe that could not run is the only failure. */
-function printProbe(report: StorageProbeReport | Error, json: boolean | undefined, out: (line: string) => void, err: (line: string) => void): number {
+function printProbe(
+  report: StorageProbeReport | Error,
+  json: boolean | undefined,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): number {
   if (report instanceof Error) {
     err(`upload-presigner: ${report.message}`);
     return 1;
@@ -126,7 +151,8 @@ function printProbe(report: StorageProbeReport | Error, json: boolean | undefine
   out(`Storage probe of ${report.bucket} (scratch objects under ${report.prefix})\n`);
   out(`${'case'.padEnd(width)}  enforced  evidence`);
   for (const { id, enforced, evidence } of report.cases) {
-    const seen = [evidence.status, evidence.code].filter(Boolean).join(' ') + (evidence.seen ? ` (${evidence.seen})` : '');
+    const seen =
+      [evidence.status, evidence.code].filter(Boolean).join(' ') + (evidence.seen ? ` (${evidence.seen})` : '');
     out(`${id.padEnd(width)}  ${ENFORCED_LABEL[String(enforced) as keyof typeof ENFORCED_LABEL].padEnd(8)}  ${seen}`);
   }
   out(`\n${report.advice}\nCleanup: ${cleanupSummary(report.cleanup)}.`);

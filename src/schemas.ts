@@ -43,7 +43,11 @@ export const PresignRequestSchema = v.object({
 
 const nonEmptyString = (message: string) => v.pipe(v.string(message), v.nonEmpty(message));
 
-const uploadToken = v.pipe(v.string('token must be the string createMultipart returned'), v.nonEmpty('token must not be empty'), v.maxLength(4096, 'token is too long'));
+const uploadToken = v.pipe(
+  v.string('token must be the string createMultipart returned'),
+  v.nonEmpty('token must not be empty'),
+  v.maxLength(4096, 'token is too long'),
+);
 const partNumber = v.pipe(
   v.number('partNumber must be a number'),
   v.safeInteger('partNumber must be a whole number'),
@@ -80,7 +84,13 @@ export const CompleteMultipartSchema = v.object({
   parts: v.optional(
     v.pipe(
       v.array(
-        v.object({ partNumber, etag: v.optional(v.pipe(v.string('etag must be a string'), v.maxLength(256, 'etag is too long'))) }, 'each part must be { partNumber, etag }'),
+        v.object(
+          {
+            partNumber,
+            etag: v.optional(v.pipe(v.string('etag must be a string'), v.maxLength(256, 'etag is too long'))),
+          },
+          'each part must be { partNumber, etag }',
+        ),
         'parts must be an array of { partNumber, etag }',
       ),
       v.maxLength(MAX_PARTS, `parts must list at most ${MAX_PARTS} parts`),
@@ -97,7 +107,13 @@ export const UploadTokenSchema = v.object({ token: uploadToken });
  */
 export const VerifyRequestSchema = v.union(
   [
-    v.object({ receipt: v.pipe(v.string('receipt must be the string presign returned'), v.nonEmpty('receipt must not be empty'), v.maxLength(8192, 'receipt is too long')) }),
+    v.object({
+      receipt: v.pipe(
+        v.string('receipt must be the string presign returned'),
+        v.nonEmpty('receipt must not be empty'),
+        v.maxLength(8192, 'receipt is too long'),
+      ),
+    }),
     v.object({ key: v.pipe(v.string('key must be a string'), v.maxLength(1024, 'key is too long')) }),
   ],
   'a verify request must be { receipt } or { key }',
@@ -144,7 +160,10 @@ export const PresignerOptionsSchema = v.object({
     300,
   ),
   method: v.optional(v.picklist(['PUT', 'POST'], 'must be "PUT" or "POST"'), 'PUT'),
-  contentDisposition: v.optional(v.picklist(['attachment', 'inline', 'auto'], 'must be "attachment", "inline" or "auto"'), 'auto'),
+  contentDisposition: v.optional(
+    v.picklist(['attachment', 'inline', 'auto'], 'must be "attachment", "inline" or "auto"'),
+    'auto',
+  ),
   overwrite: v.optional(v.boolean('must be true or false'), false),
   region: v.optional(nonEmptyString('must be a non-empty string')),
   endpoint: v.optional(v.pipe(nonEmptyString('must be a URL'), v.url('must be a URL such as http://127.0.0.1:7480'))),
@@ -153,7 +172,10 @@ export const PresignerOptionsSchema = v.object({
     v.custom<object>(
       (credentials) =>
         typeof credentials === 'function' ||
-        (typeof credentials === 'object' && credentials !== null && 'accessKeyId' in credentials && 'secretAccessKey' in credentials),
+        (typeof credentials === 'object' &&
+          credentials !== null &&
+          'accessKeyId' in credentials &&
+          'secretAccessKey' in credentials),
       'must be { accessKeyId, secretAccessKey, sessionToken? } or a provider function',
     ),
   ),
@@ -173,11 +195,17 @@ export const PresignerOptionsSchema = v.object({
   ),
   onUploadComplete: v.optional(v.function('must be a function')),
   secret: v.optional(
-    v.pipe(v.string('must be a string'), v.minLength(32, 'must be at least 32 characters: it signs upload receipts and multipart tokens')),
+    v.pipe(
+      v.string('must be a string'),
+      v.minLength(32, 'must be at least 32 characters: it signs upload receipts and multipart tokens'),
+    ),
   ),
   /** @deprecated The former name of `secret`. */
   multipartSecret: v.optional(
-    v.pipe(v.string('must be a string'), v.minLength(32, 'must be at least 32 characters: it signs upload receipts and multipart tokens')),
+    v.pipe(
+      v.string('must be a string'),
+      v.minLength(32, 'must be at least 32 characters: it signs upload receipts and multipart tokens'),
+    ),
   ),
   partSize: v.optional(
     v.pipe(

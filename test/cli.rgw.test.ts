@@ -20,12 +20,34 @@ describe('npx upload-presigner', () => {
   it('prints its findings and nothing on stderr, on the oldest Node it supports too', async () => {
     // Prepare: the package's bin as npx runs it, in an environment that never heard of the SDK's switches.
     const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _quiet, ...env } = process.env;
-    const args = ['doctor', 'cors', '--bucket', TEST_BUCKET, '--origin', 'http://127.0.0.1:1', '--endpoint', rgw.endpoint, '--path-style'];
+    const args = [
+      'doctor',
+      'cors',
+      '--bucket',
+      TEST_BUCKET,
+      '--origin',
+      'http://127.0.0.1:1',
+      '--endpoint',
+      rgw.endpoint,
+      '--path-style',
+    ];
     // Act: an origin no rule admits, so the command reports and exits 1.
-    const result = await run(process.execPath, [join(workDir, 'node_modules', 'upload-presigner', 'dist', 'cli.js'), ...args], {
-      env: { ...env, AWS_ACCESS_KEY_ID: rgw.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.credentials.secretAccessKey, AWS_REGION: rgw.region },
-      timeout: 60_000,
-    }).then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }), (error: { code: number; stdout: string; stderr: string }) => error);
+    const result = await run(
+      process.execPath,
+      [join(workDir, 'node_modules', 'upload-presigner', 'dist', 'cli.js'), ...args],
+      {
+        env: {
+          ...env,
+          AWS_ACCESS_KEY_ID: rgw.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: rgw.credentials.secretAccessKey,
+          AWS_REGION: rgw.region,
+        },
+        timeout: 60_000,
+      },
+    ).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
     // Assess
     expect(result.stdout).toContain('ORIGIN_NOT_ALLOWED');
     expect(result.code).toBe(1);

@@ -11,9 +11,21 @@ describe('PresignError', () => {
   it('serialises code, message and issue paths, never the cause or stack', () => {
     const error = new PresignError('INVALID_REQUEST', 'Bad.', {
       cause: new Error('secret'),
-      issues: [{ kind: 'schema', type: 'string', input: 1, expected: 'string', received: '1', message: 'fileName must be a string', path: [{ type: 'object', origin: 'value', input: {}, key: 'fileName', value: 1 }] } as never],
+      issues: [
+        {
+          kind: 'schema',
+          type: 'string',
+          input: 1,
+          expected: 'string',
+          received: '1',
+          message: 'fileName must be a string',
+          path: [{ type: 'object', origin: 'value', input: {}, key: 'fileName', value: 1 }],
+        } as never,
+      ],
     });
-    expect(JSON.stringify(error)).toBe('{"error":{"code":"INVALID_REQUEST","message":"Bad.","issues":[{"path":"fileName","message":"fileName must be a string"}]}}');
+    expect(JSON.stringify(error)).toBe(
+      '{"error":{"code":"INVALID_REQUEST","message":"Bad.","issues":[{"path":"fileName","message":"fileName must be a string"}]}}',
+    );
   });
 
   it('is recognised by name across module copies', () => {

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allReadmeBlocks, blockPath, packageAsBuilt, readmeInlineCode, type ReadmeBlock } from './helpers/readme-blocks.js';
+import {
+  allReadmeBlocks,
+  blockPath,
+  packageAsBuilt,
+  readmeInlineCode,
+  type ReadmeBlock,
+} from './helpers/readme-blocks.js';
 import { jpegBytes, rgwPresigner } from './helpers/s3.js';
 
 const run = promisify(execFile);
@@ -31,7 +37,11 @@ const SETUPS: { runs: (block: ReadmeBlock) => boolean; setup: () => Promise<Reco
       const presigner = rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024 ** 2 });
       const result = await presigner.presign({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: bytes.length });
       if (result.method !== 'PUT') throw new Error('the doctor block shows a PUT');
-      return { uploadUrl: result.uploadUrl, headers: result.headers, file: { base64: Buffer.from(bytes).toString('base64'), name: 'photo.jpg' } };
+      return {
+        uploadUrl: result.uploadUrl,
+        headers: result.headers,
+        file: { base64: Buffer.from(bytes).toString('base64'), name: 'photo.jpg' },
+      };
     },
   },
 ];
@@ -61,18 +71,23 @@ describe('README blocks that print, run against Ceph RGW', () => {
     expect(printing.filter((block) => block.code.includes('diagnose({'))).toHaveLength(1);
   });
 
-  it.each(printing.map((block) => [block.name, block] as const))('%s prints what its comments promise', async (_name, block) => {
-    // Prepare
-    const setup = SETUPS.find(({ runs }) => runs(block))?.setup;
-    if (!setup) throw new Error(`${block.name} prints, so it must run: give it a setup in SETUPS`);
-    const { outputText } = ts.transpileModule(block.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-    const script = blockPath(block, workDir, '.mjs');
-    await writeFile(script, `${preludeOf(await setup())}\n${outputText}`);
-    // Act
-    const { stdout } = await run(process.execPath, [script], { cwd: workDir, timeout: 60_000 });
-    // Assess
-    expect(stdout.trimEnd().split('\n')).toEqual(promisedOutput(block));
-  });
+  it.each(printing.map((block) => [block.name, block] as const))(
+    '%s prints what its comments promise',
+    async (_name, block) => {
+      // Prepare
+      const setup = SETUPS.find(({ runs }) => runs(block))?.setup;
+      if (!setup) throw new Error(`${block.name} prints, so it must run: give it a setup in SETUPS`);
+      const { outputText } = ts.transpileModule(block.code, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
+      const script = blockPath(block, workDir, '.mjs');
+      await writeFile(script, `${preludeOf(await setup())}\n${outputText}`);
+      // Act
+      const { stdout } = await run(process.execPath, [script], { cwd: workDir, timeout: 60_000 });
+      // Assess
+      expect(stdout.trimEnd().split('\n')).toEqual(promisedOutput(block));
+    },
+  );
 });
 
 describe("the README's curl upload, against Ceph RGW", () => {
@@ -84,9 +99,17 @@ describe("the README's curl upload, against Ceph RGW", () => {
     const bytes = jpegBytes(48_213 - 22);
     await writeFile(join(workDir, 'sample.jpg'), bytes);
     const presigner = rgwPresigner({ allowedTypes: ['image/*', 'application/pdf'], maxSize: 10 * 1024 * 1024 });
-    const { uploadUrl } = await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg', size: bytes.length });
+    const { uploadUrl } = await presigner.presign({
+      fileName: 'sample.jpg',
+      contentType: 'image/jpeg',
+      size: bytes.length,
+    });
     const put = () =>
-      run('bash', ['-c', `${command} --silent --output /dev/null --write-out '%{http_code}'`], { cwd: workDir, env: { ...process.env, uploadUrl }, timeout: 60_000 });
+      run('bash', ['-c', `${command} --silent --output /dev/null --write-out '%{http_code}'`], {
+        cwd: workDir,
+        env: { ...process.env, uploadUrl },
+        timeout: 60_000,
+      });
     // Act
     const first = await put();
     const second = await put();

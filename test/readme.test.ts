@@ -64,7 +64,10 @@ function typecheck(settings: ts.CompilerOptions, workDir: string): Map<ReadmeBlo
   for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
     const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
     const block = diagnostic.file && byPath.get(diagnostic.file.fileName);
-    if (!block) throw new Error(`outside any README block (${diagnostic.file?.fileName ?? 'options'}): TS${diagnostic.code} ${message}`);
+    if (!block)
+      throw new Error(
+        `outside any README block (${diagnostic.file?.fileName ?? 'options'}): TS${diagnostic.code} ${message}`,
+      );
     // +1: the code starts on the line after the fence.
     const line = block.line + 1 + diagnostic.file!.getLineAndCharacterOfPosition(diagnostic.start!).line;
     errors.get(block)!.push(`${block.file}:${line}: TS${diagnostic.code} ${message}`);
@@ -79,7 +82,8 @@ describe('README code', () => {
 
   beforeAll(() => {
     workDir = packageAsBuilt();
-    for (const name of Object.keys(SETTINGS) as (keyof typeof SETTINGS)[]) results.set(name, typecheck(SETTINGS[name], workDir));
+    for (const name of Object.keys(SETTINGS) as (keyof typeof SETTINGS)[])
+      results.set(name, typecheck(SETTINGS[name], workDir));
   }, 600_000);
 
   afterAll(() => workDir && rmSync(workDir, { recursive: true, force: true }));
@@ -89,7 +93,13 @@ describe('README code', () => {
     expect(blocks.filter((block) => block.fragment).map((block) => block.name).length).toBeLessThanOrEqual(2);
   });
 
-  it.each(checked.map((block) => [block.name, block] as const))('%s compiles, strict, under node16 and bundler resolution', (_name, block) => {
-    expect({ node16: results.get('node16')!.get(block), bundler: results.get('bundler')!.get(block) }).toEqual({ node16: [], bundler: [] });
-  });
+  it.each(checked.map((block) => [block.name, block] as const))(
+    '%s compiles, strict, under node16 and bundler resolution',
+    (_name, block) => {
+      expect({ node16: results.get('node16')!.get(block), bundler: results.get('bundler')!.get(block) }).toEqual({
+        node16: [],
+        bundler: [],
+      });
+    },
+  );
 });

@@ -5,7 +5,11 @@ import { createPresigner } from 'upload-presigner';
 import { toFetchHandler } from 'upload-presigner/fetch';
 
 const env = process.env;
-const list = (value: string | undefined) => value?.split(',').map((item) => item.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 if (!env.PRESIGN_BUCKET) {
   console.error('Set PRESIGN_BUCKET to the bucket uploads go to (see README.md).');

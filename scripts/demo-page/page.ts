@@ -16,7 +16,10 @@ async function upload(file: File): Promise<void> {
   preview.hidden = true;
   show('uploading', `Uploading ${file.name}…`);
   try {
-    const { key } = await uploadFile(file, { endpoint: '/api/presign', onProgress: ({ percent }) => (progress.value = percent) });
+    const { key } = await uploadFile(file, {
+      endpoint: '/api/presign',
+      onProgress: ({ percent }) => (progress.value = percent),
+    });
     show('done', `Uploaded as ${key}`);
     preview.src = `/api/view?key=${encodeURIComponent(key)}`;
     preview.alt = file.name;

@@ -31,7 +31,9 @@ export function toFetchHandler<Context>(
   return async (request) => {
     try {
       const body = await readRequestBody(request, maxBodySize);
-      return toResponse(await handle({ method: request.method, headers: Object.fromEntries(request.headers), body, raw: request }));
+      return toResponse(
+        await handle({ method: request.method, headers: Object.fromEntries(request.headers), body, raw: request }),
+      );
     } catch (error) {
       (options.onError ?? logError)(error);
       return toResponse(serverError('INTERNAL_ERROR'));

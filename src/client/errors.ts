@@ -97,12 +97,12 @@ export const PRESIGN_NETWORK_HINT =
 /** Status 0 before any byte left: the preflight was refused, or the storage could not be reached. */
 export const CORS_REFUSED_HINT =
   "The browser refused to send the file to the storage. Likely cause: the bucket's CORS rules do not allow this origin, " +
-  'method or headers (AllowedOrigins must list this page\'s origin, AllowedMethods PUT and POST, AllowedHeaders *); ' +
+  "method or headers (AllowedOrigins must list this page's origin, AllowedMethods PUT and POST, AllowedHeaders *); " +
   'otherwise the storage URL is unreachable from this browser. The network panel shows the refused preflight (OPTIONS).';
 
 /** Status 0 after the whole file was sent: the storage answered something the browser hid. */
 export const HIDDEN_ERROR_HINT =
-  'The file was sent, but the browser hid the storage\'s answer. Likely cause: the storage refused the upload with an ' +
+  "The file was sent, but the browser hid the storage's answer. Likely cause: the storage refused the upload with an " +
   'error response that carries no CORS headers (S3 and Ceph RGW send none on errors), e.g. an expired URL or a signature ' +
   'mismatch (a Content-Type other than the signed one, a clock skew, wrong credentials); or the connection dropped ' +
   'before the answer. The network panel shows the real status and body.';
@@ -142,7 +142,12 @@ export interface StorageRequest {
 export function storageFailure(response: SendResponse, request: StorageRequest): UploadError {
   const what = request.partNumber === undefined ? 'Upload' : `Upload of part ${request.partNumber}`;
   if (response.status === 0) {
-    const hint = request.corsProven && !response.bodySent ? PART_NETWORK_HINT : response.bodySent ? HIDDEN_ERROR_HINT : CORS_REFUSED_HINT;
+    const hint =
+      request.corsProven && !response.bodySent
+        ? PART_NETWORK_HINT
+        : response.bodySent
+          ? HIDDEN_ERROR_HINT
+          : CORS_REFUSED_HINT;
     return new UploadError(`${what} failed: no readable response from the storage. ${hint}`, {
       stage: 'upload',
       status: 0,
@@ -167,10 +172,14 @@ export function storageFailure(response: SendResponse, request: StorageRequest):
 /** What the doctor makes of a storage error: the client knows exactly what it signed and sent. */
 function diagnoseUpload(response: SendResponse, request: StorageRequest): Diagnosis {
   const error = readErrorXmlWithDom(response.body);
-  if (request.method === 'POST') return explainFailure({ status: response.status, body: response.body, url: request.url }, error);
+  if (request.method === 'POST')
+    return explainFailure({ status: response.status, body: response.body, url: request.url }, error);
   // The browser sends every signed header but Content-Length, which it sets to the body's size.
   const sentHeaders = { ...request.signed, 'content-length': String(request.size) };
-  return explainFailure({ status: response.status, body: response.body, url: request.url, sentHeaders, expectedHeaders: request.signed }, error);
+  return explainFailure(
+    { status: response.status, body: response.body, url: request.url, sentHeaders, expectedHeaders: request.signed },
+    error,
+  );
 }
 
 /**

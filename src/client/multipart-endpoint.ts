@@ -62,7 +62,12 @@ export const MAX_PARTS_PER_REQUEST = 100;
  * ```
  */
 export function createMultipart(target: PresignEndpoint, body: PresignBody): Promise<StartedMultipart> {
-  return callEndpoint(target, { action: 'createMultipart', ...body }, { name: 'createMultipart', expected: 'a multipart upload' }, isStarted);
+  return callEndpoint(
+    target,
+    { action: 'createMultipart', ...body },
+    { name: 'createMultipart', expected: 'a multipart upload' },
+    isStarted,
+  );
 }
 
 /**
@@ -74,7 +79,12 @@ export function createMultipart(target: PresignEndpoint, body: PresignBody): Pro
  * ```
  */
 export function signParts(target: PresignEndpoint, token: string, partNumbers: number[]): Promise<SignedPartUrls> {
-  return callEndpoint(target, { action: 'signParts', token, partNumbers }, { name: 'signParts', expected: 'part URLs' }, isSignedParts);
+  return callEndpoint(
+    target,
+    { action: 'signParts', token, partNumbers },
+    { name: 'signParts', expected: 'part URLs' },
+    isSignedParts,
+  );
 }
 
 /**
@@ -86,7 +96,12 @@ export function signParts(target: PresignEndpoint, token: string, partNumbers: n
  * ```
  */
 export function listParts(target: PresignEndpoint, token: string): Promise<{ key: string; parts: StoredPartInfo[] }> {
-  return callEndpoint(target, { action: 'listParts', token }, { name: 'listParts', expected: 'a list of parts' }, isPartList);
+  return callEndpoint(
+    target,
+    { action: 'listParts', token },
+    { name: 'listParts', expected: 'a list of parts' },
+    isPartList,
+  );
 }
 
 /**
@@ -100,7 +115,12 @@ export function listParts(target: PresignEndpoint, token: string): Promise<{ key
  * ```
  */
 export function completeMultipart(target: PresignEndpoint, token: string): Promise<CompletedMultipart> {
-  return callEndpoint(target, { action: 'completeMultipart', token }, { name: 'completeMultipart', expected: 'the object' }, isCompleted);
+  return callEndpoint(
+    target,
+    { action: 'completeMultipart', token },
+    { name: 'completeMultipart', expected: 'the object' },
+    isCompleted,
+  );
 }
 
 /**
@@ -112,16 +132,26 @@ export function completeMultipart(target: PresignEndpoint, token: string): Promi
  * ```
  */
 export function abortMultipart(target: PresignEndpoint, token: string): Promise<{ key: string; aborted: true }> {
-  return callEndpoint(target, { action: 'abortMultipart', token }, { name: 'abortMultipart', expected: 'an abort' }, isAborted);
+  return callEndpoint(
+    target,
+    { action: 'abortMultipart', token },
+    { name: 'abortMultipart', expected: 'an abort' },
+    isAborted,
+  );
 }
 
 // What each answer must carry for the client to go on; the server's types say the rest.
 const isStarted = (value: unknown): value is StartedMultipart =>
-  has(value, { key: 'string', uploadId: 'string', token: 'string', partSize: 'number', partCount: 'number' }) && value.method === 'MULTIPART';
-const isSignedParts = (value: unknown): value is SignedPartUrls => has(value, { expiresAt: 'string' }) && Array.isArray(value.parts);
-const isPartList = (value: unknown): value is { key: string; parts: StoredPartInfo[] } => has(value, { key: 'string' }) && Array.isArray(value.parts);
-const isCompleted = (value: unknown): value is CompletedMultipart => has(value, { key: 'string', size: 'number', contentType: 'string' });
-const isAborted = (value: unknown): value is { key: string; aborted: true } => has(value, { key: 'string' }) && value.aborted === true;
+  has(value, { key: 'string', uploadId: 'string', token: 'string', partSize: 'number', partCount: 'number' }) &&
+  value.method === 'MULTIPART';
+const isSignedParts = (value: unknown): value is SignedPartUrls =>
+  has(value, { expiresAt: 'string' }) && Array.isArray(value.parts);
+const isPartList = (value: unknown): value is { key: string; parts: StoredPartInfo[] } =>
+  has(value, { key: 'string' }) && Array.isArray(value.parts);
+const isCompleted = (value: unknown): value is CompletedMultipart =>
+  has(value, { key: 'string', size: 'number', contentType: 'string' });
+const isAborted = (value: unknown): value is { key: string; aborted: true } =>
+  has(value, { key: 'string' }) && value.aborted === true;
 
 /** Whether `value` is an object whose named fields have these `typeof`s. */
 function has(value: unknown, fields: Record<string, 'string' | 'number'>): value is Record<string, unknown> {

@@ -36,7 +36,8 @@ export function partUrls(
   return (partNumber) => {
     if (!fresh(partNumber)) {
       const numbers = [partNumber];
-      for (let next = partNumber + 1; next <= partCount && numbers.length < size; next++) if (!fresh(next)) numbers.push(next);
+      for (let next = partNumber + 1; next <= partCount && numbers.length < size; next++)
+        if (!fresh(next)) numbers.push(next);
       const batch = sign(numbers);
       for (const number of numbers) {
         const entry: Entry = {

@@ -5,8 +5,22 @@ import { isTransientStatus, PRESIGN_NETWORK_HINT, UploadError } from './errors.j
  * browser bundle never pulls in server code.
  */
 export type PresignedUpload = (
-  | { method: 'PUT'; uploadUrl: string; key: string; headers: Record<string, string>; expiresAt: string; expiresIn: number }
-  | { method: 'POST'; uploadUrl: string; key: string; fields: Record<string, string>; expiresAt: string; expiresIn: number }
+  | {
+      method: 'PUT';
+      uploadUrl: string;
+      key: string;
+      headers: Record<string, string>;
+      expiresAt: string;
+      expiresIn: number;
+    }
+  | {
+      method: 'POST';
+      uploadUrl: string;
+      key: string;
+      fields: Record<string, string>;
+      expiresAt: string;
+      expiresIn: number;
+    }
 ) & { receipt?: string };
 
 /** The JSON body the presign endpoint reads. */
@@ -86,13 +100,16 @@ export async function callEndpoint<T>(
   if (!response.ok) {
     const error = readErrorBody(json);
     const label = [response.status, error.code].filter(Boolean).join(' ');
-    throw new UploadError(`${call.name} failed (${label}): ${error.message ?? (text.slice(0, 200) || response.statusText)}`, {
-      stage: 'presign',
-      status: response.status,
-      code: error.code,
-      detail: error.message,
-      retryable: isTransientStatus(response.status),
-    });
+    throw new UploadError(
+      `${call.name} failed (${label}): ${error.message ?? (text.slice(0, 200) || response.statusText)}`,
+      {
+        stage: 'presign',
+        status: response.status,
+        code: error.code,
+        detail: error.message,
+        retryable: isTransientStatus(response.status),
+      },
+    );
   }
   if (!isExpected(json)) {
     throw new UploadError(

@@ -75,7 +75,12 @@ export function sendWithProgress(request: SendRequest): Promise<SendResponse> {
     xhr.upload.addEventListener('load', () => (bodySent = true));
     xhr.addEventListener('load', () => {
       settle();
-      resolve({ status: xhr.status, bodySent: true, body: xhr.responseText, header: (name) => xhr.getResponseHeader(name) });
+      resolve({
+        status: xhr.status,
+        bodySent: true,
+        body: xhr.responseText,
+        header: (name) => xhr.getResponseHeader(name),
+      });
     });
     // Both fire with status 0 and no details: the browser never says whether CORS or the network failed.
     const onNetworkError = () => {

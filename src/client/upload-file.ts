@@ -88,7 +88,11 @@ export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 ** 2;
  */
 export async function uploadFile(file: Blob, options: UploadFileOptions): Promise<UploadResult> {
   const { signal, onProgress } = options;
-  const retry = { retries: options.retries ?? DEFAULT_RETRIES, retryDelay: options.retryDelay ?? DEFAULT_RETRY_DELAY, signal };
+  const retry = {
+    retries: options.retries ?? DEFAULT_RETRIES,
+    retryDelay: options.retryDelay ?? DEFAULT_RETRY_DELAY,
+    signal,
+  };
   const body = {
     fileName: options.fileName ?? (file as Partial<File>).name ?? 'upload',
     contentType: options.contentType ?? (file.type || 'application/octet-stream'),
@@ -100,7 +104,8 @@ export async function uploadFile(file: Blob, options: UploadFileOptions): Promis
       return await uploadMultipart(file, body, { ...options, retry });
     } catch (error) {
       // An endpoint without multipart still takes what fits in one request: nothing was sent yet.
-      if (!(isUploadError(error) && error.code === 'MULTIPART_DISABLED' && file.size <= MAX_SINGLE_UPLOAD_SIZE)) throw error;
+      if (!(isUploadError(error) && error.code === 'MULTIPART_DISABLED' && file.size <= MAX_SINGLE_UPLOAD_SIZE))
+        throw error;
     }
   }
   let presigned: PresignedUpload | undefined;
@@ -170,7 +175,12 @@ function objectExists(key: string, retryOfSameUrl: boolean): UploadError {
   const detail = retryOfSameUrl
     ? `An object already exists under ${key}. An earlier attempt of this upload may have stored this file before its answer was lost; the storage never lets an upload replace an object, so check what it holds before uploading again.`
     : `An object already exists under ${key}, and the storage never lets an upload replace one.`;
-  return new UploadError(`Upload failed (412 PreconditionFailed): ${detail}`, { stage: 'upload', status: 412, code: 'PreconditionFailed', detail });
+  return new UploadError(`Upload failed (412 PreconditionFailed): ${detail}`, {
+    stage: 'upload',
+    status: 412,
+    code: 'PreconditionFailed',
+    detail,
+  });
 }
 
 function headerValue(headers: Record<string, string>, name: string): string | undefined {

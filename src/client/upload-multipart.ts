@@ -1,5 +1,11 @@
 import { storageFailure } from './errors.js';
-import { abortMultipart, completeMultipart, createMultipart, signParts, type StartedMultipart } from './multipart-endpoint.js';
+import {
+  abortMultipart,
+  completeMultipart,
+  createMultipart,
+  signParts,
+  type StartedMultipart,
+} from './multipart-endpoint.js';
 import { partUrls } from './part-urls.js';
 import type { PresignBody } from './request-presign.js';
 import { withRetries, type RetryOptions } from './retry.js';
@@ -45,7 +51,15 @@ export async function uploadMultipart(
     const stored = await withRetries(() => completeMultipart(target, upload.token), retry);
     options.onProgress?.({ loaded: file.size, total: file.size, percent: 100 });
     const receipt = upload.receipt !== undefined ? { receipt: upload.receipt } : {};
-    return { key: stored.key, location, etag: stored.etag, contentType: stored.contentType, size: stored.size, method: 'MULTIPART', ...receipt };
+    return {
+      key: stored.key,
+      location,
+      etag: stored.etag,
+      contentType: stored.contentType,
+      size: stored.size,
+      method: 'MULTIPART',
+      ...receipt,
+    };
   } catch (error) {
     stop.abort(error);
     // Parts are cancelled by now (sendParts returns only once none is in flight): drop what the
@@ -62,15 +76,24 @@ export async function uploadMultipart(
  * may have made the upload already, and only its answer carries the token that can drop it. A cancel
  * still rejects at once; the upload is dropped when the answer arrives.
  */
-function startUpload(body: PresignBody, options: UploadFileOptions & { retry: RetryOptions }): Promise<StartedMultipart> {
+function startUpload(
+  body: PresignBody,
+  options: UploadFileOptions & { retry: RetryOptions },
+): Promise<StartedMultipart> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const starting = withRetries(() => createMultipart({ endpoint: options.endpoint, headers: options.headers }, body), options.retry);
+  const starting = withRetries(
+    () => createMultipart({ endpoint: options.endpoint, headers: options.headers }, body),
+    options.retry,
+  );
   if (!signal) return starting;
   return new Promise((resolve, reject) => {
     const cancel = () => {
       reject(signal.reason);
-      starting.then((upload) => dropUpload(upload, options), () => undefined);
+      starting.then(
+        (upload) => dropUpload(upload, options),
+        () => undefined,
+      );
     };
     signal.addEventListener('abort', cancel, { once: true });
     starting.then(resolve, reject).finally(() => signal.removeEventListener('abort', cancel));
@@ -79,7 +102,11 @@ function startUpload(body: PresignBody, options: UploadFileOptions & { retry: Re
 
 /** Aborts the upload in the storage, so that no part is left behind. Best effort, and bounded in time. */
 function dropUpload(upload: StartedMultipart, options: UploadFileOptions): Promise<unknown> {
-  const cleanup = { endpoint: options.endpoint, headers: options.headers, signal: AbortSignal.timeout(ABORT_TIMEOUT_MS) };
+  const cleanup = {
+    endpoint: options.endpoint,
+    headers: options.headers,
+    signal: AbortSignal.timeout(ABORT_TIMEOUT_MS),
+  };
   return abortMultipart(cleanup, upload.token).catch(() => undefined);
 }
 
@@ -94,7 +121,10 @@ async function sendParts(
   stop: AbortController,
 ): Promise<string> {
   const { partSize, partCount, token } = upload;
-  const concurrency = Math.min(partCount, Math.max(1, Math.floor(options.partConcurrency ?? DEFAULT_PART_CONCURRENCY) || 1));
+  const concurrency = Math.min(
+    partCount,
+    Math.max(1, Math.floor(options.partConcurrency ?? DEFAULT_PART_CONCURRENCY) || 1),
+  );
   const target = { endpoint: options.endpoint, headers: options.headers, signal: stop.signal };
   const urlFor = partUrls((numbers) => signParts(target, token, numbers), partCount, concurrency * SIGN_AHEAD_ROUNDS);
   const retry = { ...options.retry, signal: stop.signal };
@@ -118,7 +148,14 @@ async function sendParts(
         onProgress: ({ loaded }) => progress(partNumber, loaded),
       });
       if (response.status < 200 || response.status >= 300) {
-        throw storageFailure(response, { method: 'PUT', url: part.url, signed: part.headers, size: body.size, partNumber, corsProven });
+        throw storageFailure(response, {
+          method: 'PUT',
+          url: part.url,
+          signed: part.headers,
+          size: body.size,
+          partNumber,
+          corsProven,
+        });
       }
       corsProven = true;
       progress(partNumber, body.size);

@@ -102,7 +102,10 @@ export interface UppyAwsS3Options {
   /** Uppy 4–5: the parts the storage holds, to resume. */
   listParts: (file: UppyFileLike, options: UppyMultipartUpload) => Promise<UppyPart[]>;
   /** Uppy 4–5: completes the upload; the server checks the stored parts itself. */
-  completeMultipartUpload: (file: UppyFileLike, options: UppyMultipartUpload & { parts: UppyPart[] }) => Promise<{ location: string }>;
+  completeMultipartUpload: (
+    file: UppyFileLike,
+    options: UppyMultipartUpload & { parts: UppyPart[] },
+  ) => Promise<{ location: string }>;
   /** Uppy 4–5: aborts the upload, so the storage drops its parts. */
   abortMultipartUpload: (file: UppyFileLike, options: UppyMultipartUpload) => Promise<void>;
 }
@@ -202,7 +205,8 @@ export function presignForUppy(options: PresignForUppyOptions): UppyAwsS3Options
     await abortMultipart(target, state.upload.token);
     uploads.delete(state.upload.uploadId);
   }
-  const stored = async (state: MultipartState): Promise<StoredPartInfo[]> => (await listParts(target, state.upload.token)).parts;
+  const stored = async (state: MultipartState): Promise<StoredPartInfo[]> =>
+    (await listParts(target, state.upload.token)).parts;
 
   return {
     shouldUseMultipart: (file) => (file.size ?? 0) > 0 && (file.size ?? 0) >= threshold,
@@ -239,14 +243,21 @@ export function presignForUppy(options: PresignForUppyOptions): UppyAwsS3Options
       } else if (request.method === 'GET') {
         const state = known(request.uploadId);
         const parts = (await stored(state)).map(
-          ({ partNumber, etag, size }) => `<Part>${element('PartNumber', partNumber)}${element('ETag', etag)}${element('Size', size)}</Part>`,
+          ({ partNumber, etag, size }) =>
+            `<Part>${element('PartNumber', partNumber)}${element('ETag', etag)}${element('Size', size)}</Part>`,
         );
         return { url: xmlAnswer(`<ListPartsResult>${parts.join('')}</ListPartsResult>`), key: state.upload.key };
       } else if (request.method === 'POST') {
         const state = known(request.uploadId);
         const object = await complete(state);
-        const fields = element('Location', state.location) + element('Key', object.key) + (object.etag ? element('ETag', object.etag) : '');
-        return { url: xmlAnswer(`<CompleteMultipartUploadResult>${fields}</CompleteMultipartUploadResult>`), key: object.key };
+        const fields =
+          element('Location', state.location) +
+          element('Key', object.key) +
+          (object.etag ? element('ETag', object.etag) : '');
+        return {
+          url: xmlAnswer(`<CompleteMultipartUploadResult>${fields}</CompleteMultipartUploadResult>`),
+          key: object.key,
+        };
       } else if (request.method === 'DELETE') {
         const state = known(request.uploadId);
         await abort(state);
@@ -294,4 +305,5 @@ function xmlAnswer(xml: string): string {
 // Named entities: Uppy's XML reader decodes these five and no numeric ones.
 const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 /** `<name>text</name>`, the text escaped. */
-const element = (name: string, text: string | number) => `<${name}>${String(text).replace(/[&<>"']/g, (char) => XML_ENTITIES[char]!)}</${name}>`;
+const element = (name: string, text: string | number) =>
+  `<${name}>${String(text).replace(/[&<>"']/g, (char) => XML_ENTITIES[char]!)}</${name}>`;

@@ -5,7 +5,8 @@ import type { PresignerOptions } from '../types.js';
 import { isTypePattern, WILDCARD_TYPES } from './content-type.js';
 
 /** The presigner's options once validated, with their defaults. */
-export type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> & Pick<PresignerOptions, 'client' | 'key' | 'onUploadComplete'>;
+export type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> &
+  Pick<PresignerOptions, 'client' | 'key' | 'onUploadComplete'>;
 
 /** Validates the options, naming the first bad one in a `PresignError('INVALID_OPTIONS')`. */
 export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
@@ -14,7 +15,9 @@ export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
     const issue = result.issues[0];
     const path = issue.path?.map((item) => String(item.key)).join('.') ?? 'options';
     const message = issue.path ? issue.message : 'must be an object';
-    throw new PresignError('INVALID_OPTIONS', `Invalid presigner option "${path}": ${message}.`, { issues: result.issues });
+    throw new PresignError('INVALID_OPTIONS', `Invalid presigner option "${path}": ${message}.`, {
+      issues: result.issues,
+    });
   }
   const config = result.output as ResolvedOptions;
   const badType = config.allowedTypes.find((type) => !isTypePattern(type));
@@ -24,14 +27,20 @@ export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
       `Invalid presigner option "allowedTypes": "${badType}" is neither a media type ("image/png") nor one of the wildcards ${Object.keys(WILDCARD_TYPES).join(', ')}.`,
     );
   }
-  if (config.client && (config.region || config.endpoint || config.credentials || config.forcePathStyle !== undefined)) {
+  if (
+    config.client &&
+    (config.region || config.endpoint || config.credentials || config.forcePathStyle !== undefined)
+  ) {
     throw new PresignError(
       'INVALID_OPTIONS',
       'Invalid presigner option "client": pass either a client or region/endpoint/forcePathStyle/credentials, not both.',
     );
   }
   if (config.secret !== undefined && config.multipartSecret !== undefined && config.secret !== config.multipartSecret) {
-    throw new PresignError('INVALID_OPTIONS', 'Invalid presigner option "multipartSecret": it is the former name of "secret"; pass only "secret".');
+    throw new PresignError(
+      'INVALID_OPTIONS',
+      'Invalid presigner option "multipartSecret": it is the former name of "secret"; pass only "secret".',
+    );
   }
   const { prefix, quarantinePrefix } = config;
   if (quarantinePrefix !== undefined && (quarantinePrefix.startsWith(prefix) || prefix.startsWith(quarantinePrefix))) {
@@ -47,7 +56,11 @@ export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
 }
 
 /** Validates a request against `schema`, as an `INVALID_REQUEST` naming the first problem. */
-export function parseRequest<Schema extends v.GenericSchema>(schema: Schema, input: unknown, what: string): v.InferOutput<Schema> {
+export function parseRequest<Schema extends v.GenericSchema>(
+  schema: Schema,
+  input: unknown,
+  what: string,
+): v.InferOutput<Schema> {
   const result = v.safeParse(schema, input);
   if (!result.success) {
     const detail = input === null || typeof input !== 'object' ? 'must be a JSON object' : result.issues[0].message;

@@ -20,18 +20,50 @@ const PATTERN = new RegExp(`^(${TOKEN})/(${TOKEN}|\\*)$`);
  */
 export const WILDCARD_TYPES: Readonly<Record<string, readonly string[]>> = {
   'image/*': [
-    'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/heic', 'image/heif',
-    'image/bmp', 'image/tiff', 'image/jxl', 'image/apng', 'image/x-icon', 'image/vnd.microsoft.icon',
+    'image/jpeg',
+    'image/png',
+    'image/gif',
+    'image/webp',
+    'image/avif',
+    'image/heic',
+    'image/heif',
+    'image/bmp',
+    'image/tiff',
+    'image/jxl',
+    'image/apng',
+    'image/x-icon',
+    'image/vnd.microsoft.icon',
   ],
-  'audio/*': ['audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/ogg', 'audio/opus', 'audio/wav', 'audio/webm', 'audio/flac'],
-  'video/*': ['video/mp4', 'video/webm', 'video/ogg', 'video/quicktime', 'video/mpeg', 'video/3gpp', 'video/x-matroska'],
+  'audio/*': [
+    'audio/mpeg',
+    'audio/mp4',
+    'audio/aac',
+    'audio/ogg',
+    'audio/opus',
+    'audio/wav',
+    'audio/webm',
+    'audio/flac',
+  ],
+  'video/*': [
+    'video/mp4',
+    'video/webm',
+    'video/ogg',
+    'video/quicktime',
+    'video/mpeg',
+    'video/3gpp',
+    'video/x-matroska',
+  ],
   'text/*': ['text/plain', 'text/csv', 'text/markdown', 'text/tab-separated-values', 'text/calendar'],
   'application/*': [
-    'application/pdf', 'application/zip', 'application/gzip', 'application/json',
+    'application/pdf',
+    'application/zip',
+    'application/gzip',
+    'application/json',
     'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
     'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-    'application/vnd.oasis.opendocument.text', 'application/vnd.oasis.opendocument.spreadsheet',
+    'application/vnd.oasis.opendocument.text',
+    'application/vnd.oasis.opendocument.spreadsheet',
     'application/vnd.oasis.opendocument.presentation',
   ],
   'font/*': ['font/woff', 'font/woff2', 'font/ttf', 'font/otf', 'font/collection'],
@@ -56,7 +88,10 @@ function parse(raw: string): { essence: string; value: string } | undefined {
   const match = MEDIA_TYPE.exec(raw.trim());
   if (!match) return undefined;
   const essence = `${match[1]}/${match[2]}`.toLowerCase();
-  const parameters = match[3]!.split(';').slice(1).map((parameter) => parameter.trim());
+  const parameters = match[3]!
+    .split(';')
+    .slice(1)
+    .map((parameter) => parameter.trim());
   return { essence, value: [essence, ...parameters].join('; ') };
 }
 

@@ -54,7 +54,12 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
     (clientPromise ??= config.client
       ? Promise.resolve(config.client as S3Client)
       : import('./sdk-signer.js').then(({ createS3Client }) =>
-          createS3Client({ region: config.region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle, credentials: config.credentials as S3ClientConfig['credentials'] }),
+          createS3Client({
+            region: config.region,
+            endpoint: config.endpoint,
+            forcePathStyle: config.forcePathStyle,
+            credentials: config.credentials as S3ClientConfig['credentials'],
+          }),
         ));
   const direct = directSigner(config);
   // The SDK is imported now, while nothing waits for it, when the direct signer cannot sign.
@@ -65,24 +70,51 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
   // Multipart steps are loaded on first use, like the SDK they call: a presign never parses them.
   let multipartSteps: Promise<MultipartOperations<Context>> | undefined;
   const multipart = () =>
-    (multipartSteps ??= import('./multipart.js').then(({ multipartOperations }) => multipartOperations<Context>(config, client, direct ?? viaSdk!, { fingerprint, receipt })));
+    (multipartSteps ??= import('./multipart.js').then(({ multipartOperations }) =>
+      multipartOperations<Context>(config, client, direct ?? viaSdk!, { fingerprint, receipt }),
+    ));
   /** The receipt `verify` takes back from the caller it was issued to; none without a secret. */
   // A staged POST's receipt also carries the disposition the form was signed with, for the
   // promotion to set on the final object: Ceph RGW 16 checks a form's Content-Disposition but does
   // not store it.
-  const receipt = (key: string, context: unknown, expires: number, staged?: { stagingKey: string; contentDisposition: string | undefined }) =>
+  const receipt = (
+    key: string,
+    context: unknown,
+    expires: number,
+    staged?: { stagingKey: string; contentDisposition: string | undefined },
+  ) =>
     config.secret === undefined
       ? undefined
-      : seal(config.secret, 'receipt', { fingerprint, context }, { bucket: config.bucket, expires, claims: [key, staged?.stagingKey ?? null, staged?.contentDisposition ?? null] });
+      : seal(
+          config.secret,
+          'receipt',
+          { fingerprint, context },
+          {
+            bucket: config.bucket,
+            expires,
+            claims: [key, staged?.stagingKey ?? null, staged?.contentDisposition ?? null],
+          },
+        );
 
   /**
    * Tells the client the final key (a POST form names its staging key) and, with a secret, adds the
    * receipt, which outlives the URL by an hour: verification follows the upload. The result is this
    * call's own object: amending it costs less than a copy.
    */
-  function finish(result: PresignResult, key: string, context: unknown, staged: { stagingKey: string; contentDisposition: string | undefined } | undefined): PresignResult {
+  function finish(
+    result: PresignResult,
+    key: string,
+    context: unknown,
+    staged: { stagingKey: string; contentDisposition: string | undefined } | undefined,
+  ): PresignResult {
     result.key = key;
-    if (config.secret !== undefined) result.receipt = receipt(key, context, Math.floor(Date.parse(result.expiresAt) / 1000) + RECEIPT_GRACE_SECONDS, staged);
+    if (config.secret !== undefined)
+      result.receipt = receipt(
+        key,
+        context,
+        Math.floor(Date.parse(result.expiresAt) / 1000) + RECEIPT_GRACE_SECONDS,
+        staged,
+      );
     return result;
   }
 
@@ -97,23 +129,43 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
       const expiresIn = clampToCredentials(credentials, config.expiresIn);
       // A POST form goes to a staging key that verify promotes to `key` (see staging.ts).
       const stagingKey = config.method === 'POST' ? stagingKeyOf(config.prefix, key) : undefined;
-      const upload: SignRequest = { bucket: config.bucket, key: stagingKey ?? key, contentType, size, expiresIn, contentDisposition, overwrite: config.overwrite };
+      const upload: SignRequest = {
+        bucket: config.bucket,
+        key: stagingKey ?? key,
+        contentType,
+        size,
+        expiresIn,
+        contentDisposition,
+        overwrite: config.overwrite,
+      };
       // A declared size is pinned exactly; otherwise the policy allows anything up to maxSize.
-      if (config.method === 'POST') upload.range = size !== undefined ? [size, size] : config.maxSize !== undefined ? [0, Math.min(config.maxSize, MAX_SINGLE_UPLOAD_SIZE)] : undefined;
+      if (config.method === 'POST')
+        upload.range =
+          size !== undefined
+            ? [size, size]
+            : config.maxSize !== undefined
+              ? [0, Math.min(config.maxSize, MAX_SINGLE_UPLOAD_SIZE)]
+              : undefined;
       const signed = signUpload(signer, credentials, upload, config.method);
       if (stagingKey === undefined && config.secret === undefined) return signed;
       const staged = stagingKey === undefined ? undefined : { stagingKey, contentDisposition };
-      return signed instanceof Promise ? signed.then((result) => finish(result, key, context, staged)) : finish(signed, key, context, staged);
+      return signed instanceof Promise
+        ? signed.then((result) => finish(result, key, context, staged))
+        : finish(signed, key, context, staged);
     },
 
     async verify(input, context) {
-      const request = typeof input === 'string' ? { key: input } : parseRequest(VerifyRequestSchema, input, 'verify request');
+      const request =
+        typeof input === 'string' ? { key: input } : parseRequest(VerifyRequestSchema, input, 'verify request');
       let key: string;
       let stagingKey: string | null;
       let contentDisposition: string | null = null;
       if ('receipt' in request) {
         if (config.secret === undefined) throw receiptsDisabled();
-        [key, stagingKey, contentDisposition] = open(config.secret, 'receipt', request.receipt, { fingerprint, context }) as [string, string | null, string | null];
+        [key, stagingKey, contentDisposition] = open(config.secret, 'receipt', request.receipt, {
+          fingerprint,
+          context,
+        }) as [string, string | null, string | null];
       } else {
         // Trusted server code (an S3 event) may name a staging key: it stands for its final key.
         key = finalKeyOf(config.prefix, request.key) ?? request.key;
@@ -121,7 +173,10 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
         stagingKey = config.method === 'POST' ? stagingKeyOf(config.prefix, key) : null;
       }
       const [{ verifyObject }, s3] = await Promise.all([import('./verify.js'), client()]);
-      const upload = stagingKey === null ? await verifyObject(s3, config, key) : await verifyStaged(s3, verifyObject, config, { key, stagingKey, contentDisposition });
+      const upload =
+        stagingKey === null
+          ? await verifyObject(s3, config, key)
+          : await verifyStaged(s3, verifyObject, config, { key, stagingKey, contentDisposition });
       await config.onUploadComplete?.(upload, context);
       return upload;
     },

@@ -29,6 +29,9 @@ export function contentDispositionFor(mode: DispositionMode, essence: string, sa
 function asciiFallback(name: string): string {
   // Most names are ASCII already, and normalising costs more than the rest of the header.
   if (PRINTABLE_ASCII.test(name)) return name;
-  return name.normalize('NFKD').replace(/\p{M}+/gu, '').replace(/[^\x20-\x7e]+/g, '-');
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[^\x20-\x7e]+/g, '-');
 }
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;

@@ -28,7 +28,9 @@ export const standardMime = {
   getType(extension: string): string | null {
     typesByExtension ??= new Map(
       Object.entries(standardTypes).flatMap(([type, extensions]) =>
-        extensions.filter((extension) => !extension.startsWith('*')).map((extension): [string, string] => [extension, type]),
+        extensions
+          .filter((extension) => !extension.startsWith('*'))
+          .map((extension): [string, string] => [extension, type]),
       ),
     );
     return typesByExtension.get(extension.toLowerCase()) ?? null;
@@ -38,7 +40,9 @@ let typesByExtension: Map<string, string> | undefined;
 const unstar = (extension: string) => (extension.startsWith('*') ? extension.slice(1) : extension);
 function extensionsOfType(type: string): readonly string[] | undefined {
   const essence = type.split(';')[0]!.trim().toLowerCase();
-  return Object.hasOwn(standardTypes, essence) ? (standardTypes as Record<string, readonly string[]>)[essence] : undefined;
+  return Object.hasOwn(standardTypes, essence)
+    ? (standardTypes as Record<string, readonly string[]>)[essence]
+    : undefined;
 }
 
 // getAllExtensions makes a new Set on every call; a service asks about the same few types again and again.
@@ -65,10 +69,60 @@ const UNSAFE_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
 // execute on a double click and the markup browsers render. A type's own extension is still fine
 // (an SVG named exactly in `allowedTypes` may end in .svg).
 const EXECUTABLE_OR_MARKUP = new Set([
-  'exe', 'msi', 'msp', 'msix', 'appx', 'bat', 'cmd', 'com', 'scr', 'pif', 'cpl', 'dll', 'msc', 'reg', 'inf', 'lnk', 'url',
-  'ps1', 'psm1', 'vbs', 'vbe', 'js', 'jse', 'mjs', 'cjs', 'wsf', 'wsh', 'hta', 'chm', 'jar', 'sh', 'bash', 'command',
-  'app', 'pkg', 'dmg', 'desktop', 'html', 'htm', 'shtml', 'xhtml', 'xht', 'mht', 'mhtml', 'svg', 'svgz', 'xml', 'xsl',
-  'xslt', 'php', 'asp', 'aspx', 'jsp', 'swf',
+  'exe',
+  'msi',
+  'msp',
+  'msix',
+  'appx',
+  'bat',
+  'cmd',
+  'com',
+  'scr',
+  'pif',
+  'cpl',
+  'dll',
+  'msc',
+  'reg',
+  'inf',
+  'lnk',
+  'url',
+  'ps1',
+  'psm1',
+  'vbs',
+  'vbe',
+  'js',
+  'jse',
+  'mjs',
+  'cjs',
+  'wsf',
+  'wsh',
+  'hta',
+  'chm',
+  'jar',
+  'sh',
+  'bash',
+  'command',
+  'app',
+  'pkg',
+  'dmg',
+  'desktop',
+  'html',
+  'htm',
+  'shtml',
+  'xhtml',
+  'xht',
+  'mht',
+  'mhtml',
+  'svg',
+  'svgz',
+  'xml',
+  'xsl',
+  'xslt',
+  'php',
+  'asp',
+  'aspx',
+  'jsp',
+  'swf',
 ]);
 
 /**
@@ -147,16 +201,19 @@ function refuse(reason: string): never {
  */
 export function assertSafeKey(key: unknown, prefix: string, contentType: string): asserts key is string {
   if (typeof key !== 'string') return refuse('the key function must return a string');
-  if (!key.startsWith(prefix) || key.length === prefix.length) refuse(`it must start with "${prefix}" and name an object inside it`);
+  if (!key.startsWith(prefix) || key.length === prefix.length)
+    refuse(`it must start with "${prefix}" and name an object inside it`);
   // A UTF-16 code unit is at most 3 bytes of UTF-8: short keys need no counting.
-  if (key.length * 3 > MAX_KEY_BYTES && byteLength(key) > MAX_KEY_BYTES) refuse(`it is longer than ${MAX_KEY_BYTES} bytes`);
+  if (key.length * 3 > MAX_KEY_BYTES && byteLength(key) > MAX_KEY_BYTES)
+    refuse(`it is longer than ${MAX_KEY_BYTES} bytes`);
   if (!key.isWellFormed() || UNSAFE_IN_KEY.test(key)) refuse('it contains control, format or backslash characters');
   if (UNSAFE_SEGMENT.test(key)) refuse('it contains an empty, "." or ".." path segment');
   const [, extension] = splitExtension(key.slice(key.lastIndexOf('/') + 1));
   const typeExtensions = extensionsOf(contentType);
   // No type yet (verify by key checks the stored type itself): only the path is checked.
   if (!extension || !contentType || typeExtensions?.has(extension)) return;
-  if (EXECUTABLE_OR_MARKUP.has(extension)) refuse(`its extension ".${extension}" is executable or markup, and not ${contentType}'s`);
+  if (EXECUTABLE_OR_MARKUP.has(extension))
+    refuse(`its extension ".${extension}" is executable or markup, and not ${contentType}'s`);
   const extensionType = typeExtensions && standardMime.getType(extension);
   if (extensionType) refuse(`its extension ".${extension}" is ${extensionType}, not ${contentType}`);
 }

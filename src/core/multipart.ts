@@ -1,6 +1,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
-import { CompleteMultipartSchema, CreateMultipartSchema, MAX_PARTS, SignPartsSchema, UploadTokenSchema } from '../schemas.js';
+import {
+  CompleteMultipartSchema,
+  CreateMultipartSchema,
+  MAX_PARTS,
+  SignPartsSchema,
+  UploadTokenSchema,
+} from '../schemas.js';
 import type { CompletedUpload, MultipartUpload, Presigner, SignedParts, StoredPart } from '../types.js';
 import { parseRequest, type ResolvedOptions } from './config.js';
 import { clampToCredentials, expiry, loadCredentials, signing, signPart, type Signer } from './signer.js';
@@ -28,7 +34,10 @@ interface UploadClaims {
 }
 
 /** The multipart methods of a presigner. */
-export type MultipartOperations<Context> = Pick<Presigner<Context>, 'createMultipart' | 'signParts' | 'listParts' | 'completeMultipart' | 'abortMultipart'>;
+export type MultipartOperations<Context> = Pick<
+  Presigner<Context>,
+  'createMultipart' | 'signParts' | 'listParts' | 'completeMultipart' | 'abortMultipart'
+>;
 
 /**
  * The multipart half of a presigner; `client` and `signer` are shared with single uploads, and
@@ -38,7 +47,10 @@ export function multipartOperations<Context>(
   config: ResolvedOptions,
   client: () => Promise<S3Client>,
   signer: Signer | Promise<Signer>,
-  { fingerprint, receipt }: { fingerprint: string; receipt: (key: string, context: unknown, expires: number) => string | undefined },
+  {
+    fingerprint,
+    receipt,
+  }: { fingerprint: string; receipt: (key: string, context: unknown, expires: number) => string | undefined },
 ): MultipartOperations<Context> {
   const secret = () => {
     if (config.secret === undefined) {
@@ -59,12 +71,27 @@ export function multipartOperations<Context>(
       const upload = admitUpload(config, request, context as Context, true);
       const { CreateMultipartUploadCommand } = await import('@aws-sdk/client-s3');
       const created = await storageCall('CreateMultipartUpload', async () =>
-        (await client()).send(new CreateMultipartUploadCommand({ Bucket: config.bucket, Key: upload.key, ContentType: upload.contentType, ContentDisposition: upload.contentDisposition })),
+        (await client()).send(
+          new CreateMultipartUploadCommand({
+            Bucket: config.bucket,
+            Key: upload.key,
+            ContentType: upload.contentType,
+            ContentDisposition: upload.contentDisposition,
+          }),
+        ),
       );
-      if (!created.UploadId) throw new PresignError('STORAGE_ERROR', 'CreateMultipartUpload answered without an UploadId.');
+      if (!created.UploadId)
+        throw new PresignError('STORAGE_ERROR', 'CreateMultipartUpload answered without an UploadId.');
       const partSize = partSizeFor(request.size, config.partSize);
       const expires = Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_SECONDS;
-      const claims: UploadClaims = { bucket: config.bucket, key: upload.key, uploadId: created.UploadId, size: request.size, partSize, contentType: upload.contentType };
+      const claims: UploadClaims = {
+        bucket: config.bucket,
+        key: upload.key,
+        uploadId: created.UploadId,
+        size: request.size,
+        partSize,
+        contentType: upload.contentType,
+      };
       return {
         method: 'MULTIPART',
         key: upload.key,
@@ -85,7 +112,10 @@ export function multipartOperations<Context>(
       const partCount = partCountOf(claims);
       const beyond = request.partNumbers.find((partNumber) => partNumber > partCount);
       if (beyond !== undefined) {
-        throw new PresignError('INVALID_REQUEST', `Part ${beyond} is beyond this upload, which has ${partCount} part${partCount === 1 ? '' : 's'}.`);
+        throw new PresignError(
+          'INVALID_REQUEST',
+          `Part ${beyond} is beyond this upload, which has ${partCount} part${partCount === 1 ? '' : 's'}.`,
+        );
       }
       const resolved = await signer;
       const credentials = await loadCredentials(resolved);
@@ -95,7 +125,15 @@ export function multipartOperations<Context>(
         Promise.all(
           request.partNumbers.map(async (partNumber) => {
             const size = partLength(claims, partNumber);
-            const url = await signPart(resolved, credentials, { bucket: claims.bucket, key: claims.key, uploadId: claims.uploadId, partNumber, size, expiresIn, date });
+            const url = await signPart(resolved, credentials, {
+              bucket: claims.bucket,
+              key: claims.key,
+              uploadId: claims.uploadId,
+              partNumber,
+              size,
+              expiresIn,
+              date,
+            });
             return { partNumber, url, headers: { 'content-length': String(size) } };
           }),
         ),
@@ -131,7 +169,8 @@ export function multipartOperations<Context>(
       );
       // Some servers (Ceph RGW) answer Complete with an empty ETag: HeadObject tells what is stored.
       const stored = await storedObject(s3, claims);
-      if (!stored) throw new PresignError('STORAGE_ERROR', `CompleteMultipartUpload succeeded but ${claims.key} is not readable.`);
+      if (!stored)
+        throw new PresignError('STORAGE_ERROR', `CompleteMultipartUpload succeeded but ${claims.key} is not readable.`);
       return stored;
     },
 
@@ -143,14 +182,19 @@ export function multipartOperations<Context>(
       // storage no longer knows the upload.
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
-          await s3.send(new AbortMultipartUploadCommand({ Bucket: claims.bucket, Key: claims.key, UploadId: claims.uploadId }));
+          await s3.send(
+            new AbortMultipartUploadCommand({ Bucket: claims.bucket, Key: claims.key, UploadId: claims.uploadId }),
+          );
         } catch (error) {
           if (!isNoSuchUpload(error)) throw storageError('AbortMultipartUpload', error);
         }
         if (await storedParts(s3, claims)) continue;
         // The storage forgets a completed upload as it forgets an aborted one: the object tells them apart.
         if (await storedObject(s3, claims)) {
-          throw new PresignError('UPLOAD_COMPLETED', `The multipart upload of ${claims.key} was already completed: the object stays (delete it if it is unwanted).`);
+          throw new PresignError(
+            'UPLOAD_COMPLETED',
+            `The multipart upload of ${claims.key} was already completed: the object stays (delete it if it is unwanted).`,
+          );
         }
         return { key: claims.key, aborted: true };
       }
@@ -174,7 +218,11 @@ function partLength(claims: UploadClaims, partNumber: number): number {
 }
 
 /** Completion proceeds only when the storage holds exactly the declared parts, each at its length. */
-function assertComplete(claims: UploadClaims, parts: StoredPart[], sent: { partNumber: number; etag?: string | undefined }[]): void {
+function assertComplete(
+  claims: UploadClaims,
+  parts: StoredPart[],
+  sent: { partNumber: number; etag?: string | undefined }[],
+): void {
   const count = partCountOf(claims);
   const byNumber = new Map(parts.map((part) => [part.partNumber, part]));
   const problems: string[] = [];
@@ -182,20 +230,30 @@ function assertComplete(claims: UploadClaims, parts: StoredPart[], sent: { partN
   for (let partNumber = 1; partNumber <= count; partNumber++) {
     const part = byNumber.get(partNumber);
     if (!part) missing.push(partNumber);
-    else if (part.size !== partLength(claims, partNumber)) problems.push(`part ${partNumber} has ${part.size} bytes, not ${partLength(claims, partNumber)}`);
+    else if (part.size !== partLength(claims, partNumber))
+      problems.push(`part ${partNumber} has ${part.size} bytes, not ${partLength(claims, partNumber)}`);
   }
-  if (missing.length > 0) problems.unshift(`${missing.length === 1 ? 'part' : 'parts'} ${listed(missing)} of ${count} ${missing.length === 1 ? 'is' : 'are'} missing`);
-  for (const part of parts) if (part.partNumber > count) problems.push(`part ${part.partNumber} is beyond the ${count} declared`);
+  if (missing.length > 0)
+    problems.unshift(
+      `${missing.length === 1 ? 'part' : 'parts'} ${listed(missing)} of ${count} ${missing.length === 1 ? 'is' : 'are'} missing`,
+    );
+  for (const part of parts)
+    if (part.partNumber > count) problems.push(`part ${part.partNumber} is beyond the ${count} declared`);
   for (const { partNumber, etag } of sent) {
     const stored = byNumber.get(partNumber);
-    if (etag && stored && unquote(etag) !== unquote(stored.etag)) problems.push(`part ${partNumber} in the storage is not the one sent (ETag ${stored.etag}, not ${etag})`);
+    if (etag && stored && unquote(etag) !== unquote(stored.etag))
+      problems.push(`part ${partNumber} in the storage is not the one sent (ETag ${stored.etag}, not ${etag})`);
   }
   if (problems.length > 0) {
-    throw new PresignError('INCOMPLETE_UPLOAD', `The upload of ${claims.key} cannot be completed yet: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}.`);
+    throw new PresignError(
+      'INCOMPLETE_UPLOAD',
+      `The upload of ${claims.key} cannot be completed yet: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}.`,
+    );
   }
 }
 
-const listed = (numbers: number[]) => (numbers.length > 10 ? `${numbers.slice(0, 10).join(', ')}, …` : numbers.join(', '));
+const listed = (numbers: number[]) =>
+  numbers.length > 10 ? `${numbers.slice(0, 10).join(', ')}, …` : numbers.join(', ');
 const unquote = (etag: string) => etag.replace(/^(?:W\/)?"|"$/g, '');
 
 /** Every part the storage holds, or `undefined` when it no longer knows the upload. */
@@ -206,8 +264,16 @@ async function storedParts(s3: S3Client, claims: UploadClaims): Promise<StoredPa
   try {
     // At most 10,000 parts, 1,000 a page: the loop ends.
     for (let page = 0; page <= MAX_PARTS / 1000; page++) {
-      const answer = await s3.send(new ListPartsCommand({ Bucket: claims.bucket, Key: claims.key, UploadId: claims.uploadId, PartNumberMarker: marker }));
-      for (const part of answer.Parts ?? []) parts.push({ partNumber: part.PartNumber!, size: part.Size ?? 0, etag: part.ETag ?? '' });
+      const answer = await s3.send(
+        new ListPartsCommand({
+          Bucket: claims.bucket,
+          Key: claims.key,
+          UploadId: claims.uploadId,
+          PartNumberMarker: marker,
+        }),
+      );
+      for (const part of answer.Parts ?? [])
+        parts.push({ partNumber: part.PartNumber!, size: part.Size ?? 0, etag: part.ETag ?? '' });
       if (!answer.IsTruncated || !answer.NextPartNumberMarker) break;
       marker = answer.NextPartNumberMarker;
     }
@@ -221,19 +287,30 @@ async function storedParts(s3: S3Client, claims: UploadClaims): Promise<StoredPa
 /** The completed object, if it is there with the declared size and type. */
 async function storedObject(s3: S3Client, claims: UploadClaims): Promise<CompletedUpload | undefined> {
   const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
-  const head = await s3.send(new HeadObjectCommand({ Bucket: claims.bucket, Key: claims.key })).catch((error: unknown) =>
-    statusOf(error) === 404 ? undefined : Promise.reject(storageError('HeadObject', error)),
-  );
+  const head = await s3
+    .send(new HeadObjectCommand({ Bucket: claims.bucket, Key: claims.key }))
+    .catch((error: unknown) =>
+      statusOf(error) === 404 ? undefined : Promise.reject(storageError('HeadObject', error)),
+    );
   if (!head || head.ContentLength !== claims.size) return undefined;
-  return { key: claims.key, size: head.ContentLength, contentType: head.ContentType ?? claims.contentType, ...(head.ETag && { etag: head.ETag }) };
+  return {
+    key: claims.key,
+    size: head.ContentLength,
+    contentType: head.ContentType ?? claims.contentType,
+    ...(head.ETag && { etag: head.ETag }),
+  };
 }
 
 const uploadGone = (claims: UploadClaims) =>
-  new PresignError('NOT_FOUND', `The multipart upload of ${claims.key} no longer exists: it was completed, aborted or expired.`);
+  new PresignError(
+    'NOT_FOUND',
+    `The multipart upload of ${claims.key} no longer exists: it was completed, aborted or expired.`,
+  );
 
 const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 // S3 says NoSuchUpload; Ceph RGW says NoSuchKey once the upload was completed.
-const isNoSuchUpload = (error: unknown) => ['NoSuchUpload', 'NoSuchKey'].includes((error as { name?: string })?.name ?? '');
+const isNoSuchUpload = (error: unknown) =>
+  ['NoSuchUpload', 'NoSuchKey'].includes((error as { name?: string })?.name ?? '');
 
 async function storageCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
   try {
@@ -246,15 +323,33 @@ async function storageCall<T>(operation: string, call: () => Promise<T>): Promis
 function storageError(operation: string, error: unknown): PresignError {
   if (error instanceof PresignError) return error;
   const name = (error as Error)?.name ?? 'Error';
-  return new PresignError('STORAGE_ERROR', `${operation} failed: ${name}: ${(error as Error)?.message ?? error}`, { cause: error });
+  return new PresignError('STORAGE_ERROR', `${operation} failed: ${name}: ${(error as Error)?.message ?? error}`, {
+    cause: error,
+  });
 }
 
-function sealToken(secret: string, claims: UploadClaims, expires: number, binding: { fingerprint: string; context: unknown }): string {
+function sealToken(
+  secret: string,
+  claims: UploadClaims,
+  expires: number,
+  binding: { fingerprint: string; context: unknown },
+): string {
   const { bucket, key, uploadId, size, partSize, contentType } = claims;
   return seal(secret, 'multipart', binding, { bucket, expires, claims: [key, uploadId, size, partSize, contentType] });
 }
 
-function openToken(secret: string, token: string, binding: { fingerprint: string; context: unknown }, bucket: string): UploadClaims {
-  const [key, uploadId, size, partSize, contentType] = open(secret, 'multipart', token, binding) as [string, string, number, number, string];
+function openToken(
+  secret: string,
+  token: string,
+  binding: { fingerprint: string; context: unknown },
+  bucket: string,
+): UploadClaims {
+  const [key, uploadId, size, partSize, contentType] = open(secret, 'multipart', token, binding) as [
+    string,
+    string,
+    number,
+    number,
+    string,
+  ];
   return { bucket, key, uploadId, size, partSize, contentType };
 }

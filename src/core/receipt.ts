@@ -30,11 +30,13 @@ const CLAIM_COUNT: Record<SealPurpose, number> = { receipt: 3, multipart: 5 };
  * their order. Linear in the size of the value (plus the sort of each object's keys).
  */
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, item: unknown) =>
-    item !== null && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_, item: unknown) =>
+      item !== null && typeof item === 'object' && !Array.isArray(item)
+        ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : item,
+    ) ?? 'undefined'
+  );
 }
 
 /**
@@ -42,7 +44,9 @@ function canonicalJson(value: unknown): string {
  * that a sealed string (readable by its holder) does not let anyone guess the context back.
  */
 function contextHash(secret: string, context: unknown): string {
-  return createHmac('sha256', secret).update(`upload-presigner caller\n${canonicalJson(context)}`).digest('base64url');
+  return createHmac('sha256', secret)
+    .update(`upload-presigner caller\n${canonicalJson(context)}`)
+    .digest('base64url');
 }
 
 /**
@@ -54,7 +58,8 @@ function contextHash(secret: string, context: unknown): string {
 export function configFingerprint(config: ResolvedOptions): string {
   const rules: Record<string, unknown> = { ...config };
   // Credentials and secrets rotate without changing a rule; functions and the client have no JSON.
-  for (const name of ['client', 'credentials', 'secret', 'multipartSecret', 'key', 'onUploadComplete']) delete rules[name];
+  for (const name of ['client', 'credentials', 'secret', 'multipartSecret', 'key', 'onUploadComplete'])
+    delete rules[name];
   return createHash('sha256').update(canonicalJson(rules)).digest('base64url');
 }
 
@@ -63,7 +68,11 @@ export function seal(
   secret: string,
   purpose: SealPurpose,
   { fingerprint, context }: Binding,
-  { bucket, expires, claims }: { bucket: string; /** Unix seconds. */ expires: number; claims: readonly (string | number | null)[] },
+  {
+    bucket,
+    expires,
+    claims,
+  }: { bucket: string; /** Unix seconds. */ expires: number; claims: readonly (string | number | null)[] },
 ): string {
   const fields = [VERSION, purpose, bucket, fingerprint, contextHash(secret, context), expires, ...claims];
   const payload = Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
@@ -99,7 +108,10 @@ export function open(
     throw new PresignError('INVALID_TOKEN', `The ${name} is of another kind or version.`);
   }
   if (fingerprint !== expected.fingerprint) {
-    throw new PresignError('INVALID_TOKEN', `The ${name} was issued under another configuration (bucket, prefix, types, size or method).`);
+    throw new PresignError(
+      'INVALID_TOKEN',
+      `The ${name} was issued under another configuration (bucket, prefix, types, size or method).`,
+    );
   }
   if ((expires as number) * 1000 <= Date.now()) {
     throw new PresignError('INVALID_TOKEN', `The ${name} has expired; start the upload again.`);

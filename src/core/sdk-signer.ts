@@ -26,13 +26,27 @@ export interface SdkSigner {
   credentials(): Promise<Credentials>;
   put(request: SignRequest, headers: Record<string, string>): Promise<string>;
   post(request: SignRequest): Promise<{ url: string; fields: Record<string, string> }>;
-  part(part: { bucket: string; key: string; uploadId: string; partNumber: number; size: number; expiresIn: number; date: Date }): Promise<string>;
+  part(part: {
+    bucket: string;
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    size: number;
+    expiresIn: number;
+    date: Date;
+  }): Promise<string>;
 }
 
 /** An SDK client for the options, with checksums only where S3 requires them. */
-export async function createS3Client(config: Pick<S3ClientConfig, 'region' | 'endpoint' | 'forcePathStyle' | 'credentials'>): Promise<S3Client> {
+export async function createS3Client(
+  config: Pick<S3ClientConfig, 'region' | 'endpoint' | 'forcePathStyle' | 'credentials'>,
+): Promise<S3Client> {
   const { S3Client } = await import('@aws-sdk/client-s3');
-  return new S3Client({ ...config, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  return new S3Client({
+    ...config,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 }
 
 /**
@@ -64,7 +78,10 @@ export function sdkSigner(client: S3Client): SdkSigner {
   return {
     credentials: () => client.config.credentials(),
     async put(request, headers) {
-      const [{ PutObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
+      const [{ PutObjectCommand }, { getSignedUrl }] = await Promise.all([
+        import('@aws-sdk/client-s3'),
+        import('@aws-sdk/s3-request-presigner'),
+      ]);
       const command = new PutObjectCommand({
         Bucket: request.bucket,
         Key: request.key,
@@ -73,12 +90,28 @@ export function sdkSigner(client: S3Client): SdkSigner {
         ContentDisposition: headers['content-disposition'],
         IfNoneMatch: headers['if-none-match'],
       });
-      return getSignedUrl(client, withoutChecksums(command), { expiresIn: request.expiresIn, signableHeaders: new Set(Object.keys(headers)) });
+      return getSignedUrl(client, withoutChecksums(command), {
+        expiresIn: request.expiresIn,
+        signableHeaders: new Set(Object.keys(headers)),
+      });
     },
     async part(part) {
-      const [{ UploadPartCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
-      const command = new UploadPartCommand({ Bucket: part.bucket, Key: part.key, UploadId: part.uploadId, PartNumber: part.partNumber, ContentLength: part.size });
-      return getSignedUrl(client, withoutChecksums(command), { expiresIn: part.expiresIn, signingDate: part.date, signableHeaders: new Set(['content-length']) });
+      const [{ UploadPartCommand }, { getSignedUrl }] = await Promise.all([
+        import('@aws-sdk/client-s3'),
+        import('@aws-sdk/s3-request-presigner'),
+      ]);
+      const command = new UploadPartCommand({
+        Bucket: part.bucket,
+        Key: part.key,
+        UploadId: part.uploadId,
+        PartNumber: part.partNumber,
+        ContentLength: part.size,
+      });
+      return getSignedUrl(client, withoutChecksums(command), {
+        expiresIn: part.expiresIn,
+        signingDate: part.date,
+        signableHeaders: new Set(['content-length']),
+      });
     },
     async post(request) {
       const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
@@ -89,7 +122,12 @@ export function sdkSigner(client: S3Client): SdkSigner {
         Key: request.key,
         Fields: fields,
         // Each field must equal its value exactly; the SDK lists these first and adds no duplicates.
-        Conditions: [...Object.entries(fields).map(([name, value]) => ({ [name]: value })), ...(request.range ? [['content-length-range', ...request.range] as ['content-length-range', number, number]] : [])],
+        Conditions: [
+          ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
+          ...(request.range
+            ? [['content-length-range', ...request.range] as ['content-length-range', number, number]]
+            : []),
+        ],
         Expires: request.expiresIn,
       });
     },

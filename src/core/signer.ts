@@ -16,7 +16,12 @@ export interface Signer {
 }
 
 // Settings under which the SDK would not use the plain regional endpoint the direct signer assumes.
-const SDK_ONLY_ENVIRONMENT = ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3'];
+const SDK_ONLY_ENVIRONMENT = [
+  'AWS_USE_FIPS_ENDPOINT',
+  'AWS_USE_DUALSTACK_ENDPOINT',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_S3',
+];
 
 /**
  * The direct signer, chosen once when the presigner is created: it needs a region, a plain
@@ -28,12 +33,24 @@ export function directSigner(config: ResolvedOptions): Signer | undefined {
   const region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const credentials = config.credentials ?? credentialsFromEnv(env);
   const sdkOnly = config.client || SDK_ONLY_ENVIRONMENT.some((name) => env[name] && env[name] !== 'false');
-  const location = region && credentials && !sdkOnly
-    ? resolveLocation({ bucket: config.bucket, region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle })
-    : undefined;
+  const location =
+    region && credentials && !sdkOnly
+      ? resolveLocation({
+          bucket: config.bucket,
+          region,
+          endpoint: config.endpoint,
+          forcePathStyle: config.forcePathStyle,
+        })
+      : undefined;
   if (!location || !credentials) return undefined;
-  if (typeof credentials === 'function') return { location, region, credentials: credentials as () => Promise<Credentials> };
-  return { location, region, staticCredentials: credentials as Credentials, credentials: () => credentials as Credentials };
+  if (typeof credentials === 'function')
+    return { location, region, credentials: credentials as () => Promise<Credentials> };
+  return {
+    location,
+    region,
+    staticCredentials: credentials as Credentials,
+    credentials: () => credentials as Credentials,
+  };
 }
 
 /** The signer of whatever the direct one does not cover: the SDK's, imported only then. */
@@ -59,7 +76,9 @@ export async function loadCredentials(signer: Signer): Promise<Credentials> {
   try {
     return await signer.credentials();
   } catch (cause) {
-    throw new PresignError('SIGNING_FAILED', `Could not load credentials: ${(cause as Error)?.message ?? cause}`, { cause });
+    throw new PresignError('SIGNING_FAILED', `Could not load credentials: ${(cause as Error)?.message ?? cause}`, {
+      cause,
+    });
   }
 }
 
@@ -98,7 +117,12 @@ export async function signing<T>(sign: () => T | Promise<T>): Promise<T> {
  * Signs one upload, as a PUT URL or a POST policy. The direct signer answers synchronously: a
  * presign takes a few microseconds, and waiting on a promise would add a tenth to them.
  */
-export function signUpload(signer: Signer, credentials: Credentials, request: SignRequest, method: 'PUT' | 'POST'): PresignResult | Promise<PresignResult> {
+export function signUpload(
+  signer: Signer,
+  credentials: Credentials,
+  request: SignRequest,
+  method: 'PUT' | 'POST',
+): PresignResult | Promise<PresignResult> {
   try {
     const signed = method === 'PUT' ? signPut(signer, credentials, request) : signPost(signer, credentials, request);
     return signed instanceof Promise ? signing<PresignResult>(() => signed) : signed;
@@ -116,23 +140,65 @@ function signPut(signer: Signer, credentials: Credentials, request: SignRequest)
   // The storage then refuses to replace an object, even through this URL while it lives.
   if (!request.overwrite) headers['if-none-match'] = '*';
   const date = new Date();
-  if (signer.sdk) return signer.sdk.put(request, headers).then((uploadUrl) => putResult(request, headers, date, uploadUrl));
-  return putResult(request, headers, date, presignPut({ location: signer.location!, region: signer.region!, credentials, key: request.key, headers, expiresIn: request.expiresIn, date }));
+  if (signer.sdk)
+    return signer.sdk.put(request, headers).then((uploadUrl) => putResult(request, headers, date, uploadUrl));
+  return putResult(
+    request,
+    headers,
+    date,
+    presignPut({
+      location: signer.location!,
+      region: signer.region!,
+      credentials,
+      key: request.key,
+      headers,
+      expiresIn: request.expiresIn,
+      date,
+    }),
+  );
 }
 
-function putResult({ key, expiresIn }: SignRequest, headers: Record<string, string>, date: Date, uploadUrl: string): PresignedPut {
+function putResult(
+  { key, expiresIn }: SignRequest,
+  headers: Record<string, string>,
+  date: Date,
+  uploadUrl: string,
+): PresignedPut {
   return { method: 'PUT', uploadUrl, key, headers, expiresAt: expiry(date, expiresIn), expiresIn };
 }
 
-function signPost(signer: Signer, credentials: Credentials, request: SignRequest): PresignedPost | Promise<PresignedPost> {
+function signPost(
+  signer: Signer,
+  credentials: Credentials,
+  request: SignRequest,
+): PresignedPost | Promise<PresignedPost> {
   const date = new Date();
   if (signer.sdk) return signer.sdk.post(request).then((post) => postResult(request, date, post));
   const { location, region } = signer as Required<Signer>;
   const { bucket, key, contentType, contentDisposition, range, expiresIn } = request;
-  return postResult(request, date, presignPost({ location, region, credentials, bucket, key, contentType, contentDisposition, range, expiresIn, date }));
+  return postResult(
+    request,
+    date,
+    presignPost({
+      location,
+      region,
+      credentials,
+      bucket,
+      key,
+      contentType,
+      contentDisposition,
+      range,
+      expiresIn,
+      date,
+    }),
+  );
 }
 
-function postResult({ key, expiresIn }: SignRequest, date: Date, { url, fields }: { url: string; fields: Record<string, string> }): PresignedPost {
+function postResult(
+  { key, expiresIn }: SignRequest,
+  date: Date,
+  { url, fields }: { url: string; fields: Record<string, string> },
+): PresignedPost {
   return { method: 'POST', uploadUrl: url, key, fields, expiresAt: expiry(date, expiresIn), expiresIn };
 }
 
@@ -140,10 +206,27 @@ function postResult({ key, expiresIn }: SignRequest, date: Date, { url, fields }
 export async function signPart(
   signer: Signer,
   credentials: Credentials,
-  part: { bucket: string; key: string; uploadId: string; partNumber: number; size: number; expiresIn: number; date: Date },
+  part: {
+    bucket: string;
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    size: number;
+    expiresIn: number;
+    date: Date;
+  },
 ): Promise<string> {
   if (signer.sdk) return signer.sdk.part(part);
   const headers = { 'content-length': String(part.size) };
   const { location, region } = signer as Required<Signer>;
-  return presignPut({ location, region, credentials, key: part.key, headers, expiresIn: part.expiresIn, date: part.date, part });
+  return presignPut({
+    location,
+    region,
+    credentials,
+    key: part.key,
+    headers,
+    expiresIn: part.expiresIn,
+    date: part.date,
+    part,
+  });
 }

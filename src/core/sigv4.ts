@@ -53,7 +53,8 @@ export function resolveLocation(options: {
   }
   if (!forcePathStyle) return undefined;
   const url = new URL(endpoint);
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) return undefined;
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password)
+    return undefined;
   const path = url.pathname.replace(/\/+$/, '');
   return { protocol: url.protocol, host: url.host, basePath: `${path}/${escapeUri(bucket)}` };
 }
@@ -62,7 +63,9 @@ export function resolveLocation(options: {
 function escapeUri(value: string): string {
   if (UNRESERVED.test(value)) return value;
   const encoded = encodeURIComponent(value);
-  return SUB_DELIMS.test(encoded) ? encoded.replace(SUB_DELIMS_ALL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encoded;
+  return SUB_DELIMS.test(encoded)
+    ? encoded.replace(SUB_DELIMS_ALL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    : encoded;
 }
 // Most keys and values need no escaping at all: checking costs less than encoding.
 const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
@@ -72,13 +75,16 @@ const SUB_DELIMS_ALL = /[!'()*]/g;
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 // One-shot hashing skips the Hash object that createHash makes and drops.
 const sha256Hex: (data: string) => string =
-  typeof nodeCrypto.hash === 'function' ? (data) => nodeCrypto.hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data, 'utf8').digest('hex');
+  typeof nodeCrypto.hash === 'function'
+    ? (data) => nodeCrypto.hash('sha256', data, 'hex')
+    : (data) => createHash('sha256').update(data, 'utf8').digest('hex');
 
 // Deriving the signing key costs four HMACs; it changes only with the day, region or secret.
 let cachedKey: { secretAccessKey: string; shortDate: string; region: string; key: Buffer } | undefined;
 function signingKey(secretAccessKey: string, shortDate: string, region: string): Buffer {
   const cached = cachedKey;
-  if (cached?.shortDate === shortDate && cached.region === region && cached.secretAccessKey === secretAccessKey) return cached.key;
+  if (cached?.shortDate === shortDate && cached.region === region && cached.secretAccessKey === secretAccessKey)
+    return cached.key;
   const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, shortDate), region), 's3'), 'aws4_request');
   cachedKey = { secretAccessKey, shortDate, region, key };
   return key;
@@ -104,21 +110,38 @@ function formatDate(date: Date): SigningDate {
   if (second !== lastDate.second) {
     const iso = date.toISOString(); // 2026-11-28T09:30:00.000Z; throws for an invalid date
     const shortDate = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
-    lastDate = { second, longDate: `${shortDate}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`, shortDate };
+    lastDate = {
+      second,
+      longDate: `${shortDate}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`,
+      shortDate,
+    };
   }
   return lastDate;
 }
 
 // The query before the signature depends only on the credentials, the second, the region and the
 // expiry: every URL signed in the same second shares it, session token and all.
-let lastQuery: { accessKeyId: string; sessionToken: string | undefined; region: string; longDate: string; expiresIn: number; query: string } | undefined;
+let lastQuery:
+  | {
+      accessKeyId: string;
+      sessionToken: string | undefined;
+      region: string;
+      longDate: string;
+      expiresIn: number;
+      query: string;
+    }
+  | undefined;
 function queryBeforeSignature(credentials: Credentials, region: string, date: SigningDate, expiresIn: number): string {
   const { accessKeyId, sessionToken } = credentials;
   const cached = lastQuery;
   if (
-    cached?.longDate === date.longDate && cached.expiresIn === expiresIn && cached.region === region &&
-    cached.accessKeyId === accessKeyId && cached.sessionToken === sessionToken
-  ) return cached.query;
+    cached?.longDate === date.longDate &&
+    cached.expiresIn === expiresIn &&
+    cached.region === region &&
+    cached.accessKeyId === accessKeyId &&
+    cached.sessionToken === sessionToken
+  )
+    return cached.query;
   // The SDK sorts the query by name; these are in that order, with the signature to go between
   // the security token and SignedHeaders.
   const query =
@@ -131,7 +154,12 @@ function queryBeforeSignature(credentials: Credentials, region: string, date: Si
 
 // What the SDK does to a header value before signing it (and what S3 does on its side).
 const canonicalHeaderValue = (value: string) =>
-  /[\r\n\t]| {2}|^ | $/.test(value) ? value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '') : value;
+  /[\r\n\t]| {2}|^ | $/.test(value)
+    ? value
+        .replace(/[\r\n]/g, ' ')
+        .replace(/[ \t]+/g, ' ')
+        .replace(/^ | $/g, '')
+    : value;
 
 // The same few sets of header names are signed over and over: each is sorted, with host, and
 // escaped once.
@@ -167,13 +195,23 @@ export interface PutParameters {
  * Presigns a PutObject URL, as `getSignedUrl(client, new PutObjectCommand(...), { signableHeaders })`
  * would with checksums off; with `part`, an UploadPart URL, as `UploadPartCommand` would.
  */
-export function presignPut({ location, region, credentials, key, headers, expiresIn, date, part }: PutParameters): string {
+export function presignPut({
+  location,
+  region,
+  credentials,
+  key,
+  headers,
+  expiresIn,
+  date,
+  part,
+}: PutParameters): string {
   const signingDate = formatDate(date);
   const before = queryBeforeSignature(credentials, region, signingDate, expiresIn);
   const path = `${location.basePath}/${escapePath(key)}`;
   const { sorted, signedHeaders, escapedSignedHeaders } = headerLayout(Object.keys(headers));
   let canonicalHeaders = '';
-  for (const name of sorted) canonicalHeaders += `${name}:${Object.hasOwn(headers, name) ? canonicalHeaderValue(headers[name]!) : location.host}\n`;
+  for (const name of sorted)
+    canonicalHeaders += `${name}:${Object.hasOwn(headers, name) ? canonicalHeaderValue(headers[name]!) : location.host}\n`;
 
   const after =
     `X-Amz-SignedHeaders=${escapedSignedHeaders}` +
@@ -208,7 +246,18 @@ export interface PostParameters {
  * ['content-length-range', min, max]?]`: the SDK lists the given conditions, then one per field
  * (those of the given fields already listed), then the key.
  */
-export function presignPost({ location, region, credentials, bucket, key, contentType, contentDisposition, range, expiresIn, date }: PostParameters): { url: string; fields: Record<string, string> } {
+export function presignPost({
+  location,
+  region,
+  credentials,
+  bucket,
+  key,
+  contentType,
+  contentDisposition,
+  range,
+  expiresIn,
+  date,
+}: PostParameters): { url: string; fields: Record<string, string> } {
   const signingDate = formatDate(date);
   const signing = signingFields(bucket, credentials, region, signingDate);
   const policyText =
@@ -218,10 +267,17 @@ export function presignPost({ location, region, credentials, bucket, key, conten
     `${signing.conditions},{"key":${JSON.stringify(key)}}]}`;
   // btoa encodes Latin-1, which is UTF-8 only for ASCII, and some 5× faster than a Buffer round
   // trip; only the key, type and disposition can be anything else, and checking them beats scanning the policy.
-  const ascii = signing.ascii && ASCII.test(contentType) && ASCII.test(key) && (contentDisposition === undefined || ASCII.test(contentDisposition));
+  const ascii =
+    signing.ascii &&
+    ASCII.test(contentType) &&
+    ASCII.test(key) &&
+    (contentDisposition === undefined || ASCII.test(contentDisposition));
   const policy = ascii ? btoa(policyText) : Buffer.from(policyText, 'utf8').toString('base64');
   const signature = sign(signingKey(credentials.secretAccessKey, signingDate.shortDate, region), policy);
-  const given = contentDisposition === undefined ? { 'Content-Type': contentType } : { 'Content-Type': contentType, 'Content-Disposition': contentDisposition };
+  const given =
+    contentDisposition === undefined
+      ? { 'Content-Type': contentType }
+      : { 'Content-Type': contentType, 'Content-Disposition': contentDisposition };
   return {
     url: `${location.protocol}//${location.host}${location.basePath || '/'}`,
     fields: Object.assign(given, signing.fields, { key, Policy: policy, 'X-Amz-Signature': signature }),
@@ -231,15 +287,28 @@ export function presignPost({ location, region, credentials, bucket, key, conten
 // The fields a POST policy adds, and their conditions, are the same for every policy signed in the
 // same second with the same credentials; the session token alone takes ~1 µs to quote as JSON.
 let lastFields:
-  | { bucket: string; accessKeyId: string; sessionToken: string | undefined; region: string; longDate: string; fields: Record<string, string>; conditions: string; ascii: boolean }
+  | {
+      bucket: string;
+      accessKeyId: string;
+      sessionToken: string | undefined;
+      region: string;
+      longDate: string;
+      fields: Record<string, string>;
+      conditions: string;
+      ascii: boolean;
+    }
   | undefined;
 function signingFields(bucket: string, credentials: Credentials, region: string, date: SigningDate) {
   const { accessKeyId, sessionToken } = credentials;
   const cached = lastFields;
   if (
-    cached?.longDate === date.longDate && cached.bucket === bucket && cached.region === region &&
-    cached.accessKeyId === accessKeyId && cached.sessionToken === sessionToken
-  ) return cached;
+    cached?.longDate === date.longDate &&
+    cached.bucket === bucket &&
+    cached.region === region &&
+    cached.accessKeyId === accessKeyId &&
+    cached.sessionToken === sessionToken
+  )
+    return cached;
   const fields: Record<string, string> = {
     bucket,
     'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
@@ -247,8 +316,19 @@ function signingFields(bucket: string, credentials: Credentials, region: string,
     'X-Amz-Date': date.longDate,
     ...(sessionToken ? { 'X-Amz-Security-Token': sessionToken } : {}),
   };
-  const conditions = Object.entries(fields).map(([name, value]) => JSON.stringify({ [name]: value })).join(',');
-  lastFields = { bucket, accessKeyId, sessionToken, region, longDate: date.longDate, fields, conditions, ascii: ASCII.test(conditions) };
+  const conditions = Object.entries(fields)
+    .map(([name, value]) => JSON.stringify({ [name]: value }))
+    .join(',');
+  lastFields = {
+    bucket,
+    accessKeyId,
+    sessionToken,
+    region,
+    longDate: date.longDate,
+    fields,
+    conditions,
+    ascii: ASCII.test(conditions),
+  };
   return lastFields;
 }
 

@@ -39,15 +39,22 @@ export async function verifyStaged(
   { key, stagingKey, contentDisposition }: { key: string; stagingKey: string; contentDisposition?: string | null },
 ): Promise<VerifiedUpload> {
   const { CopyObjectCommand, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
-  const promoted = await verifyObject(client, rules, key).catch((error: unknown) => (isPresignError(error) && error.code === 'NOT_FOUND' ? undefined : Promise.reject(error)));
+  const promoted = await verifyObject(client, rules, key).catch((error: unknown) =>
+    isPresignError(error) && error.code === 'NOT_FOUND' ? undefined : Promise.reject(error),
+  );
   if (promoted) {
     await client.send(new DeleteObjectCommand({ Bucket: rules.bucket, Key: stagingKey }));
     return promoted;
   }
 
   // Refused staging objects are quarantined under their final name, not under `.staging/`.
-  const staged = await verifyObject(client, { ...rules, prefix: `${rules.prefix}${STAGING_FOLDER}` }, stagingKey).catch((error: unknown) =>
-    Promise.reject(isPresignError(error) && error.code === 'NOT_FOUND' ? new PresignError('NOT_FOUND', `No object was uploaded for ${key}.`, { cause: error }) : error),
+  const staged = await verifyObject(client, { ...rules, prefix: `${rules.prefix}${STAGING_FOLDER}` }, stagingKey).catch(
+    (error: unknown) =>
+      Promise.reject(
+        isPresignError(error) && error.code === 'NOT_FOUND'
+          ? new PresignError('NOT_FOUND', `No object was uploaded for ${key}.`, { cause: error })
+          : error,
+      ),
   );
   // Both conditions close the races between the check and the copy on AWS S3: the staging object
   // must still be the one checked (a form sent again meanwhile), and the final key must still be
@@ -65,12 +72,21 @@ export async function verifyStaged(
         IfNoneMatch: '*',
         // The disposition the form was signed with (the receipt carries it): AWS stored it on the
         // staging object already, Ceph RGW 16 did not, so the final object is given it here.
-        ...(contentDisposition && { MetadataDirective: 'REPLACE', ContentType: staged.contentType, ContentDisposition: contentDisposition }),
+        ...(contentDisposition && {
+          MetadataDirective: 'REPLACE',
+          ContentType: staged.contentType,
+          ContentDisposition: contentDisposition,
+        }),
       }),
     )
     .catch((cause: unknown) => {
       const code = (cause as { name?: string })?.name;
-      if (code === 'PreconditionFailed') throw new PresignError('VERIFY_CONFLICT', `The upload ${key} changed while it was verified, or another verify promoted it first: verify it again.`, { cause });
+      if (code === 'PreconditionFailed')
+        throw new PresignError(
+          'VERIFY_CONFLICT',
+          `The upload ${key} changed while it was verified, or another verify promoted it first: verify it again.`,
+          { cause },
+        );
       throw new PresignError('STORAGE_ERROR', `CopyObject to ${key} failed: ${code ?? cause}`, { cause });
     });
   await client.send(new DeleteObjectCommand({ Bucket: rules.bucket, Key: stagingKey }));

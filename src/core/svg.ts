@@ -73,7 +73,9 @@ const ATTRIBUTES = new Set(
 // (@import, @font-face), and only these functions, url() pointing inside the SVG (#id).
 // Chromium runs no script from CSS; what is kept out are requests to other URLs.
 const CSS_FUNCTIONS = new Set(
-  'url rgb rgba hsl hsla calc var matrix translate translatex translatey rotate scale scalex scaley skew skewx skewy'.split(' '),
+  'url rgb rgba hsl hsla calc var matrix translate translatex translatey rotate scale scalex scaley skew skewx skewy'.split(
+    ' ',
+  ),
 );
 // A function name is a run of name characters right before "(": the lookbehind starts each match
 // at the beginning of a run, which keeps the search linear.
@@ -135,7 +137,8 @@ function parse(text: string): void {
   let depth = 0;
   let style: string | undefined; // the CSS of the open <style>, gathered across text and CDATA
   parser.on('xmldecl', ({ encoding }) => {
-    if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8') refuse(`the SVG declares the encoding ${encoding}`);
+    if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8')
+      refuse(`the SVG declares the encoding ${encoding}`);
   });
   parser.on('doctype', () => refuse('the SVG has a DOCTYPE, whose entities can expand to markup'));
   parser.on('processinginstruction', ({ target }) => refuse(`the SVG has the processing instruction <?${target}?>`));
@@ -174,7 +177,8 @@ function checkAttribute({ name, uri, local, value }: SaxesAttributeNS): void {
   } else if ((uri === '' || uri === XLINK_NS) && local === 'href') {
     // "#…" resolves inside this document whatever follows; anything else may be a javascript:,
     // data: or remote URL, however it is spelled.
-    if (!value.startsWith('#')) refuse(`the SVG links to "${value.slice(0, 80)}"; only #id references inside it are allowed`);
+    if (!value.startsWith('#'))
+      refuse(`the SVG links to "${value.slice(0, 80)}"; only #id references inside it are allowed`);
   } else if (uri === '' && ATTRIBUTES.has(local)) {
     checkCss(value, `in the attribute ${name}`);
   } else if (uri !== XML_NS || (local !== 'space' && local !== 'lang')) {

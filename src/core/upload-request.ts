@@ -43,11 +43,17 @@ export function admitUpload<Context>(
       );
     }
     if (size !== undefined && size > config.maxSize) {
-      throw new PresignError('TOO_LARGE', `The file is ${formatSize(size)}; the limit is ${formatSize(config.maxSize)}.`);
+      throw new PresignError(
+        'TOO_LARGE',
+        `The file is ${formatSize(size)}; the limit is ${formatSize(config.maxSize)}.`,
+      );
     }
   }
   if (!multipart && size !== undefined && size > MAX_SINGLE_UPLOAD_SIZE) {
-    throw new PresignError('TOO_LARGE', `The file is ${formatSize(size)}; one request carries at most 5 GiB: upload it in parts (createMultipart).`);
+    throw new PresignError(
+      'TOO_LARGE',
+      `The file is ${formatSize(size)}; one request carries at most 5 GiB: upload it in parts (createMultipart).`,
+    );
   }
   if (size !== undefined && size > MAX_OBJECT_SIZE) {
     throw new PresignError('TOO_LARGE', `The file is ${formatSize(size)}; S3 stores objects of at most 5 TiB.`);
@@ -55,11 +61,21 @@ export function admitUpload<Context>(
 
   const id = crypto.randomUUID();
   const safeName = toSafeName(request.fileName, contentType.essence, nameBudget(config.prefix, id));
-  const keyInput: KeyInput<Context> = { prefix: config.prefix, id, safeName, contentType: contentType.value, size, context };
+  const keyInput: KeyInput<Context> = {
+    prefix: config.prefix,
+    id,
+    safeName,
+    contentType: contentType.value,
+    size,
+    context,
+  };
   const key = config.key ? config.key(keyInput) : `${config.prefix}${id}-${safeName}`;
   assertSafeKey(key, config.prefix, contentType.essence);
   if (finalKeyOf(config.prefix, key) !== undefined) {
-    throw new PresignError('INVALID_KEY', `The key ${key} is in ${config.prefix}.staging/, where only POST uploads wait for verify.`);
+    throw new PresignError(
+      'INVALID_KEY',
+      `The key ${key} is in ${config.prefix}.staging/, where only POST uploads wait for verify.`,
+    );
   }
   const contentDisposition = contentDispositionFor(config.contentDisposition, contentType.essence, safeName);
   return { key, contentType: contentType.value, size, contentDisposition };

@@ -62,16 +62,22 @@ export async function verifyObject(client: S3Client, rules: VerifyRules, key: st
   const contentType = parseContentType(head.ContentType ?? '')?.essence;
   const refuse = async (reason: string): Promise<never> => {
     const notKept = await removeRefused(client, rules, key);
-    throw new PresignError('VERIFICATION_FAILED', `The upload ${key} was refused and removed: ${reason}.${notKept ?? ''}`);
+    throw new PresignError(
+      'VERIFICATION_FAILED',
+      `The upload ${key} was refused and removed: ${reason}.${notKept ?? ''}`,
+    );
   };
 
-  if (!contentType || !isTypeAllowed(contentType, rules.allowedTypes)) return refuse(`its type ${head.ContentType ?? '(none)'} is not allowed`);
-  if (rules.maxSize !== undefined && size > rules.maxSize) return refuse(`it is ${formatSize(size)}, over the limit of ${formatSize(rules.maxSize)}`);
+  if (!contentType || !isTypeAllowed(contentType, rules.allowedTypes))
+    return refuse(`its type ${head.ContentType ?? '(none)'} is not allowed`);
+  if (rules.maxSize !== undefined && size > rules.maxSize)
+    return refuse(`it is ${formatSize(size)}, over the limit of ${formatSize(rules.maxSize)}`);
 
   const isSvg = contentType === 'image/svg+xml';
   // An SVG's script can be anywhere in it, so it is read up to its bound, plus a byte to see it is over.
   const byteCount = isSvg ? SVG_MAX_BYTES + 1 : SNIFF_BYTES;
-  const bytes = size === 0 ? new Uint8Array() : await firstBytes(client, GetObjectCommand, rules.bucket, key, byteCount);
+  const bytes =
+    size === 0 ? new Uint8Array() : await firstBytes(client, GetObjectCommand, rules.bucket, key, byteCount);
   const detected = detectType(bytes);
   // A type with a signature must show it; any other type must not be one of those formats instead.
   if ((contentType in SIGNATURES || detected) && detected !== contentType) {
@@ -96,7 +102,9 @@ async function firstBytes(
   key: string,
   byteCount: number,
 ): Promise<Uint8Array> {
-  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${byteCount - 1}` }));
+  const object = await client.send(
+    new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${byteCount - 1}` }),
+  );
   return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
 }
 
@@ -112,9 +120,11 @@ async function removeRefused(client: S3Client, rules: VerifyRules, key: string):
   if (rules.quarantinePrefix !== undefined) {
     const target = `${rules.quarantinePrefix}${key.slice(rules.prefix.length)}`;
     const source = `${rules.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-    await client.send(new CopyObjectCommand({ Bucket: rules.bucket, Key: target, CopySource: source })).catch((cause: unknown) => {
-      notKept = ` It could not be kept under the quarantine prefix: the copy failed (${(cause as Error)?.name ?? cause}).`;
-    });
+    await client
+      .send(new CopyObjectCommand({ Bucket: rules.bucket, Key: target, CopySource: source }))
+      .catch((cause: unknown) => {
+        notKept = ` It could not be kept under the quarantine prefix: the copy failed (${(cause as Error)?.name ?? cause}).`;
+      });
   }
   await client.send(new DeleteObjectCommand({ Bucket: rules.bucket, Key: key }));
   return notKept;

@@ -1,4 +1,11 @@
-import { GetBucketCorsCommand, GetObjectCommand, PutBucketCorsCommand, S3Client, type CORSRule, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  GetBucketCorsCommand,
+  GetObjectCommand,
+  PutBucketCorsCommand,
+  S3Client,
+  type CORSRule,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 /** Where the bucket is and as whom to read (and, with `apply`, write) its CORS rules. */
@@ -25,7 +32,13 @@ export interface CheckBucketCorsOptions {
 
 /** One thing a browser upload from `origin` would trip over. */
 export interface CorsProblem {
-  code: 'NO_CORS_RULES' | 'ORIGIN_NOT_ALLOWED' | 'METHOD_NOT_ALLOWED' | 'HEADER_NOT_ALLOWED' | 'ETAG_NOT_EXPOSED' | 'PREFLIGHT_REFUSED';
+  code:
+    | 'NO_CORS_RULES'
+    | 'ORIGIN_NOT_ALLOWED'
+    | 'METHOD_NOT_ALLOWED'
+    | 'HEADER_NOT_ALLOWED'
+    | 'ETAG_NOT_EXPOSED'
+    | 'PREFLIGHT_REFUSED';
   message: string;
 }
 
@@ -76,14 +89,21 @@ const PREFLIGHT_KEY = 'upload-presigner-cors-check';
 export async function checkBucketCors(options: CheckBucketCorsOptions): Promise<CorsReport> {
   const client =
     options.client ??
-    new S3Client({ endpoint: options.endpoint, region: options.region, credentials: options.credentials, forcePathStyle: options.forcePathStyle });
+    new S3Client({
+      endpoint: options.endpoint,
+      region: options.region,
+      credentials: options.credentials,
+      forcePathStyle: options.forcePathStyle,
+    });
   const method = options.method ?? 'PUT';
   const headers = [...new Set((options.headers ?? SIGNED_PUT_HEADERS).map((name) => name.trim().toLowerCase()))];
   const need = { origin: options.origin, method, headers };
 
   const rules = await readRules(client, options.bucket);
   // Signing a GET resolves the object URL the way uploads will (endpoint, region, path or virtual-hosted style).
-  const objectUrl = new URL(await getSignedUrl(client, new GetObjectCommand({ Bucket: options.bucket, Key: PREFLIGHT_KEY }), { expiresIn: 60 }));
+  const objectUrl = new URL(
+    await getSignedUrl(client, new GetObjectCommand({ Bucket: options.bucket, Key: PREFLIGHT_KEY }), { expiresIn: 60 }),
+  );
   const url = `${objectUrl.origin}${objectUrl.pathname}`;
 
   let preflight = await sendPreflight(url, need);
@@ -91,11 +111,15 @@ export async function checkBucketCors(options: CheckBucketCorsOptions): Promise<
   const correctedRules = problems.length === 0 ? rules : correctRules(rules, need);
   let applied = false;
   if (options.apply && problems.length > 0) {
-    await client.send(new PutBucketCorsCommand({ Bucket: options.bucket, CORSConfiguration: { CORSRules: correctedRules } }));
+    await client.send(
+      new PutBucketCorsCommand({ Bucket: options.bucket, CORSConfiguration: { CORSRules: correctedRules } }),
+    );
     applied = true;
     preflight = await sendPreflight(url, need);
   }
-  const okNow = applied ? [...ruleProblems(correctedRules, need), ...preflightProblems(preflight, need)].length === 0 : problems.length === 0;
+  const okNow = applied
+    ? [...ruleProblems(correctedRules, need), ...preflightProblems(preflight, need)].length === 0
+    : problems.length === 0;
   return { ok: okNow, problems, rules, correctedRules, preflight, applied };
 }
 
@@ -145,17 +169,26 @@ function matches(pattern: string, value: string): boolean {
   return lower.length >= head!.length + tail.length && lower.startsWith(head!) && lower.endsWith(tail);
 }
 
-const concreteHeader = (name: string) => (name.includes('*') ? name.replace('*', SAMPLE_META_HEADER.slice('x-amz-meta-'.length)) : name);
-const allowsOrigin = (rule: CORSRule, origin: string) => (rule.AllowedOrigins ?? []).some((pattern) => matches(pattern, origin));
-const allowsMethod = (rule: CORSRule, method: string) => (rule.AllowedMethods ?? []).some((allowed) => allowed.toUpperCase() === method);
+const concreteHeader = (name: string) =>
+  name.includes('*') ? name.replace('*', SAMPLE_META_HEADER.slice('x-amz-meta-'.length)) : name;
+const allowsOrigin = (rule: CORSRule, origin: string) =>
+  (rule.AllowedOrigins ?? []).some((pattern) => matches(pattern, origin));
+const allowsMethod = (rule: CORSRule, method: string) =>
+  (rule.AllowedMethods ?? []).some((allowed) => allowed.toUpperCase() === method);
 /** What a page sends with a presigned PUT besides Content-Length, which the browser sets itself. */
 const SIGNED_PUT_HEADERS = ['content-type', 'content-disposition', 'if-none-match'];
-const allowsHeader = (rule: CORSRule, header: string) => (rule.AllowedHeaders ?? []).some((pattern) => matches(pattern, concreteHeader(header)));
+const allowsHeader = (rule: CORSRule, header: string) =>
+  (rule.AllowedHeaders ?? []).some((pattern) => matches(pattern, concreteHeader(header)));
 const exposesEtag = (rule: CORSRule) => (rule.ExposeHeaders ?? []).some((name) => name.toLowerCase() === 'etag');
 
 function ruleProblems(rules: CORSRule[], need: Need): CorsProblem[] {
   if (rules.length === 0) {
-    return [{ code: 'NO_CORS_RULES', message: 'The bucket has no CORS rules, so browsers may not upload to it from any page.' }];
+    return [
+      {
+        code: 'NO_CORS_RULES',
+        message: 'The bucket has no CORS rules, so browsers may not upload to it from any page.',
+      },
+    ];
   }
   // AWS answers with the first rule that allows origin, method and headers; Ceph RGW with the first
   // rule that allows the origin, refusing when that one lacks the method or a header. Rules that
@@ -164,7 +197,8 @@ function ruleProblems(rules: CORSRule[], need: Need): CorsProblem[] {
   if (!rule) return [{ code: 'ORIGIN_NOT_ALLOWED', message: `No rule allows the origin ${need.origin}.` }];
   const which = `The first rule for ${need.origin} (storages such as Ceph RGW answer with it and ignore later ones)`;
   const problems: CorsProblem[] = [];
-  if (!allowsMethod(rule, need.method)) problems.push({ code: 'METHOD_NOT_ALLOWED', message: `${which} does not allow the method ${need.method}.` });
+  if (!allowsMethod(rule, need.method))
+    problems.push({ code: 'METHOD_NOT_ALLOWED', message: `${which} does not allow the method ${need.method}.` });
   for (const header of need.headers.filter((name) => !allowsHeader(rule, name))) {
     problems.push({ code: 'HEADER_NOT_ALLOWED', message: `${which} does not allow the request header ${header}.` });
   }
@@ -188,7 +222,10 @@ function ruleProblems(rules: CORSRule[], need: Need): CorsProblem[] {
  * ```
  */
 export function headerList(value: string | undefined): string[] {
-  return (value ?? '').toLowerCase().split(',').map((item) => item.trim());
+  return (value ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((item) => item.trim());
 }
 
 function preflightProblems(preflight: PreflightResult, need: Need): CorsProblem[] {
@@ -201,7 +238,12 @@ function preflightProblems(preflight: PreflightResult, need: Need): CorsProblem[
     (allowedHeaders.includes('*') || need.headers.every((header) => allowedHeaders.includes(concreteHeader(header))));
   return allowed
     ? []
-    : [{ code: 'PREFLIGHT_REFUSED', message: `The storage refused a real preflight from ${need.origin} for ${need.method} (status ${preflight.status}): the browser would block the upload.` }];
+    : [
+        {
+          code: 'PREFLIGHT_REFUSED',
+          message: `The storage refused a real preflight from ${need.origin} for ${need.method} (status ${preflight.status}): the browser would block the upload.`,
+        },
+      ];
 }
 
 /**
@@ -214,11 +256,18 @@ function preflightProblems(preflight: PreflightResult, need: Need): CorsProblem[
  */
 function correctRules(rules: CORSRule[], need: Need): CORSRule[] {
   const first = rules.findIndex((rule) => allowsOrigin(rule, need.origin));
-  if (first < 0) return [...rules, { ...allowing({ AllowedOrigins: [need.origin], AllowedMethods: [] }, need), MaxAgeSeconds: 3000 }];
-  const onlyThisOrigin = (rule: CORSRule) => (rule.AllowedOrigins ?? []).length > 0 && rule.AllowedOrigins!.every((origin) => origin === need.origin);
+  if (first < 0)
+    return [
+      ...rules,
+      { ...allowing({ AllowedOrigins: [need.origin], AllowedMethods: [] }, need), MaxAgeSeconds: 3000 },
+    ];
+  const onlyThisOrigin = (rule: CORSRule) =>
+    (rule.AllowedOrigins ?? []).length > 0 && rule.AllowedOrigins!.every((origin) => origin === need.origin);
   const base = rules[first]!;
   const { ID: _sharedRuleId, ...shared } = base;
-  const amended = onlyThisOrigin(base) ? allowing(base, need) : { ...allowing(shared, need), AllowedOrigins: [need.origin] };
+  const amended = onlyThisOrigin(base)
+    ? allowing(base, need)
+    : { ...allowing(shared, need), AllowedOrigins: [need.origin] };
   const kept = onlyThisOrigin(base) ? [] : [base];
   const later = rules.slice(first + 1).filter((rule) => !(onlyThisOrigin(rule) && covers(amended, rule)));
   return [...rules.slice(0, first), amended, ...kept, ...later];
@@ -229,7 +278,9 @@ function allowing(rule: CORSRule, need: Need): CORSRule {
   const headers = [...(rule.AllowedHeaders ?? []), ...need.headers.filter((header) => !allowsHeader(rule, header))];
   return {
     ...rule,
-    AllowedMethods: allowsMethod(rule, need.method) ? rule.AllowedMethods : [...(rule.AllowedMethods ?? []), need.method],
+    AllowedMethods: allowsMethod(rule, need.method)
+      ? rule.AllowedMethods
+      : [...(rule.AllowedMethods ?? []), need.method],
     ...(headers.length > 0 && { AllowedHeaders: headers }),
     ExposeHeaders: exposesEtag(rule) ? rule.ExposeHeaders : [...(rule.ExposeHeaders ?? []), 'ETag'],
   };
@@ -242,6 +293,8 @@ function covers(wider: CORSRule, narrower: CORSRule): boolean {
   return (
     within(wider.AllowedMethods, narrower.AllowedMethods) &&
     within(wider.AllowedHeaders, narrower.AllowedHeaders) &&
-    (narrower.ExposeHeaders ?? []).every((name) => (wider.ExposeHeaders ?? []).some((exposed) => exposed.toLowerCase() === name.toLowerCase()))
+    (narrower.ExposeHeaders ?? []).every((name) =>
+      (wider.ExposeHeaders ?? []).some((exposed) => exposed.toLowerCase() === name.toLowerCase()),
+    )
   );
 }

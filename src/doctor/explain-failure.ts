@@ -85,8 +85,18 @@ export function explainFailure(input: DiagnoseInput, error: ErrorXml): Diagnosis
   const signing = readSigning(input.url, lowerCase(input.sentHeaders));
   const now = input.now === undefined ? Date.now() : new Date(input.now).getTime();
   const serverNow = parseTime(error.fields.ServerTime) ?? now;
-  const base = { status: input.status, code: error.code, serverMessage: error.fields.Message || undefined, requestId: error.fields.RequestId };
-  const found = (cause: DiagnosisCause, message: string, fix: string, details: Record<string, unknown> = {}): Diagnosis => ({
+  const base = {
+    status: input.status,
+    code: error.code,
+    serverMessage: error.fields.Message || undefined,
+    requestId: error.fields.RequestId,
+  };
+  const found = (
+    cause: DiagnosisCause,
+    message: string,
+    fix: string,
+    details: Record<string, unknown> = {},
+  ): Diagnosis => ({
     cause,
     message,
     fix,
@@ -102,14 +112,21 @@ export function explainFailure(input: DiagnoseInput, error: ErrorXml): Diagnosis
       'Sign with credentials that outlive the URL, or make URLs shorter-lived; upload-presigner clamps expiresIn to the credentials, so ask for a fresh URL.',
     );
   }
-  if (code === 'RequestTimeTooSkewed' || (failed && signing.signedAt !== undefined && signing.signedAt - serverNow > MAX_SKEW_MS)) {
+  if (
+    code === 'RequestTimeTooSkewed' ||
+    (failed && signing.signedAt !== undefined && signing.signedAt - serverNow > MAX_SKEW_MS)
+  ) {
     const requestTime = parseTime(error.fields.RequestTime) ?? signing.signedAt;
     const skewSeconds = requestTime === undefined ? undefined : Math.round((requestTime - serverNow) / 1000);
     return found(
       'CLOCK_SKEW',
       `The request was signed at a time the storage does not accept${skewSeconds === undefined ? '' : `: the signer's clock is ${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? 'ahead' : 'behind'}`}.`,
       'Synchronise the clock of the machine that signs (NTP, or restart a suspended VM or container); the storage allows 15 minutes.',
-      { skewSeconds, requestTime: requestTime && new Date(requestTime).toISOString(), serverTime: new Date(serverNow).toISOString() },
+      {
+        skewSeconds,
+        requestTime: requestTime && new Date(requestTime).toISOString(),
+        serverTime: new Date(serverNow).toISOString(),
+      },
     );
   }
   const expectedRegion = error.fields.Region ?? quotedAfter(error.fields.Message, "expecting '");
@@ -137,13 +154,25 @@ export function explainFailure(input: DiagnoseInput, error: ErrorXml): Diagnosis
       { headersNotSigned: error.fields.HeadersNotSigned?.split(/,\s*/) },
     );
   }
-  const expiresAt = signing.signedAt !== undefined && signing.expiresIn !== undefined ? signing.signedAt + signing.expiresIn * 1000 : undefined;
-  if (failed && (/expired/i.test(error.fields.Message ?? '') || (expiresAt !== undefined && expiresAt < serverNow && (code === 'AccessDenied' || code === undefined)))) {
+  const expiresAt =
+    signing.signedAt !== undefined && signing.expiresIn !== undefined
+      ? signing.signedAt + signing.expiresIn * 1000
+      : undefined;
+  if (
+    failed &&
+    (/expired/i.test(error.fields.Message ?? '') ||
+      (expiresAt !== undefined && expiresAt < serverNow && (code === 'AccessDenied' || code === undefined)))
+  ) {
     return found(
       'URL_EXPIRED',
       `The URL expired${expiresAt === undefined ? '' : ` at ${new Date(expiresAt).toISOString()}, ${Math.round((serverNow - expiresAt) / 1000)} s before it was used`}.`,
       'Ask for a new URL right before each upload. If it had only just been made, the clock of the signing machine is behind: synchronise it.',
-      { signedAt: isoTime(signing.signedAt), expiresIn: signing.expiresIn, expiresAt: isoTime(expiresAt), usedAt: new Date(serverNow).toISOString() },
+      {
+        signedAt: isoTime(signing.signedAt),
+        expiresIn: signing.expiresIn,
+        expiresAt: isoTime(expiresAt),
+        usedAt: new Date(serverNow).toISOString(),
+      },
     );
   }
   const styleProblem = addressingStyle(error, signing);
@@ -158,7 +187,12 @@ export function explainFailure(input: DiagnoseInput, error: ErrorXml): Diagnosis
   }
   if (!failed) return found('NO_ERROR', 'The storage answered without an error.', 'Nothing to fix.');
   if (code === 'SignatureDoesNotMatch' || code === undefined || code === 'AccessDenied') {
-    const mismatch = compareSignedHeaders(signing, error, lowerCase(input.sentHeaders), lowerCase(input.expectedHeaders));
+    const mismatch = compareSignedHeaders(
+      signing,
+      error,
+      lowerCase(input.sentHeaders),
+      lowerCase(input.expectedHeaders),
+    );
     if (mismatch) return found(mismatch.cause, mismatch.message, mismatch.fix, mismatch.details);
   }
   return found(
@@ -182,7 +216,8 @@ interface Signing {
 function readSigning(url: string | undefined, sent: Map<string, string>): Signing {
   const parsed = url && url.length <= MAX_URL_LENGTH && URL.canParse(url) ? new URL(url) : undefined;
   const query = parsed?.searchParams;
-  const bounded = (value: string | null | undefined) => (value && value.length <= MAX_SIGNING_VALUE_LENGTH ? value : undefined);
+  const bounded = (value: string | null | undefined) =>
+    value && value.length <= MAX_SIGNING_VALUE_LENGTH ? value : undefined;
   const authorization = readAuthorization(bounded(sent.get('authorization')));
   const credential = bounded(query?.get('X-Amz-Credential') ?? authorization.get('Credential'))?.split('/');
   const signedHeaders = bounded(query?.get('X-Amz-SignedHeaders') ?? authorization.get('SignedHeaders'));
@@ -228,19 +263,26 @@ function addressingStyle(error: ErrorXml, signing: Signing) {
   if (error.code === 'PermanentRedirect' && error.fields.Endpoint) {
     return {
       message: `The bucket must be addressed through ${error.fields.Endpoint}, not ${url?.host ?? 'the endpoint used'}.`,
-      fix: 'Use the bucket\'s own region (and virtual-hosted URLs on AWS), or the endpoint the storage names.',
+      fix: "Use the bucket's own region (and virtual-hosted URLs on AWS), or the endpoint the storage names.",
       details: { endpoint: error.fields.Endpoint },
     };
   }
   const serverBucket = error.fields.BucketName ?? error.fields.Bucket;
   // Only "that bucket does not exist": a path-style URL to a real bucket names it in both places too.
-  if (!url || !serverBucket || !/^(?:NoSuchBucket|InvalidBucketName|InvalidArgument)$/.test(error.code ?? '')) return undefined;
+  if (!url || !serverBucket || !/^(?:NoSuchBucket|InvalidBucketName|InvalidArgument)$/.test(error.code ?? ''))
+    return undefined;
   const [firstSegment] = decodePath(url.pathname).split('/').filter(Boolean);
   const hostBucket = url.hostname.includes('.') ? url.hostname.split('.')[0] : undefined;
-  if (firstSegment === serverBucket && hostBucket && hostBucket !== serverBucket && !/^\d+$/.test(hostBucket) && hostBucket !== 's3') {
+  if (
+    firstSegment === serverBucket &&
+    hostBucket &&
+    hostBucket !== serverBucket &&
+    !/^\d+$/.test(hostBucket) &&
+    hostBucket !== 's3'
+  ) {
     return {
       message: `The URL names the bucket in its host (${url.hostname}, virtual-hosted style), but the storage read "${serverBucket}" from the path as the bucket: it expects path-style URLs.`,
-      fix: 'Create the S3 client (or presigner) with forcePathStyle: true, or configure the storage\'s DNS name for virtual-hosted buckets.',
+      fix: "Create the S3 client (or presigner) with forcePathStyle: true, or configure the storage's DNS name for virtual-hosted buckets.",
       details: { urlBucket: hostBucket, serverBucket },
     };
   }
@@ -252,12 +294,17 @@ function addressingStyle(error: ErrorXml, signing: Signing) {
  * client says it sent) with what was signed (the URL's host and `expectedHeaders`). When every
  * signed value agrees, the request is exactly what was signed, so only the key can be wrong.
  */
-function compareSignedHeaders(signing: Signing, error: ErrorXml, sent: Map<string, string>, expected: Map<string, string>) {
+function compareSignedHeaders(
+  signing: Signing,
+  error: ErrorXml,
+  sent: Map<string, string>,
+  expected: Map<string, string>,
+) {
   const canonical = error.fields.CanonicalRequest;
   const received = canonical ? canonicalHeaders(canonical) : sent;
   const names = signing.signedHeaders ?? (canonical ? canonical.split('\n').at(-2)?.split(';') : undefined);
   if (!names || (!canonical && sent.size === 0 && expected.size === 0)) return undefined;
-  const source = canonical ? 'the storage\'s CanonicalRequest' : 'sentHeaders';
+  const source = canonical ? "the storage's CanonicalRequest" : 'sentHeaders';
   const details = { signedHeaders: names, evidence: source };
 
   const signedHost = signing.url?.host;
@@ -275,7 +322,10 @@ function compareSignedHeaders(signing: Signing, error: ErrorXml, sent: Map<strin
     if (name === 'host') continue;
     const got = received.get(name);
     const want = expected.get(name);
-    if (name === 'content-type' && (got === undefined || (want !== undefined && canonicalValue(got) !== canonicalValue(want)))) {
+    if (
+      name === 'content-type' &&
+      (got === undefined || (want !== undefined && canonicalValue(got) !== canonicalValue(want)))
+    ) {
       return {
         cause: 'CONTENT_TYPE_MISMATCH' as const,
         message: `The URL was signed for Content-Type ${want ?? '(see expectedHeaders)'}, but the request ${got === undefined ? 'sent none' : `sent ${got}`}.`,
@@ -296,7 +346,10 @@ function compareSignedHeaders(signing: Signing, error: ErrorXml, sent: Map<strin
       return {
         cause: 'SIGNED_HEADER_MISMATCH' as const,
         message: `The URL was signed with ${name}: ${want}, but the request sent ${name}: ${got}.`,
-        fix: name === 'content-length' ? 'Upload exactly the declared number of bytes, or ask for a URL with the real size.' : `Send ${name}: ${want}, exactly as signed.`,
+        fix:
+          name === 'content-length'
+            ? 'Upload exactly the declared number of bytes, or ask for a URL with the real size.'
+            : `Send ${name}: ${want}, exactly as signed.`,
         details: { ...details, header: name, signed: want, sent: got },
       };
     }
@@ -305,7 +358,7 @@ function compareSignedHeaders(signing: Signing, error: ErrorXml, sent: Map<strin
   return {
     cause: 'WRONG_SECRET' as const,
     message: `Every signed part of the request (${names.join(', ')}) is what was signed, so the signature was computed with another secret key than the storage has for ${signing.accessKeyId ?? 'the access key'}.`,
-    fix: 'Check the secret access key the signer loads (environment, profile, secret manager) against the storage\'s; look for whitespace or a key that was rotated.',
+    fix: "Check the secret access key the signer loads (environment, profile, secret manager) against the storage's; look for whitespace or a key that was rotated.",
     details: { ...details, accessKeyId: signing.accessKeyId },
   };
 }
@@ -326,7 +379,11 @@ const canonicalValue = (value: string) => value.trim().replace(/\s+/g, ' ');
 
 function lowerCase(headers: DiagnoseInput['sentHeaders']): Map<string, string> {
   const entries = headers instanceof Headers ? [...headers] : Object.entries(headers ?? {});
-  return new Map(entries.filter((entry): entry is [string, string] => entry[1] !== undefined).map(([name, value]) => [name.toLowerCase(), value]));
+  return new Map(
+    entries
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([name, value]) => [name.toLowerCase(), value]),
+  );
 }
 
 // A path the caller wrote may hold a `%` that starts no escape, which decodeURIComponent throws on.
@@ -342,7 +399,9 @@ function decodePath(path: string): string {
 function parseTime(value: string | null | undefined): number | undefined {
   if (!value || value.length > MAX_TIME_LENGTH) return undefined;
   const compact = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  const time = compact ? Date.UTC(+compact[1]!, +compact[2]! - 1, +compact[3]!, +compact[4]!, +compact[5]!, +compact[6]!) : Date.parse(value);
+  const time = compact
+    ? Date.UTC(+compact[1]!, +compact[2]! - 1, +compact[3]!, +compact[4]!, +compact[5]!, +compact[6]!)
+    : Date.parse(value);
   return Number.isNaN(time) ? undefined : time;
 }
 

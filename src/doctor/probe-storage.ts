@@ -108,7 +108,12 @@ const EXPIRY_WAIT_MS = (EXPIRED_URL_LIFETIME + 1.5) * 1000;
 export async function probeStorage(options: ProbeStorageOptions): Promise<StorageProbeReport> {
   const client =
     options.client ??
-    (await createS3Client({ endpoint: options.endpoint, region: options.region, credentials: options.credentials, forcePathStyle: options.forcePathStyle }));
+    (await createS3Client({
+      endpoint: options.endpoint,
+      region: options.region,
+      credentials: options.credentials,
+      forcePathStyle: options.forcePathStyle,
+    }));
   const prefix = `${options.prefix ?? 'upload-presigner-probe/'}${randomUUID()}/`;
   const probe = new Probe(client, options.bucket, prefix);
   const cases: ProbeCase[] = [];
@@ -127,7 +132,11 @@ export async function probeStorage(options: ProbeStorageOptions): Promise<Storag
   const cleanup = await probe.cleanUp();
   if (failure) {
     const message = failure instanceof Error ? failure.message : String(failure);
-    throw new PresignError('STORAGE_ERROR', `The storage probe of ${options.bucket} failed: ${message} (${cleanupSummary(cleanup)}).`, { cause: failure });
+    throw new PresignError(
+      'STORAGE_ERROR',
+      `The storage probe of ${options.bucket} failed: ${message} (${cleanupSummary(cleanup)}).`,
+      { cause: failure },
+    );
   }
   const safe = { PUT: cases.filter(isPutCase).every(holds), POST: cases.filter((c) => !isPutCase(c)).every(holds) };
   return { bucket: options.bucket, prefix, cases, safe, advice: advise(cases), cleanup };
@@ -144,12 +153,18 @@ export async function probeStorage(options: ProbeStorageOptions): Promise<Storag
 export function cleanupSummary(cleanup: StorageProbeReport['cleanup']): string {
   const deleted = `deleted ${cleanup.deleted} scratch keys`;
   if (!cleanup.left) return `${deleted}, but could not list the prefix to check that none is left`;
-  return cleanup.left.length === 0 ? `${deleted}; a listing shows none left` : `${deleted}, but these are still there: ${cleanup.left.join(', ')}`;
+  return cleanup.left.length === 0
+    ? `${deleted}; a listing shows none left`
+    : `${deleted}, but these are still there: ${cleanup.left.join(', ')}`;
 }
 
 const isPutCase = (probeCase: ProbeCase) => probeCase.id.startsWith('put-');
 // Integrity headers protect the uploader from corruption, not the bucket from the uploader.
-const INTEGRITY_CASES: ReadonlySet<ProbeCaseId> = new Set(['put-content-md5', 'put-checksum-crc32', 'put-checksum-sha256']);
+const INTEGRITY_CASES: ReadonlySet<ProbeCaseId> = new Set([
+  'put-content-md5',
+  'put-checksum-crc32',
+  'put-checksum-sha256',
+]);
 const holds = (probeCase: ProbeCase) => probeCase.enforced === true || INTEGRITY_CASES.has(probeCase.id);
 
 interface Answer {
@@ -205,23 +220,40 @@ class Probe {
     let q = 'Is a PUT with another Content-Type than the signed one refused?';
     cases.push(refused('put-content-type', q, (await signed('content-type', { 'content-type': 'text/html' })).answer));
     q = 'Is a PUT of more bytes than the signed Content-Length refused?';
-    cases.push(refused('put-content-length', q, (await signed('content-length', {}, new Uint8Array(BODY.length + 1))).answer));
+    cases.push(
+      refused('put-content-length', q, (await signed('content-length', {}, new Uint8Array(BODY.length + 1))).answer),
+    );
 
     for (const [id, header, value, what, look] of [
       ['put-meta', 'x-amz-meta-probe', 'unsigned', 'an x-amz-meta-* header', (key: string) => this.seenMetadata(key)],
       ['put-acl', 'x-amz-acl', 'public-read', 'x-amz-acl: public-read', (key: string) => this.seenPublicAcl(key)],
       ['put-tagging', 'x-amz-tagging', 'probe=unsigned', 'x-amz-tagging', (key: string) => this.seenTags(key)],
-      ['put-website-redirect', 'x-amz-website-redirect-location', '/elsewhere', 'x-amz-website-redirect-location', (key: string) => this.seenRedirect(key)],
+      [
+        'put-website-redirect',
+        'x-amz-website-redirect-location',
+        '/elsewhere',
+        'x-amz-website-redirect-location',
+        (key: string) => this.seenRedirect(key),
+      ],
     ] as const) {
       const { key, answer } = await signed(id.slice(4), { [header]: value });
-      cases.push(await this.keptOut(id, `Is an unsigned ${what} kept out (refused, or without effect)?`, answer, () => look(key)));
+      cases.push(
+        await this.keptOut(id, `Is an unsigned ${what} kept out (refused, or without effect)?`, answer, () =>
+          look(key),
+        ),
+      );
     }
 
     // The copy source is a scratch object of this run, never anything else the credentials can read.
     const source = this.key('copy-source');
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: source, Body: OTHER_BODY, ContentType: TYPE }));
-    const copy = await signed('copy-target', { 'x-amz-copy-source': `/${this.bucket}/${source.split('/').map(encodeURIComponent).join('/')}` });
-    const question = 'Is an unsigned x-amz-copy-source kept out (else a URL holder copies any object the signer can read)?';
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: source, Body: OTHER_BODY, ContentType: TYPE }),
+    );
+    const copy = await signed('copy-target', {
+      'x-amz-copy-source': `/${this.bucket}/${source.split('/').map(encodeURIComponent).join('/')}`,
+    });
+    const question =
+      'Is an unsigned x-amz-copy-source kept out (else a URL holder copies any object the signer can read)?';
     cases.push(
       await this.keptOut('put-copy-source', question, copy.answer, async () => {
         const copied = (await this.read(copy.key)) === new TextDecoder().decode(OTHER_BODY);
@@ -233,17 +265,33 @@ class Probe {
     q = 'Is a body whose Content-MD5 is wrong refused?';
     cases.push(refused('put-content-md5', q, (await signed('content-md5', { 'content-md5': wrongMd5 })).answer));
     q = 'Is a body whose x-amz-checksum-crc32 header is wrong refused?';
-    cases.push(refused('put-checksum-crc32', q, (await signed('checksum-crc32', { 'x-amz-checksum-crc32': 'AAAAAA==' })).answer));
+    cases.push(
+      refused('put-checksum-crc32', q, (await signed('checksum-crc32', { 'x-amz-checksum-crc32': 'AAAAAA==' })).answer),
+    );
     const wrongSha256 = createHash('sha256').update(OTHER_BODY).digest('base64');
     q = 'Is a body whose x-amz-checksum-sha256 header is wrong refused?';
-    cases.push(refused('put-checksum-sha256', q, (await signed('checksum-sha256', { 'x-amz-checksum-sha256': wrongSha256 })).answer));
+    cases.push(
+      refused(
+        'put-checksum-sha256',
+        q,
+        (await signed('checksum-sha256', { 'x-amz-checksum-sha256': wrongSha256 })).answer,
+      ),
+    );
     return cases;
   }
 
   /** A header the URL does not sign is harmless when refused, or when accepted without effect. */
-  private async keptOut(id: ProbeCaseId, question: string, answer: Answer, effect: () => Promise<[boolean, string]>): Promise<ProbeCase> {
+  private async keptOut(
+    id: ProbeCaseId,
+    question: string,
+    answer: Answer,
+    effect: () => Promise<[boolean, string]>,
+  ): Promise<ProbeCase> {
     if (answer.status !== 200) return refused(id, question, answer);
-    const [tookEffect, seen] = await effect().catch((): [boolean, string] => [true, 'accepted; the effect could not be read back']);
+    const [tookEffect, seen] = await effect().catch((): [boolean, string] => [
+      true,
+      'accepted; the effect could not be read back',
+    ]);
     return { id, question, enforced: !tookEffect, evidence: { ...answer, seen } };
   }
 
@@ -251,9 +299,20 @@ class Probe {
     const question = 'Is a second PUT to a URL signed with If-None-Match: * refused (one upload per URL)?';
     const url = await this.signPut(this.key('if-none-match'), { ifNoneMatch: true });
     const first = await this.put(url, { 'if-none-match': '*' });
-    if (first.status !== 200) return { id: 'put-if-none-match', question, enforced: 'unknown', evidence: { ...first, seen: 'the first PUT was refused' } };
+    if (first.status !== 200)
+      return {
+        id: 'put-if-none-match',
+        question,
+        enforced: 'unknown',
+        evidence: { ...first, seen: 'the first PUT was refused' },
+      };
     const second = await this.put(url, { 'if-none-match': '*' });
-    return { id: 'put-if-none-match', question, enforced: second.status === 412 ? true : second.status === 200 ? false : 'unknown', evidence: second };
+    return {
+      id: 'put-if-none-match',
+      question,
+      enforced: second.status === 412 ? true : second.status === 200 ? false : 'unknown',
+      evidence: second,
+    };
   }
 
   async expiredCase(url: string): Promise<ProbeCase> {
@@ -268,8 +327,18 @@ class Probe {
 
   async postCases(): Promise<ProbeCase[]> {
     const sign = (key: string) =>
-      this.signer.post({ bucket: this.bucket, key, contentType: TYPE, size: BODY.length, expiresIn: EXPIRES_IN, range: [BODY.length, BODY.length] });
-    const send = async (key: string, change: { fields?: Record<string, string>; body?: Uint8Array<ArrayBuffer> } = {}) => {
+      this.signer.post({
+        bucket: this.bucket,
+        key,
+        contentType: TYPE,
+        size: BODY.length,
+        expiresIn: EXPIRES_IN,
+        range: [BODY.length, BODY.length],
+      });
+    const send = async (
+      key: string,
+      change: { fields?: Record<string, string>; body?: Uint8Array<ArrayBuffer> } = {},
+    ) => {
       const { url, fields } = await sign(key);
       const form = new FormData();
       for (const [name, value] of Object.entries({ ...fields, ...change.fields })) form.append(name, value);
@@ -278,18 +347,40 @@ class Probe {
     };
     const valid = await send(this.key('valid-post'));
     const cases: [ProbeCaseId, string, () => Promise<Answer>][] = [
-      ['post-content-length-range', 'Is a POST over its content-length-range refused?', () => send(this.key('post-size'), { body: new Uint8Array(BODY.length + 1) })],
-      ['post-content-type', "Is a POST whose Content-Type differs from the policy's refused?", () => send(this.key('post-type'), { fields: { 'Content-Type': 'text/html' } })],
-      ['post-key', 'Is a POST to another key than the signed one refused?', () => send(this.key('post-key'), { fields: { key: this.key('post-other-key') } })],
+      [
+        'post-content-length-range',
+        'Is a POST over its content-length-range refused?',
+        () => send(this.key('post-size'), { body: new Uint8Array(BODY.length + 1) }),
+      ],
+      [
+        'post-content-type',
+        "Is a POST whose Content-Type differs from the policy's refused?",
+        () => send(this.key('post-type'), { fields: { 'Content-Type': 'text/html' } }),
+      ],
+      [
+        'post-key',
+        'Is a POST to another key than the signed one refused?',
+        () => send(this.key('post-key'), { fields: { key: this.key('post-other-key') } }),
+      ],
     ];
     const results: ProbeCase[] = [];
     for (const [id, question, run] of cases) {
       if (valid.status < 200 || valid.status >= 300) {
-        results.push({ id, question, enforced: 'unknown', evidence: { ...valid, seen: 'a valid POST was refused: this storage may not take POST uploads' } });
+        results.push({
+          id,
+          question,
+          enforced: 'unknown',
+          evidence: { ...valid, seen: 'a valid POST was refused: this storage may not take POST uploads' },
+        });
         continue;
       }
       const answer = await run();
-      results.push({ id, question, enforced: answer.status >= 400 && answer.status < 500 ? true : answer.status < 300 ? false : 'unknown', evidence: answer });
+      results.push({
+        id,
+        question,
+        enforced: answer.status >= 400 && answer.status < 500 ? true : answer.status < 300 ? false : 'unknown',
+        evidence: answer,
+      });
     }
     return results;
   }
@@ -305,18 +396,24 @@ class Probe {
 
   private async seenPublicAcl(key: string): Promise<[boolean, string]> {
     const acl = await this.client.send(new GetObjectAclCommand({ Bucket: this.bucket, Key: key }));
-    const everyone = acl.Grants?.some((grant) => grant.Grantee?.URI?.endsWith('/global/AllUsers') && grant.Permission === 'READ');
+    const everyone = acl.Grants?.some(
+      (grant) => grant.Grantee?.URI?.endsWith('/global/AllUsers') && grant.Permission === 'READ',
+    );
     return everyone ? [true, 'the object is readable by everyone'] : [false, 'accepted, but the ACL stayed private'];
   }
 
   private async seenTags(key: string): Promise<[boolean, string]> {
     const tagging = await this.client.send(new GetObjectTaggingCommand({ Bucket: this.bucket, Key: key }));
-    return tagging.TagSet?.some((tag) => tag.Key === 'probe') ? [true, 'the tag was stored'] : [false, 'accepted, but no tag stored'];
+    return tagging.TagSet?.some((tag) => tag.Key === 'probe')
+      ? [true, 'the tag was stored']
+      : [false, 'accepted, but no tag stored'];
   }
 
   private async seenRedirect(key: string): Promise<[boolean, string]> {
     const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-    return head.WebsiteRedirectLocation ? [true, `redirect stored: ${head.WebsiteRedirectLocation}`] : [false, 'accepted, but no redirect stored'];
+    return head.WebsiteRedirectLocation
+      ? [true, `redirect stored: ${head.WebsiteRedirectLocation}`]
+      : [false, 'accepted, but no redirect stored'];
   }
 
   /** Deletes every scratch key (deleting a missing one is no error in S3), then lists what is left. */
@@ -328,7 +425,9 @@ class Probe {
         () => undefined,
       );
     }
-    const listing = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix })).catch(() => undefined);
+    const listing = await this.client
+      .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix }))
+      .catch(() => undefined);
     return { deleted, left: listing && (listing.Contents ?? []).map((object) => object.Key!) };
   }
 }
@@ -341,7 +440,12 @@ async function answerOf(response: Response): Promise<Answer> {
 
 /** A 4xx is a refusal, a 2xx an acceptance; anything else (a 5xx, a redirect) proves neither. */
 function refused(id: ProbeCaseId, question: string, answer: Answer): ProbeCase {
-  const enforced = answer.status >= 400 && answer.status < 500 ? true : answer.status >= 200 && answer.status < 300 ? false : 'unknown';
+  const enforced =
+    answer.status >= 400 && answer.status < 500
+      ? true
+      : answer.status >= 200 && answer.status < 300
+        ? false
+        : 'unknown';
   return { id, question, enforced, evidence: answer };
 }
 
@@ -369,10 +473,14 @@ const CONSEQUENCE: Record<ProbeCaseId, string> = {
 /** The method to use on this storage, and why, from what it enforced. */
 function advise(cases: ProbeCase[]): string {
   const gaps = (put: boolean) => cases.filter((c) => isPutCase(c) === put && !holds(c));
-  const say = (some: ProbeCase[]) => some.map((c) => `${CONSEQUENCE[c.id]}${c.enforced === 'unknown' ? ' (unknown)' : ''}`).join(', ');
+  const say = (some: ProbeCase[]) =>
+    some.map((c) => `${CONSEQUENCE[c.id]}${c.enforced === 'unknown' ? ' (unknown)' : ''}`).join(', ');
   const [put, post] = [gaps(true), gaps(false)];
   const postLine = post.length === 0 ? 'POST: every condition enforced.' : `POST: a form holder can ${say(post)}.`;
-  const putLine = put.length === 0 ? 'PUT: every limit enforced, unsigned x-amz-* headers kept out.' : `PUT: a URL holder can ${say(put)}.`;
+  const putLine =
+    put.length === 0
+      ? 'PUT: every limit enforced, unsigned x-amz-* headers kept out.'
+      : `PUT: a URL holder can ${say(put)}.`;
   // Blocking public ACLs closes that gap only; a copy of another object has no bucket setting against it.
   const onlyPublicAcl = put.every((c) => c.id === 'put-acl' || c.id === 'put-meta' || c.id === 'put-tagging');
   const verdict =

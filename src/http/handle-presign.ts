@@ -3,7 +3,6 @@ import { parseContentType } from '../core/content-type.js';
 import { formatSize } from '../format-size.js';
 import type { HandlerOptions, HttpRequest, HttpResponse, Presigner } from '../types.js';
 
-
 /** The largest presign request body, unless `maxBodySize` says otherwise: a real one is ~100 bytes. */
 export const DEFAULT_MAX_BODY_SIZE = 16 * 1024;
 // Header values end up in `writeHead`/`new Response`: refuse what would break or split them.
@@ -32,11 +31,16 @@ export function createHttpHandler<Context>(
       'Invalid handler option "allowedOrigins": "*" cannot be combined with allowCredentials; list the origins.',
     );
   }
-  const badOrigin = [...allowedOrigins].find((origin) => origin !== '*' && (!URL.canParse(origin) || new URL(origin).origin !== origin));
+  const badOrigin = [...allowedOrigins].find(
+    (origin) => origin !== '*' && (!URL.canParse(origin) || new URL(origin).origin !== origin),
+  );
   const badHeader = options.allowedHeaders?.find((name) => !HEADER_TOKEN.test(name));
   if (badOrigin !== undefined || badHeader !== undefined) {
     const [name, value] = badOrigin !== undefined ? ['allowedOrigins', badOrigin] : ['allowedHeaders', badHeader];
-    throw new PresignError('INVALID_OPTIONS', `Invalid handler option "${name}": ${JSON.stringify(value)} is not ${name === 'allowedOrigins' ? 'an origin such as "https://app.example.com"' : 'a header name'}.`);
+    throw new PresignError(
+      'INVALID_OPTIONS',
+      `Invalid handler option "${name}": ${JSON.stringify(value)} is not ${name === 'allowedOrigins' ? 'an origin such as "https://app.example.com"' : 'a header name'}.`,
+    );
   }
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   const allowedHeaders = (options.allowedHeaders ?? ['content-type', 'authorization']).join(', ');
@@ -63,7 +67,12 @@ export function createHttpHandler<Context>(
         return {
           status: 204,
           headers: preflight
-            ? { ...cors, 'access-control-allow-methods': ALLOWED_METHODS, 'access-control-allow-headers': allowedHeaders, 'access-control-max-age': '600' }
+            ? {
+                ...cors,
+                'access-control-allow-methods': ALLOWED_METHODS,
+                'access-control-allow-headers': allowedHeaders,
+                'access-control-max-age': '600',
+              }
             : { ...cors, allow: ALLOWED_METHODS },
           body: '',
         };
@@ -102,14 +111,25 @@ export function createHttpHandler<Context>(
  * presigner method they run, e.g. `{"action":"verify","receipt":"…"}` or
  * `{"action":"signParts","token":"…","partNumbers":[1,2]}`.
  */
-const ACTIONS = ['presign', 'verify', 'createMultipart', 'signParts', 'listParts', 'completeMultipart', 'abortMultipart'] as const;
+const ACTIONS = [
+  'presign',
+  'verify',
+  'createMultipart',
+  'signParts',
+  'listParts',
+  'completeMultipart',
+  'abortMultipart',
+] as const;
 type Action = (typeof ACTIONS)[number];
 
 function actionOf(input: unknown): Action {
   const action = typeof input === 'object' && input !== null ? (input as { action?: unknown }).action : undefined;
   if (action === undefined) return 'presign';
   if (!ACTIONS.includes(action as Action)) {
-    throw new PresignError('INVALID_REQUEST', `Unknown action ${JSON.stringify(action)}: use one of ${ACTIONS.join(', ')}, or none to presign.`);
+    throw new PresignError(
+      'INVALID_REQUEST',
+      `Unknown action ${JSON.stringify(action)}: use one of ${ACTIONS.join(', ')}, or none to presign.`,
+    );
   }
   return action as Action;
 }
@@ -122,7 +142,10 @@ function verifyRequest(input: unknown): { receipt: string } {
   const { receipt, key } = input as { receipt?: unknown; key?: unknown };
   if (typeof receipt === 'string') return { receipt };
   if (key !== undefined && receipt === undefined) {
-    throw new PresignError('RECEIPT_REQUIRED', 'Verify over HTTP takes the receipt that presign returned, {"action":"verify","receipt":"…"}, not a key.');
+    throw new PresignError(
+      'RECEIPT_REQUIRED',
+      'Verify over HTTP takes the receipt that presign returned, {"action":"verify","receipt":"…"}, not a key.',
+    );
   }
   throw new PresignError('INVALID_REQUEST', 'Invalid verify request: receipt must be the string presign returned.');
 }
@@ -145,7 +168,10 @@ function assertJsonBody(contentType: string | undefined): void {
 function parseBody(body: unknown, contentLength: string | undefined, maxBodySize: number): unknown {
   const raw = typeof body === 'string' ? new TextEncoder().encode(body) : body;
   if (raw === undefined || raw === null || (raw instanceof Uint8Array && raw.length === 0)) {
-    throw new PresignError('INVALID_JSON', 'The request body must be JSON such as {"fileName":"a.jpg","contentType":"image/jpeg"}.');
+    throw new PresignError(
+      'INVALID_JSON',
+      'The request body must be JSON such as {"fileName":"a.jpg","contentType":"image/jpeg"}.',
+    );
   }
   // A framework may have parsed the body already (express.json()): its declared length still counts.
   const size = raw instanceof Uint8Array ? raw.byteLength : Number(contentLength ?? 0);

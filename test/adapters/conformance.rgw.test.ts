@@ -59,13 +59,17 @@ describe.each(drivers)('adapter conformance: $name', (driver) => {
   let adapter: Awaited<ReturnType<AdapterDriver['start']>>;
 
   beforeAll(async () => {
-    adapter = await driver.start(rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024 * 1024, secret: SECRET }), { allowedOrigins: [appOrigin] });
+    adapter = await driver.start(rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024 * 1024, secret: SECRET }), {
+      allowedOrigins: [appOrigin],
+    });
   });
   afterAll(() => adapter.close());
 
   it('presigns the original body, and the URL uploads to RGW with 200', async () => {
     const body = jpegBytes();
-    const response = await adapter.send(post(`{"fileName":"sample.jpg","contentType":"image/jpeg","size":${body.length}}`));
+    const response = await adapter.send(
+      post(`{"fileName":"sample.jpg","contentType":"image/jpeg","size":${body.length}}`),
+    );
     const result = json(response) as PresignedPut;
 
     const upload = await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body });
@@ -82,31 +86,91 @@ describe.each(drivers)('adapter conformance: $name', (driver) => {
       expect(response.status, response.body).toBe(200);
       return json(response);
     };
-    const upload = await send({ action: 'createMultipart', fileName: 'big.jpg', contentType: 'image/jpeg', size: body.length });
-    expect(upload).toMatchObject({ method: 'MULTIPART', partCount: 1, key: expect.stringMatching(/^uploads\/.+-big\.jpg$/) });
+    const upload = await send({
+      action: 'createMultipart',
+      fileName: 'big.jpg',
+      contentType: 'image/jpeg',
+      size: body.length,
+    });
+    expect(upload).toMatchObject({
+      method: 'MULTIPART',
+      partCount: 1,
+      key: expect.stringMatching(/^uploads\/.+-big\.jpg$/),
+    });
     const { parts } = await send({ action: 'signParts', token: upload.token, partNumbers: [1] });
     const put = await fetch(parts[0].url, { method: 'PUT', headers: parts[0].headers, body });
     expect(put.status).toBe(200);
-    expect((await send({ action: 'listParts', token: upload.token })).parts).toEqual([{ partNumber: 1, size: body.length, etag: put.headers.get('etag') }]);
-    expect(await send({ action: 'completeMultipart', token: upload.token, parts: [{ partNumber: 1, etag: put.headers.get('etag') }] })).toMatchObject({ key: upload.key, size: body.length, contentType: 'image/jpeg' });
-    expect(await send({ action: 'verify', receipt: upload.receipt })).toMatchObject({ key: upload.key, detectedType: 'image/jpeg' });
-    expectJsonError(await adapter.send(post(JSON.stringify({ action: 'verify', key: upload.key }))), 400, 'RECEIPT_REQUIRED');
+    expect((await send({ action: 'listParts', token: upload.token })).parts).toEqual([
+      { partNumber: 1, size: body.length, etag: put.headers.get('etag') },
+    ]);
+    expect(
+      await send({
+        action: 'completeMultipart',
+        token: upload.token,
+        parts: [{ partNumber: 1, etag: put.headers.get('etag') }],
+      }),
+    ).toMatchObject({ key: upload.key, size: body.length, contentType: 'image/jpeg' });
+    expect(await send({ action: 'verify', receipt: upload.receipt })).toMatchObject({
+      key: upload.key,
+      detectedType: 'image/jpeg',
+    });
+    expectJsonError(
+      await adapter.send(post(JSON.stringify({ action: 'verify', key: upload.key }))),
+      400,
+      'RECEIPT_REQUIRED',
+    );
 
-    const aborted = await send({ action: 'createMultipart', fileName: 'gone.jpg', contentType: 'image/jpeg', size: 10 });
+    const aborted = await send({
+      action: 'createMultipart',
+      fileName: 'gone.jpg',
+      contentType: 'image/jpeg',
+      size: 10,
+    });
     expect(await send({ action: 'abortMultipart', token: aborted.token })).toEqual({ key: aborted.key, aborted: true });
-    expectJsonError(await adapter.send(post(JSON.stringify({ action: 'listParts', token: aborted.token }))), 404, 'NOT_FOUND');
-    expectJsonError(await adapter.send(post(JSON.stringify({ action: 'signParts', token: `${upload.token}x`, partNumbers: [1] }))), 403, 'INVALID_TOKEN');
-    expectJsonError(await adapter.send(post(JSON.stringify({ action: 'createMultipart', fileName: 'big.jpg', contentType: 'image/jpeg', size: 2 * 1024 * 1024 }))), 413, 'TOO_LARGE');
+    expectJsonError(
+      await adapter.send(post(JSON.stringify({ action: 'listParts', token: aborted.token }))),
+      404,
+      'NOT_FOUND',
+    );
+    expectJsonError(
+      await adapter.send(post(JSON.stringify({ action: 'signParts', token: `${upload.token}x`, partNumbers: [1] }))),
+      403,
+      'INVALID_TOKEN',
+    );
+    expectJsonError(
+      await adapter.send(
+        post(
+          JSON.stringify({
+            action: 'createMultipart',
+            fileName: 'big.jpg',
+            contentType: 'image/jpeg',
+            size: 2 * 1024 * 1024,
+          }),
+        ),
+      ),
+      413,
+      'TOO_LARGE',
+    );
   });
 
   it.each<[string, DriverRequest, number, string]>([
     ['malformed JSON', post('{"fileName":'), 400, 'INVALID_JSON'],
     ['a wrong method', { method: 'GET' }, 405, 'METHOD_NOT_ALLOWED'],
-    ['a body over 16 KiB', post(JSON.stringify({ fileName: `${'a'.repeat(17 * 1024)}.jpg`, contentType: 'image/jpeg', size: 1 })), 413, 'BODY_TOO_LARGE'],
+    [
+      'a body over 16 KiB',
+      post(JSON.stringify({ fileName: `${'a'.repeat(17 * 1024)}.jpg`, contentType: 'image/jpeg', size: 1 })),
+      413,
+      'BODY_TOO_LARGE',
+    ],
     ['a disallowed type', post('{"fileName":"a.html","contentType":"text/html","size":10}'), 415, 'TYPE_NOT_ALLOWED'],
     ['a file over maxSize', post('{"fileName":"a.jpg","contentType":"image/jpeg","size":1048577}'), 413, 'TOO_LARGE'],
     ['no size while maxSize is set', post(original), 400, 'SIZE_REQUIRED'],
-    ['a contradicting extension', post('{"fileName":"a.exe","contentType":"image/jpeg","size":10}'), 400, 'EXTENSION_MISMATCH'],
+    [
+      'a contradicting extension',
+      post('{"fileName":"a.exe","contentType":"image/jpeg","size":10}'),
+      400,
+      'EXTENSION_MISMATCH',
+    ],
     ['a JSON string', post('"sample.jpg"'), 400, 'INVALID_REQUEST'],
   ])('answers %s with a JSON %i %s', async (name, request, status, code) => {
     const response = await adapter.send(request);
@@ -121,7 +185,11 @@ describe.each(drivers)('adapter conformance: $name', (driver) => {
   it('answers a preflight from an allowed origin', async () => {
     const response = await adapter.send({
       method: 'OPTIONS',
-      headers: { origin: appOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+      headers: {
+        origin: appOrigin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,authorization',
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers['access-control-allow-origin']).toBe(appOrigin);
@@ -131,7 +199,10 @@ describe.each(drivers)('adapter conformance: $name', (driver) => {
   });
 
   it('gives a disallowed origin no allow headers', async () => {
-    const preflight = await adapter.send({ method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const preflight = await adapter.send({
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     const request = await adapter.send(post(original, { origin: 'https://evil.example' }));
     for (const response of [preflight, request]) {
       expect(response.headers['access-control-allow-origin']).toBeUndefined();
@@ -139,7 +210,9 @@ describe.each(drivers)('adapter conformance: $name', (driver) => {
   });
 
   it('allows the origin on the presign response itself', async () => {
-    const response = await adapter.send(post('{"fileName":"a.jpg","contentType":"image/jpeg","size":5}', { origin: appOrigin }));
+    const response = await adapter.send(
+      post('{"fileName":"a.jpg","contentType":"image/jpeg","size":5}', { origin: appOrigin }),
+    );
     expect(response.status).toBe(200);
     expect(response.headers['access-control-allow-origin']).toBe(appOrigin);
   });
@@ -176,8 +249,11 @@ describe.each(drivers)('adapter conformance with a JWT authorizer: $name', (driv
     const owner = { authorization: `Bearer ${await pool.token({ sub: 'user-123', 'cognito:groups': ['uploaders'] })}` };
     const other = { authorization: `Bearer ${await pool.token({ sub: 'user-456', 'cognito:groups': ['uploaders'] })}` };
     const result = json(await adapter.send(post(original, owner))) as PresignedPut;
-    expect((await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body: jpegBytes() })).status).toBe(200);
-    const verify = (headers: Record<string, string>) => adapter.send(post(JSON.stringify({ action: 'verify', receipt: result.receipt }), headers));
+    expect((await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body: jpegBytes() })).status).toBe(
+      200,
+    );
+    const verify = (headers: Record<string, string>) =>
+      adapter.send(post(JSON.stringify({ action: 'verify', receipt: result.receipt }), headers));
 
     expectJsonError(await verify(other), 403, 'FORBIDDEN');
     const verified = await verify(owner);
@@ -188,9 +264,26 @@ describe.each(drivers)('adapter conformance with a JWT authorizer: $name', (driv
 
   it.each<[string, () => Promise<Record<string, string>>, number, string]>([
     ['no token', async () => ({}), 401, 'UNAUTHORIZED'],
-    ['a token for another app', async () => ({ authorization: `Bearer ${await pool.token({ sub: 'u', 'cognito:groups': ['uploaders'] }, { audience: 'other' })}` }), 401, 'UNAUTHORIZED'],
-    ['a forged token', async () => ({ authorization: `Bearer ${(await pool.token({ sub: 'u' })).slice(0, -4)}AAAA` }), 401, 'UNAUTHORIZED'],
-    ['a user outside the uploaders group', async () => ({ authorization: `Bearer ${await pool.token({ sub: 'u', 'cognito:groups': ['readers'] })}` }), 403, 'FORBIDDEN'],
+    [
+      'a token for another app',
+      async () => ({
+        authorization: `Bearer ${await pool.token({ sub: 'u', 'cognito:groups': ['uploaders'] }, { audience: 'other' })}`,
+      }),
+      401,
+      'UNAUTHORIZED',
+    ],
+    [
+      'a forged token',
+      async () => ({ authorization: `Bearer ${(await pool.token({ sub: 'u' })).slice(0, -4)}AAAA` }),
+      401,
+      'UNAUTHORIZED',
+    ],
+    [
+      'a user outside the uploaders group',
+      async () => ({ authorization: `Bearer ${await pool.token({ sub: 'u', 'cognito:groups': ['readers'] })}` }),
+      403,
+      'FORBIDDEN',
+    ],
   ])('refuses %s', async (_, headers, status, code) => {
     expectJsonError(await adapter.send(post(original, await headers())), status, code);
   });

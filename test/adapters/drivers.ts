@@ -36,7 +36,10 @@ export async function listen(server: Server): Promise<Started> {
 }
 
 /** Sends `request` with Node's fetch, as a browser would. */
-export async function send(url: string, { method, path = '/presign', headers, body }: DriverRequest): Promise<DriverResponse> {
+export async function send(
+  url: string,
+  { method, path = '/presign', headers, body }: DriverRequest,
+): Promise<DriverResponse> {
   const response = await fetch(url + path, { method, headers, body });
   return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
 }
@@ -57,7 +60,9 @@ function expressDriver(name: string, express: typeof express5, parser?: 'json'):
 
 /** Plain node:http has no router: mounts `listener` at `/presign` like the frameworks do. */
 function atPresign(listener: RequestListener): Server {
-  return createServer((req, res) => (req.url?.split('?')[0] === '/presign' ? listener(req, res) : res.writeHead(404).end()));
+  return createServer((req, res) =>
+    req.url?.split('?')[0] === '/presign' ? listener(req, res) : res.writeHead(404).end(),
+  );
 }
 
 /** Hono's app, as users would mount the fetch handler in it. */
@@ -87,7 +92,12 @@ export async function sendLargeBody(url: string): Promise<DriverResponse & { sen
     const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' };
     const response = await fetch(`${url}/presign`, init as RequestInit);
     const sentBeforeResponse = sent;
-    return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text(), sentBeforeResponse };
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: await response.text(),
+      sentBeforeResponse,
+    };
   } finally {
     clearTimeout(timer);
     release();

@@ -16,9 +16,14 @@ const expressVersions = [
 ] as const;
 
 const valid = '{"fileName":"a.jpg","contentType":"image/jpeg"}';
-const post = (body: string, contentType = 'application/json') => ({ method: 'POST', headers: { 'content-type': contentType }, body });
+const post = (body: string, contentType = 'application/json') => ({
+  method: 'POST',
+  headers: { 'content-type': contentType },
+  body,
+});
 /** A valid request of exactly `bytes` bytes: unknown keys are dropped by the schema. */
-const sized = (bytes: number) => `{"fileName":"a.jpg","contentType":"image/jpeg","pad":"${'x'.repeat(bytes - valid.length - 9)}"}`;
+const sized = (bytes: number) =>
+  `{"fileName":"a.jpg","contentType":"image/jpeg","pad":"${'x'.repeat(bytes - valid.length - 9)}"}`;
 const errorCode = (body: string) => JSON.parse(body).error.code;
 
 let close: (() => Promise<void>) | undefined;
@@ -34,75 +39,84 @@ async function start(name: string, options?: HandlerOptions) {
   return server;
 }
 
-describe.each(['express 5', 'express 4', 'node:http (express handler)'])('toExpressHandler reading the body itself: %s', (name) => {
-  const serve = (options?: HandlerOptions) => start(name, options);
+describe.each(['express 5', 'express 4', 'node:http (express handler)'])(
+  'toExpressHandler reading the body itself: %s',
+  (name) => {
+    const serve = (options?: HandlerOptions) => start(name, options);
 
-  it('presigns a JSON body', async () => {
-    const server = await serve();
+    it('presigns a JSON body', async () => {
+      const server = await serve();
 
-    const response = await server.send(post(valid));
+      const response = await server.send(post(valid));
 
-    expect(response.status).toBe(200);
-    expect(response.headers['content-type']).toMatch(/^application\/json/);
-    expect(JSON.parse(response.body)).toMatchObject({ method: 'PUT', key: expect.stringMatching(/^uploads\/.+-a\.jpg$/) });
-  });
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(JSON.parse(response.body)).toMatchObject({
+        method: 'PUT',
+        key: expect.stringMatching(/^uploads\/.+-a\.jpg$/),
+      });
+    });
 
-  it('answers malformed JSON with a JSON 400 INVALID_JSON', async () => {
-    const server = await serve();
+    it('answers malformed JSON with a JSON 400 INVALID_JSON', async () => {
+      const server = await serve();
 
-    const response = await server.send(post('{"fileName":'));
+      const response = await server.send(post('{"fileName":'));
 
-    expect(response.status).toBe(400);
-    expect(errorCode(response.body)).toBe('INVALID_JSON');
-  });
+      expect(response.status).toBe(400);
+      expect(errorCode(response.body)).toBe('INVALID_JSON');
+    });
 
-  it('answers GET with 405 and Allow', async () => {
-    const server = await serve();
+    it('answers GET with 405 and Allow', async () => {
+      const server = await serve();
 
-    const response = await server.send({ method: 'GET' });
+      const response = await server.send({ method: 'GET' });
 
-    expect(response.status).toBe(405);
-    expect(response.headers.allow).toBe('POST, OPTIONS');
-    expect(errorCode(response.body)).toBe('METHOD_NOT_ALLOWED');
-  });
+      expect(response.status).toBe(405);
+      expect(response.headers.allow).toBe('POST, OPTIONS');
+      expect(errorCode(response.body)).toBe('METHOD_NOT_ALLOWED');
+    });
 
-  it('answers a 1 MiB streaming body with 413 before it is sent, and closes that connection', async () => {
-    const server = await serve();
+    it('answers a 1 MiB streaming body with 413 before it is sent, and closes that connection', async () => {
+      const server = await serve();
 
-    const response = await sendLargeBody(server.url);
+      const response = await sendLargeBody(server.url);
 
-    expect(response.status).toBe(413);
-    expect(errorCode(response.body)).toBe('BODY_TOO_LARGE');
-    expect(response.sentBeforeResponse).toBeLessThanOrEqual(64 * 1024);
-    expect(response.headers.connection).toBe('close');
-  });
+      expect(response.status).toBe(413);
+      expect(errorCode(response.body)).toBe('BODY_TOO_LARGE');
+      expect(response.sentBeforeResponse).toBeLessThanOrEqual(64 * 1024);
+      expect(response.headers.connection).toBe('close');
+    });
 
-  it('keeps the connection open after a body it read to the end', async () => {
-    const server = await serve();
+    it('keeps the connection open after a body it read to the end', async () => {
+      const server = await serve();
 
-    const response = await server.send(post(valid));
+      const response = await server.send(post(valid));
 
-    expect(response.headers.connection).toBe('keep-alive');
-  });
+      expect(response.headers.connection).toBe('keep-alive');
+    });
 
-  it('accepts a body of exactly 16 KiB, the default maxBodySize, and refuses one byte more', async () => {
-    const server = await serve();
+    it('accepts a body of exactly 16 KiB, the default maxBodySize, and refuses one byte more', async () => {
+      const server = await serve();
 
-    const [atLimit, overLimit] = [await server.send(post(sized(16 * 1024))), await server.send(post(sized(16 * 1024 + 1)))];
+      const [atLimit, overLimit] = [
+        await server.send(post(sized(16 * 1024))),
+        await server.send(post(sized(16 * 1024 + 1))),
+      ];
 
-    expect(atLimit.status).toBe(200);
-    expect(overLimit.status).toBe(413);
-  });
+      expect(atLimit.status).toBe(200);
+      expect(overLimit.status).toBe(413);
+    });
 
-  it('honours maxBodySize', async () => {
-    const server = await serve({ maxBodySize: 100 });
+    it('honours maxBodySize', async () => {
+      const server = await serve({ maxBodySize: 100 });
 
-    const [atLimit, overLimit] = [await server.send(post(sized(100))), await server.send(post(sized(101)))];
+      const [atLimit, overLimit] = [await server.send(post(sized(100))), await server.send(post(sized(101)))];
 
-    expect(atLimit.status).toBe(200);
-    expect(errorCode(overLimit.body)).toBe('BODY_TOO_LARGE');
-  });
-});
+      expect(atLimit.status).toBe(200);
+      expect(errorCode(overLimit.body)).toBe('BODY_TOO_LARGE');
+    });
+  },
+);
 
 describe.each(['express 5 + express.json()', 'express 4 + express.json()'])('toExpressHandler after %s', (name) => {
   const serve = () => start(name);
@@ -174,7 +188,11 @@ describe('toExpressHandler on node:http', () => {
     const server = await listen(createServer(toExpressHandler(testPresigner(), { authorize })));
     close = server.close;
 
-    await send(server.url, { method: 'POST', headers: { 'X-User': 'u1', 'content-type': 'application/json' }, body: valid });
+    await send(server.url, {
+      method: 'POST',
+      headers: { 'X-User': 'u1', 'content-type': 'application/json' },
+      body: valid,
+    });
 
     expect(authorize.mock.calls[0]![0].raw).toBeInstanceOf(IncomingMessage);
     expect(authorize.mock.calls[0]![0].headers['x-user']).toBe('u1');
@@ -190,8 +208,13 @@ describe('toExpressHandler on node:http', () => {
     req.destroy(failure);
     await vi.waitFor(() => expect(onError).toHaveBeenCalled(), { timeout: STEP_MS });
 
-    expect(res.writeHead).toHaveBeenCalledWith(500, expect.objectContaining({ 'content-type': expect.stringMatching(/^application\/json/) }));
-    expect(JSON.parse(res.end.mock.calls[0]![0])).toEqual({ error: { code: 'INTERNAL_ERROR', message: expect.any(String) } });
+    expect(res.writeHead).toHaveBeenCalledWith(
+      500,
+      expect.objectContaining({ 'content-type': expect.stringMatching(/^application\/json/) }),
+    );
+    expect(JSON.parse(res.end.mock.calls[0]![0])).toEqual({
+      error: { code: 'INTERNAL_ERROR', message: expect.any(String) },
+    });
     expect(res.end.mock.calls[0]![0]).not.toContain('socket hang up');
     expect(onError).toHaveBeenCalledWith(failure);
   });
@@ -203,9 +226,12 @@ describe('toExpressHandler on node:http', () => {
     close = server.close;
 
     const response = await send(server.url, post(valid));
-    await vi.waitFor(() => expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'ERR_HTTP_HEADERS_SENT' })), {
-      timeout: STEP_MS,
-    });
+    await vi.waitFor(
+      () => expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'ERR_HTTP_HEADERS_SENT' })),
+      {
+        timeout: STEP_MS,
+      },
+    );
 
     expect(response.status).toBe(202);
   });

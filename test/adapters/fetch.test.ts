@@ -6,9 +6,15 @@ import { sendLargeBody, serverDrivers } from './drivers.js';
 
 const valid = '{"fileName":"a.jpg","contentType":"image/jpeg"}';
 /** A valid request of exactly `bytes` bytes: unknown keys are dropped by the schema. */
-const sized = (bytes: number) => `{"fileName":"a.jpg","contentType":"image/jpeg","pad":"${'x'.repeat(bytes - valid.length - 9)}"}`;
+const sized = (bytes: number) =>
+  `{"fileName":"a.jpg","contentType":"image/jpeg","pad":"${'x'.repeat(bytes - valid.length - 9)}"}`;
 const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-  new Request('https://api.example.com/presign', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, duplex: 'half' } as RequestInit);
+  new Request('https://api.example.com/presign', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    duplex: 'half',
+  } as RequestInit);
 const errorCode = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
 
 /** 1 MiB in 1 KiB chunks, produced only when read, counting what was read. */
@@ -55,7 +61,10 @@ describe('toFetchHandler', () => {
   it('accepts a body of exactly 16 KiB, the default maxBodySize, and refuses one byte more', async () => {
     const handler = toFetchHandler(testPresigner());
 
-    const [atLimit, overLimit] = await Promise.all([handler(post(sized(16 * 1024))), handler(post(sized(16 * 1024 + 1)))]);
+    const [atLimit, overLimit] = await Promise.all([
+      handler(post(sized(16 * 1024))),
+      handler(post(sized(16 * 1024 + 1))),
+    ]);
 
     expect(atLimit.status).toBe(200);
     expect(overLimit.status).toBe(413);
@@ -127,12 +136,17 @@ describe('toFetchHandler', () => {
 describe.each(['hono (node-server)', 'node:http (fetch bridge)'])('toFetchHandler on %s', (name) => {
   let server: Awaited<ReturnType<(typeof serverDrivers)[number]['start']>>;
   afterEach(() => server.close());
-  const serve = async () => (server = await serverDrivers.find((driver) => driver.name === name)!.start(testPresigner()));
+  const serve = async () =>
+    (server = await serverDrivers.find((driver) => driver.name === name)!.start(testPresigner()));
 
   it('presigns a JSON body', async () => {
     await serve();
 
-    const response = await server.send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: valid });
+    const response = await server.send({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: valid,
+    });
 
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ key: expect.stringMatching(/^uploads\/.+-a\.jpg$/) });
@@ -151,7 +165,11 @@ describe.each(['hono (node-server)', 'node:http (fetch bridge)'])('toFetchHandle
   it('answers malformed JSON with 400 and GET with 405', async () => {
     await serve();
 
-    const malformed = await server.send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"fileName":' });
+    const malformed = await server.send({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"fileName":',
+    });
     const get = await server.send({ method: 'GET' });
 
     expect([malformed.status, JSON.parse(malformed.body).error.code]).toEqual([400, 'INVALID_JSON']);

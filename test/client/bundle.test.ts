@@ -18,14 +18,21 @@ describe('upload-presigner/client bundle', () => {
     const inputs = Object.keys(result.metafile.inputs);
     // The doctor's explanation is shared with the server so that both explain errors alike; the
     // browser reads the XML with its own DOMParser, so no XML parser is bundled.
-    expect(inputs.filter((path) => !path.startsWith('src/client/'))).toEqual(['src/doctor/error-xml-dom.ts', 'src/doctor/explain-failure.ts']);
+    expect(inputs.filter((path) => !path.startsWith('src/client/'))).toEqual([
+      'src/doctor/error-xml-dom.ts',
+      'src/doctor/explain-failure.ts',
+    ]);
     expect(result.outputFiles[0]!.text).not.toMatch(/node:|@aws-sdk|valibot/);
   });
 });
 
 describe('client helpers', () => {
   it('skips headers that browsers refuse to let scripts set, and only those', () => {
-    expect(['Content-Length', 'host', 'Proxy-Authorization', 'sec-fetch-mode'].filter(isForbiddenHeader)).toHaveLength(4);
-    expect(['content-type', 'x-amz-meta-owner', 'content-disposition', 'authorization'].some(isForbiddenHeader)).toBe(false);
+    expect(['Content-Length', 'host', 'Proxy-Authorization', 'sec-fetch-mode'].filter(isForbiddenHeader)).toHaveLength(
+      4,
+    );
+    expect(['content-type', 'x-amz-meta-owner', 'content-disposition', 'authorization'].some(isForbiddenHeader)).toBe(
+      false,
+    );
   });
 });

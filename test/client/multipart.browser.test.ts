@@ -189,12 +189,18 @@ function inPage<T>(helper: string, ...args: unknown[]): Promise<T> {
 
 /** The endpoint's answer to the page's createMultipart, once it arrives. */
 function createdUpload() {
-  const response = page.waitForResponse((response) => response.request().postDataJSON()?.action === 'createMultipart', { timeout: STEP_MS });
-  return track(page, response.then((answer) => answer.json() as Promise<{ key: string; uploadId: string }>));
+  const response = page.waitForResponse((response) => response.request().postDataJSON()?.action === 'createMultipart', {
+    timeout: STEP_MS,
+  });
+  return track(
+    page,
+    response.then((answer) => answer.json() as Promise<{ key: string; uploadId: string }>),
+  );
 }
 const makeFile = (name: string, size: number, type: string) => inPage<string>('makeFile', name, size, type);
 const upload = (name: string, options: Record<string, unknown> = {}) => inPage<UploadOutcome>('upload', name, options);
-const uploadWithUppy = (name: string, options: Record<string, unknown>) => inPage<UppyOutcome>('uploadWithUppy', name, options);
+const uploadWithUppy = (name: string, options: Record<string, unknown>) =>
+  inPage<UppyOutcome>('uploadWithUppy', name, options);
 
 function usePresigner(options: Partial<PresignerOptions> = {}) {
   bucket = options.bucket ?? TEST_BUCKET;
@@ -252,7 +258,9 @@ beforeAll(async () => {
   server.serve('/', 'text/html; charset=utf-8', PAGE);
   server.serve('/page.js', 'text/javascript', await bundleForBrowser(ENTRY));
   browser = await launchBrowser();
-  await ensureBucket(NO_ETAG_BUCKET, [{ AllowedOrigins: TEST_ORIGINS, AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'], AllowedHeaders: ['*'] }]);
+  await ensureBucket(NO_ETAG_BUCKET, [
+    { AllowedOrigins: TEST_ORIGINS, AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'], AllowedHeaders: ['*'] },
+  ]);
 });
 
 afterAll(async () => {
@@ -265,7 +273,7 @@ beforeEach(async () => {
   // Every key the endpoint hands out (presign or createMultipart), to delete after the test.
   page.on('response', async (response) => {
     if (response.url() !== `${server.origin}/presign` || !response.ok()) return;
-    const { key } = ((await response.json().catch(() => ({}))) as { key?: string });
+    const { key } = (await response.json().catch(() => ({}))) as { key?: string };
     if (key) made.push({ bucket, key });
   });
   await page.goto(`${server.origin}/`, { timeout: STEP_MS });
@@ -280,54 +288,62 @@ afterEach(async () => {
     w.uppy?.cancelAll();
   });
   const client = rgwClient();
-  for (const { bucket: Bucket, key: Key } of made.splice(0)) await client.send(new DeleteObjectCommand({ Bucket, Key }));
+  for (const { bucket: Bucket, key: Key } of made.splice(0))
+    await client.send(new DeleteObjectCommand({ Bucket, Key }));
 });
 
 describe('uploadFile multipart in Chromium against Ceph RGW', () => {
-  it('uploads 64 MiB in parallel parts that RGW assembles byte-identical, with the signed type and monotonic progress', async () => {
-    // Prepare: 5 MiB parts, so 13 of them, 4 at a time (the default).
-    usePresigner();
-    const parts = watchParts(page);
-    const actions = watchActions(page);
-    const sha256 = await makeFile('big.mp4', 64 * MIB, 'video/mp4');
-    // Act
-    const outcome = await upload('big.mp4', { multipartThreshold: 16 * MIB });
-    await screenshot(page, 'client-multipart-64mib-done');
-    // Assess
-    expect(outcome.error).toBeUndefined();
-    const result = outcome.result!;
-    expect(result).toMatchObject({ method: 'MULTIPART', size: 64 * MIB, contentType: 'video/mp4' });
-    expect(result.key).toMatch(/^uploads\/[0-9a-f-]{36}-big\.mp4$/);
-    expect(result.location).toBe(`${rgw.endpoint}/${TEST_BUCKET}/${result.key}`);
-    expect(result.etag).toMatch(/^"[0-9a-f]{32}-13"$/);
-    expect(await storedSha256(result.key)).toEqual({ sha256, contentType: 'video/mp4', size: 64 * MIB });
-    // Every part once, several at a time, never more than partConcurrency.
-    expect([...parts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
-    expect([...parts.values()].every((count) => count === 1)).toBe(true);
-    const { progress, partsInFlight } = await inPage<Seen>('seen');
-    expect(partsInFlight).toEqual({ now: 0, max: 4 });
-    // Part URLs signed in batches ahead of use, each part once.
-    const signed = actions('signParts').flatMap((body) => body.partNumbers as number[]);
-    expect(signed.sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
-    expect(actions('signParts').length).toBeGreaterThan(1);
-    // Completion names the upload only: the server lists the stored parts and checks each length.
-    const complete = actions('completeMultipart');
-    expect(complete).toHaveLength(1);
-    expect(Object.keys(complete[0]!).sort()).toEqual(['action', 'token']);
-    expect(progress).toEqual([...progress].sort((a, b) => a - b));
-    expect(progress.filter((percent) => percent === 100)).toHaveLength(1);
-    expect(progress.at(-1)).toBe(100);
-    expect(new Set(progress).size).toBeGreaterThan(5);
-    expect(await pendingUploads(result.key)).toBe(0);
-    expect(browser.errors).toEqual([]);
-  }, transferMs(64 * MIB) + 2 * STEP_MS);
+  it(
+    'uploads 64 MiB in parallel parts that RGW assembles byte-identical, with the signed type and monotonic progress',
+    async () => {
+      // Prepare: 5 MiB parts, so 13 of them, 4 at a time (the default).
+      usePresigner();
+      const parts = watchParts(page);
+      const actions = watchActions(page);
+      const sha256 = await makeFile('big.mp4', 64 * MIB, 'video/mp4');
+      // Act
+      const outcome = await upload('big.mp4', { multipartThreshold: 16 * MIB });
+      await screenshot(page, 'client-multipart-64mib-done');
+      // Assess
+      expect(outcome.error).toBeUndefined();
+      const result = outcome.result!;
+      expect(result).toMatchObject({ method: 'MULTIPART', size: 64 * MIB, contentType: 'video/mp4' });
+      expect(result.key).toMatch(/^uploads\/[0-9a-f-]{36}-big\.mp4$/);
+      expect(result.location).toBe(`${rgw.endpoint}/${TEST_BUCKET}/${result.key}`);
+      expect(result.etag).toMatch(/^"[0-9a-f]{32}-13"$/);
+      expect(await storedSha256(result.key)).toEqual({ sha256, contentType: 'video/mp4', size: 64 * MIB });
+      // Every part once, several at a time, never more than partConcurrency.
+      expect([...parts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+      expect([...parts.values()].every((count) => count === 1)).toBe(true);
+      const { progress, partsInFlight } = await inPage<Seen>('seen');
+      expect(partsInFlight).toEqual({ now: 0, max: 4 });
+      // Part URLs signed in batches ahead of use, each part once.
+      const signed = actions('signParts').flatMap((body) => body.partNumbers as number[]);
+      expect(signed.sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+      expect(actions('signParts').length).toBeGreaterThan(1);
+      // Completion names the upload only: the server lists the stored parts and checks each length.
+      const complete = actions('completeMultipart');
+      expect(complete).toHaveLength(1);
+      expect(Object.keys(complete[0]!).sort()).toEqual(['action', 'token']);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+      expect(progress.filter((percent) => percent === 100)).toHaveLength(1);
+      expect(progress.at(-1)).toBe(100);
+      expect(new Set(progress).size).toBeGreaterThan(5);
+      expect(await pendingUploads(result.key)).toBe(0);
+      expect(browser.errors).toEqual([]);
+    },
+    transferMs(64 * MIB) + 2 * STEP_MS,
+  );
 
   it('cancelling mid-upload cancels the parts in flight, aborts the upload in RGW and rejects with the reason', async () => {
     // Prepare: part 2 of 3 never gets through, so the upload is surely in the middle when cancelled.
     usePresigner();
     const parts = watchParts(page);
     const actions = watchActions(page);
-    await page.route((url) => url.searchParams.get('partNumber') === '2', () => {});
+    await page.route(
+      (url) => url.searchParams.get('partNumber') === '2',
+      () => {},
+    );
     await makeFile('cancel.mp4', 11 * MIB, 'video/mp4');
     const created = createdUpload();
     // Act
@@ -399,12 +415,23 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
     const sha256 = await makeFile('retry.mp4', 11 * MIB, 'video/mp4');
     // Loopback sends a part between two progress events: slow it so that each part reports its way up.
     const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 16 * MIB });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 16 * MIB,
+    });
     // Act
     const outcome = await upload('retry.mp4', { multipartThreshold: 10 * MIB });
     // Assess
     expect(outcome.error).toBeUndefined();
-    expect(parts).toEqual(new Map([[1, 1], [2, 2], [3, 1]]));
+    expect(parts).toEqual(
+      new Map([
+        [1, 1],
+        [2, 2],
+        [3, 1],
+      ]),
+    );
     expect(received).toBe(5 * MIB);
     // Part 2 starts again from zero, yet progress never goes back.
     const { progress } = await inPage<Seen>('seen');
@@ -452,16 +479,28 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
     const outcome = await upload('no-etag.bin', { multipartThreshold: 10 * MIB });
     // Assess
     expect(outcome.error).toBeUndefined();
-    expect(outcome.result).toMatchObject({ method: 'MULTIPART', contentType: 'application/octet-stream', etag: expect.stringMatching(/-3"$/) });
+    expect(outcome.result).toMatchObject({
+      method: 'MULTIPART',
+      contentType: 'application/octet-stream',
+      etag: expect.stringMatching(/-3"$/),
+    });
     expect(actions('completeMultipart')[0]!.parts).toBeUndefined();
-    expect(await storedSha256(outcome.result!.key, NO_ETAG_BUCKET)).toEqual({ sha256, contentType: 'application/octet-stream', size: 11 * MIB });
+    expect(await storedSha256(outcome.result!.key, NO_ETAG_BUCKET)).toEqual({
+      sha256,
+      contentType: 'application/octet-stream',
+      size: 11 * MIB,
+    });
   });
 
   it('RGW refuses a part URL whose signature was altered (403) and accepts the URL as signed', async () => {
     // Prepare: a one-part upload started on the server side, its part URL signed, then one signature digit changed.
     const presigner = usePresigner();
     const body = new Uint8Array(1024).fill(7);
-    const started = await presigner.createMultipart({ fileName: 'tamper.bin', contentType: 'application/octet-stream', size: body.length });
+    const started = await presigner.createMultipart({
+      fileName: 'tamper.bin',
+      contentType: 'application/octet-stream',
+      size: body.length,
+    });
     const [part] = (await presigner.signParts({ token: started.token, partNumbers: [1] })).parts;
     const url = new URL(part!.url);
     const signature = url.searchParams.get('X-Amz-Signature')!;
@@ -525,7 +564,13 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     expect(key).toMatch(/^uploads\/[0-9a-f-]{36}-uppy\.mp4$/);
     expect(uploadURL).toBe(`${rgw.endpoint}/${TEST_BUCKET}/${key}`);
     expect(outcome.progress.at(-1)).toBe(100);
-    expect(parts).toEqual(new Map([[1, 1], [2, 1], [3, 1]]));
+    expect(parts).toEqual(
+      new Map([
+        [1, 1],
+        [2, 1],
+        [3, 1],
+      ]),
+    );
     expect(actions('createMultipart')).toHaveLength(1);
     expect(actions('completeMultipart')).toHaveLength(1);
     expect(await storedSha256(key)).toEqual({ sha256, contentType: 'video/mp4', size: 11 * MIB });
@@ -550,7 +595,13 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     // Assess
     expect(outcome.failed).toEqual([]);
     expect(actions('listParts')).toHaveLength(1);
-    expect(parts).toEqual(new Map([[1, 1], [2, 2], [3, 1]]));
+    expect(parts).toEqual(
+      new Map([
+        [1, 1],
+        [2, 2],
+        [3, 1],
+      ]),
+    );
     expect(await storedSha256(outcome.done[0]!.key)).toEqual({ sha256, contentType: 'video/mp4', size: 11 * MIB });
   });
 
@@ -559,7 +610,10 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     usePresigner();
     const parts = watchParts(page);
     const actions = watchActions(page);
-    await page.route((url) => url.searchParams.get('partNumber') === '2', () => {});
+    await page.route(
+      (url) => url.searchParams.get('partNumber') === '2',
+      () => {},
+    );
     await makeFile('uppy-cancel.mp4', 11 * MIB, 'video/mp4');
     const created = createdUpload();
     // Act
@@ -590,7 +644,7 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     await rgwClient().send(new AbortMultipartUploadCommand({ Bucket: NO_ETAG_BUCKET, Key: key, UploadId: uploadId }));
   });
 
-  it('fails a Uppy upload whose part size differs from the presigner\'s at its start, leaving nothing behind', async () => {
+  it("fails a Uppy upload whose part size differs from the presigner's at its start, leaving nothing behind", async () => {
     // Prepare: the presigner cuts 5 MiB parts; the helper is left at its 8 MiB default.
     usePresigner();
     await makeFile('mismatch.mp4', 11 * MIB, 'video/mp4');
@@ -600,7 +654,9 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     const { key } = await created;
     // Assess
     expect(outcome.done).toEqual([]);
-    expect(outcome.failed[0]).toContain("The presigner cuts parts of 5242880 bytes, but Uppy would cut 8388608: pass the presigner's partSize");
+    expect(outcome.failed[0]).toContain(
+      "The presigner cuts parts of 5242880 bytes, but Uppy would cut 8388608: pass the presigner's partSize",
+    );
     expect(await pendingUploads(key)).toBe(0);
   });
 
@@ -610,7 +666,10 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     const actions = watchActions(page);
     const sha256 = await makeFile('uppy5.mp4', 11 * MIB, 'video/mp4');
     // Act
-    const outcome = await inPage<Uppy5Outcome>('uploadLikeUppy5', 'uppy5.mp4', { multipartThreshold: 10 * MIB, partSize: 5 * MIB });
+    const outcome = await inPage<Uppy5Outcome>('uploadLikeUppy5', 'uppy5.mp4', {
+      multipartThreshold: 10 * MIB,
+      partSize: 5 * MIB,
+    });
     // Assess
     expect(outcome.useMultipart).toBe(true);
     expect(outcome.location).toBe(`${rgw.endpoint}/${TEST_BUCKET}/${outcome.key}`);

@@ -90,7 +90,10 @@ function uploadInPage(args: { bytes: number[]; type: string; name: string; optio
     const file = new File([new Uint8Array(bytes)], name, { type });
     w.controller = new AbortController();
     try {
-      return { ok: true as const, result: await w.client.uploadFile(file, { signal: w.controller.signal, retryDelay: 50, ...options }) };
+      return {
+        ok: true as const,
+        result: await w.client.uploadFile(file, { signal: w.controller.signal, retryDelay: 50, ...options }),
+      };
     } catch (error) {
       return { ok: false as const, error: w.describeError(error) as SeenError };
     }
@@ -104,7 +107,9 @@ beforeAll(async () => {
   server.serve('/', 'text/html; charset=utf-8', PAGE);
   server.serve('/client.js', 'text/javascript', await bundleForBrowser("export * from './src/client/index.ts';"));
   browser = await launchBrowser();
-  await ensureBucket(NO_CORS_BUCKET, [{ AllowedOrigins: ['https://elsewhere.example'], AllowedMethods: ['PUT', 'POST'], AllowedHeaders: ['*'] }]);
+  await ensureBucket(NO_CORS_BUCKET, [
+    { AllowedOrigins: ['https://elsewhere.example'], AllowedMethods: ['PUT', 'POST'], AllowedHeaders: ['*'] },
+  ]);
   const scratch = await browser.newPage();
   jpeg = await makeJpeg(scratch, 'client test');
   await scratch.close();
@@ -139,7 +144,9 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     const progress = await page.evaluate(() => (window as unknown as { progress: number[] }).progress);
     expect(progress.at(-1)).toBe(100);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
-    const result = await page.evaluate(() => (window as unknown as { result: { key: string; etag?: string; method: string } }).result);
+    const result = await page.evaluate(
+      () => (window as unknown as { result: { key: string; etag?: string; method: string } }).result,
+    );
     expect(result.method).toBe('PUT');
     expect(result.key).toMatch(/^uploads\/[0-9a-f-]{36}-photo\.jpg$/);
     expect(result.etag).toMatch(/^"[0-9a-f]{32}"$/);
@@ -153,10 +160,19 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     // Prepare
     usePresigner({ method: 'POST', secret: 'browser-test-receipt-secret-0123456789' });
     // Act
-    const outcome = await uploadInPage({ bytes: [...jpeg], type: 'image/jpeg', name: 'form.jpg', options: { endpoint: '/presign' } });
+    const outcome = await uploadInPage({
+      bytes: [...jpeg],
+      type: 'image/jpeg',
+      name: 'form.jpg',
+      options: { endpoint: '/presign' },
+    });
     const result = (outcome as { result: { key: string; method: string; location: string; receipt: string } }).result;
     // A POST lands on a staging key; verify promotes it to `key`.
-    const verify = await fetch(`${server.origin}/presign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'verify', receipt: result.receipt }) });
+    const verify = await fetch(`${server.origin}/presign`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'verify', receipt: result.receipt }),
+    });
     // Assess
     expect(outcome.ok).toBe(true);
     expect(result.method).toBe('POST');
@@ -178,7 +194,9 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     const error = await page.evaluate(() => (window as unknown as { lastError: SeenError }).lastError);
     expect(error).toMatchObject({ name: 'UploadError', stage: 'presign', status: 415, code: 'TYPE_NOT_ALLOWED' });
     expect(error.detail).toBe('Uploads of type text/plain are not allowed.');
-    expect(await page.locator('#status').textContent()).toBe('Presign failed (415 TYPE_NOT_ALLOWED): Uploads of type text/plain are not allowed.');
+    expect(await page.locator('#status').textContent()).toBe(
+      'Presign failed (415 TYPE_NOT_ALLOWED): Uploads of type text/plain are not allowed.',
+    );
     expect(server.hits('POST', '/presign')).toBe(1);
   });
 
@@ -200,11 +218,19 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     let calls = 0;
     server.route('POST', '/flaky-presign', (req, res) => {
       calls += 1;
-      if (calls === 1) return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"UNAVAILABLE","message":"try later"}}');
+      if (calls === 1)
+        return void res
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"error":{"code":"UNAVAILABLE","message":"try later"}}');
       handler(req, res);
     });
     // Act
-    const outcome = await uploadInPage({ bytes: [...jpeg], type: 'image/jpeg', name: 'retry.jpg', options: { endpoint: '/flaky-presign' } });
+    const outcome = await uploadInPage({
+      bytes: [...jpeg],
+      type: 'image/jpeg',
+      name: 'retry.jpg',
+      options: { endpoint: '/flaky-presign' },
+    });
     // Assess
     expect(outcome.ok).toBe(true);
     expect(calls).toBe(2);
@@ -216,16 +242,30 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     // Prepare
     server.route('POST', '/down', (_req, res) => void res.writeHead(502).end('Bad Gateway'));
     // Act
-    const outcome = await uploadInPage({ bytes: [1, 2, 3], type: 'image/jpeg', name: 'a.jpg', options: { endpoint: '/down', retries: 2 } });
+    const outcome = await uploadInPage({
+      bytes: [1, 2, 3],
+      type: 'image/jpeg',
+      name: 'a.jpg',
+      options: { endpoint: '/down', retries: 2 },
+    });
     // Assess
     expect(outcome.ok).toBe(false);
-    expect((outcome as { error: SeenError }).error).toMatchObject({ stage: 'presign', status: 502, message: 'Presign failed (502): Bad Gateway' });
+    expect((outcome as { error: SeenError }).error).toMatchObject({
+      stage: 'presign',
+      status: 502,
+      message: 'Presign failed (502): Bad Gateway',
+    });
     expect(server.hits('POST', '/down')).toBe(3);
   });
 
   it('tries an unreachable presign endpoint again, then says it could not be reached', async () => {
     // Act: nothing listens on port 9 (discard), so each attempt fails without a response.
-    const outcome = await uploadInPage({ bytes: [1], type: 'image/jpeg', name: 'a.jpg', options: { endpoint: 'http://127.0.0.1:9/presign', retries: 1 } });
+    const outcome = await uploadInPage({
+      bytes: [1],
+      type: 'image/jpeg',
+      name: 'a.jpg',
+      options: { endpoint: 'http://127.0.0.1:9/presign', retries: 1 },
+    });
     // Assess
     expect((outcome as { error: SeenError }).error).toMatchObject({ name: 'UploadError', stage: 'presign', status: 0 });
     expect((outcome as { error: SeenError }).error.hint).toMatch(/could not be reached or did not allow this page/);
@@ -253,17 +293,35 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
       const seen: { url: string; contentType?: string; contentLength?: string; body: string }[] = [];
       server.route('PUT', '/storage', async (req, res) => {
         const body = (await readRequest(req)).toString('hex');
-        seen.push({ url: req.url!, contentType: req.headers['content-type'], contentLength: req.headers['content-length'], body });
-        if (seen.length === 1) return void res.writeHead(503, { 'content-type': 'application/xml' }).end('<Error><Code>SlowDown</Code></Error>');
+        seen.push({
+          url: req.url!,
+          contentType: req.headers['content-type'],
+          contentLength: req.headers['content-length'],
+          body,
+        });
+        if (seen.length === 1)
+          return void res
+            .writeHead(503, { 'content-type': 'application/xml' })
+            .end('<Error><Code>SlowDown</Code></Error>');
         res.writeHead(200, { etag: '"abc"' }).end();
       });
       // Act
-      const outcome = await uploadInPage({ bytes: [1, 2, 3], type: 'image/jpeg', name: 'a.jpg', options: { endpoint: '/short-presign' } });
+      const outcome = await uploadInPage({
+        bytes: [1, 2, 3],
+        type: 'image/jpeg',
+        name: 'a.jpg',
+        options: { endpoint: '/short-presign' },
+      });
       // Assess
       expect(outcome).toMatchObject({ ok: true, result: { key: 'uploads/scripted.jpg', etag: '"abc"' } });
       expect(server.hits('POST', '/short-presign')).toBe(2);
       expect(seen.map((request) => request.url)).toEqual(['/storage?signature=1', '/storage?signature=2']);
-      expect(seen[1]).toEqual({ url: '/storage?signature=2', contentType: 'image/jpeg', contentLength: '3', body: '010203' });
+      expect(seen[1]).toEqual({
+        url: '/storage?signature=2',
+        contentType: 'image/jpeg',
+        contentLength: '3',
+        body: '010203',
+      });
     });
 
     it('reuses a URL that is still valid when it retries the upload', async () => {
@@ -272,7 +330,12 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
       let puts = 0;
       server.route('PUT', '/storage', (_req, res) => void res.writeHead(++puts === 1 ? 500 : 200).end());
       // Act
-      const outcome = await uploadInPage({ bytes: [1], type: 'image/jpeg', name: 'a.jpg', options: { endpoint: '/long-presign' } });
+      const outcome = await uploadInPage({
+        bytes: [1],
+        type: 'image/jpeg',
+        name: 'a.jpg',
+        options: { endpoint: '/long-presign' },
+      });
       // Assess
       expect(outcome.ok).toBe(true);
       expect(server.hits('POST', '/long-presign')).toBe(1);
@@ -283,10 +346,17 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
       // Prepare
       scriptedPresign('/presign-403', 300_000, { 'content-type': 'image/jpeg' });
       server.route('PUT', '/storage', (_req, res) => {
-        res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+        res
+          .writeHead(403, { 'content-type': 'application/xml' })
+          .end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
       });
       // Act
-      const outcome = await uploadInPage({ bytes: [1], type: 'image/jpeg', name: 'a.jpg', options: { endpoint: '/presign-403' } });
+      const outcome = await uploadInPage({
+        bytes: [1],
+        type: 'image/jpeg',
+        name: 'a.jpg',
+        options: { endpoint: '/presign-403' },
+      });
       // Assess
       expect((outcome as { error: SeenError }).error).toMatchObject({
         name: 'UploadError',
@@ -299,7 +369,7 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
       expect(server.hits('PUT', '/storage')).toBe(1);
     });
 
-    it('attaches the doctor\'s diagnosis to a storage error it can read', async () => {
+    it("attaches the doctor's diagnosis to a storage error it can read", async () => {
       // Prepare: a URL signed two minutes ago for one second, refused as expired.
       const signedAt = new Date(Date.now() - 120_000).toISOString().replace(/[-:]|\.\d{3}/g, '');
       server.route('POST', '/presign-expired', (_req, res) => {
@@ -314,12 +384,23 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
       server.route('PUT', '/storage', (_req, res) => {
-        res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+        res
+          .writeHead(403, { 'content-type': 'application/xml' })
+          .end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
       });
       // Act
-      const outcome = await uploadInPage({ bytes: [1], type: 'image/jpeg', name: 'a.jpg', options: { endpoint: '/presign-expired' } });
+      const outcome = await uploadInPage({
+        bytes: [1],
+        type: 'image/jpeg',
+        name: 'a.jpg',
+        options: { endpoint: '/presign-expired' },
+      });
       // Assess
-      expect((outcome as { error: SeenError }).error).toMatchObject({ status: 403, code: 'AccessDenied', diagnosis: 'URL_EXPIRED' });
+      expect((outcome as { error: SeenError }).error).toMatchObject({
+        status: 403,
+        code: 'AccessDenied',
+        diagnosis: 'URL_EXPIRED',
+      });
     });
 
     it('aborts an upload in flight: rejects with the AbortError and does not retry', async () => {
@@ -327,7 +408,12 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
       scriptedPresign('/presign-hang', 300_000, { 'content-type': 'image/jpeg' });
       server.route('PUT', '/storage', () => {});
       // Act
-      const pending = uploadInPage({ bytes: [1, 2], type: 'image/jpeg', name: 'a.jpg', options: { endpoint: '/presign-hang' } });
+      const pending = uploadInPage({
+        bytes: [1, 2],
+        type: 'image/jpeg',
+        name: 'a.jpg',
+        options: { endpoint: '/presign-hang' },
+      });
       await expect.poll(() => server.hits('PUT', '/storage'), { timeout: STEP_MS }).toBe(1);
       await page.evaluate(() => (window as unknown as { controller: AbortController }).controller.abort());
       const outcome = await pending;
@@ -392,7 +478,12 @@ describe('uploadFile sends what the storage signs besides type and size', () => 
     // Prepare
     usePresigner({ allowedTypes: ['application/pdf'] });
     // Act
-    const outcome = await uploadInPage({ bytes: [...Buffer.from('%PDF-1.7 client')], type: 'application/pdf', name: 'report.pdf', options: { endpoint: '/presign' } });
+    const outcome = await uploadInPage({
+      bytes: [...Buffer.from('%PDF-1.7 client')],
+      type: 'application/pdf',
+      name: 'report.pdf',
+      options: { endpoint: '/presign' },
+    });
     // Assess
     expect(outcome.ok).toBe(true);
     const { key } = (outcome as { result: { key: string } }).result;
@@ -407,16 +498,27 @@ describe('uploadFile sends what the storage signs besides type and size', () => 
       if (attempt > 1) return route.continue();
       const stored = await route.fetch();
       expect(stored.status()).toBe(200);
-      await route.fulfill({ status: 503, headers: { 'access-control-allow-origin': server.origin, 'content-type': 'application/xml' }, body: '<Error><Code>ServiceUnavailable</Code></Error>' });
+      await route.fulfill({
+        status: 503,
+        headers: { 'access-control-allow-origin': server.origin, 'content-type': 'application/xml' },
+        body: '<Error><Code>ServiceUnavailable</Code></Error>',
+      });
     });
     // Act
-    const outcome = await uploadInPage({ bytes: [...jpeg], type: 'image/jpeg', name: 'lost.jpg', options: { endpoint: '/presign' } });
+    const outcome = await uploadInPage({
+      bytes: [...jpeg],
+      type: 'image/jpeg',
+      name: 'lost.jpg',
+      options: { endpoint: '/presign' },
+    });
     // Assess
     expect(puts()).toBe(2);
     expect(server.hits('POST', '/presign')).toBe(1);
     const error = (outcome as { error: SeenError }).error;
     expect(error).toMatchObject({ name: 'UploadError', stage: 'upload', status: 412, code: 'PreconditionFailed' });
-    expect(error.message).toMatch(/^Upload failed \(412 PreconditionFailed\): An object already exists under uploads\/.*-lost\.jpg\. An earlier attempt of this upload may have stored this file/);
+    expect(error.message).toMatch(
+      /^Upload failed \(412 PreconditionFailed\): An object already exists under uploads\/.*-lost\.jpg\. An earlier attempt of this upload may have stored this file/,
+    );
     const key = /under (uploads\/\S+-lost\.jpg)\./.exec(error.message)![1]!;
     expect((await storedObject(key)).bytes.equals(jpeg)).toBe(true);
   });
@@ -425,11 +527,21 @@ describe('uploadFile sends what the storage signs besides type and size', () => 
     // Prepare: a key function that gives every upload the same key, as a per-user avatar would.
     const key = `uploads/avatar-${Date.now()}-${Math.random().toString(36).slice(2)}.jpg`;
     usePresigner({ key: () => key });
-    const first = await uploadInPage({ bytes: [...jpeg], type: 'image/jpeg', name: 'avatar.jpg', options: { endpoint: '/presign' } });
+    const first = await uploadInPage({
+      bytes: [...jpeg],
+      type: 'image/jpeg',
+      name: 'avatar.jpg',
+      options: { endpoint: '/presign' },
+    });
     const other = Buffer.from(jpeg);
     other.writeUInt8(other.readUInt8(other.length - 3) ^ 0xff, other.length - 3);
     // Act
-    const second = await uploadInPage({ bytes: [...other], type: 'image/jpeg', name: 'avatar.jpg', options: { endpoint: '/presign' } });
+    const second = await uploadInPage({
+      bytes: [...other],
+      type: 'image/jpeg',
+      name: 'avatar.jpg',
+      options: { endpoint: '/presign' },
+    });
     // Assess
     expect(first.ok).toBe(true);
     expect((second as { error: SeenError }).error).toMatchObject({

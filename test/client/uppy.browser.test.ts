@@ -101,73 +101,105 @@ afterEach(async () => {
 });
 
 describe('Uppy (@uppy/core + @uppy/aws-s3 6) through presignForUppy, against Ceph RGW', () => {
-  it.each(['PUT', 'POST'] as const)('uploads a JPEG with a %s the endpoint signed, under the key the server chose', async (method) => {
-    // Prepare: size is signed too, so Uppy must send exactly the declared bytes.
-    const presigner = rgwPresigner({ allowedTypes: ['image/jpeg'], maxSize: 1024 * 1024, method });
-    server.route('POST', '/presign', toExpressHandler(presigner));
-    // Act
-    const outcome = await page.evaluate(
-      ([bytes, name]) => (window as unknown as { uploadWithUppy: (b: number[], n: string, t: string) => Promise<UppyOutcome> }).uploadWithUppy(bytes, name, 'image/jpeg'),
-      [[...jpeg], `uppy-${method.toLowerCase()}.jpg`] as [number[], string],
-    );
-    await screenshot(page, `uppy-${method.toLowerCase()}-done`);
-    // Assess
-    expect(outcome.failed).toEqual([]);
-    expect(outcome.done).toHaveLength(1);
-    const { key: reported, uploadURL } = outcome.done[0]!;
-    // Uppy 6 reports the key a POST form names: the staging key, which verify promotes to the final one.
-    const staging = method === 'POST' ? '.staging/' : '';
-    expect(reported).toMatch(new RegExp(`^uploads/${staging.replace('.', '\\.')}[0-9a-f-]{36}-uppy-${method.toLowerCase()}\\.jpg$`));
-    expect(uploadURL).toBe(`${rgw.endpoint}/${TEST_BUCKET}/${reported}`);
-    expect(outcome.progress.at(-1)).toBe(100);
-    // From the server, which is trusted, verify may name the staging key an S3 event or Uppy reports.
-    const key = method === 'POST' ? (await presigner.verify({ key: reported })).key : reported;
-    expect(key).toBe(reported.replace(staging, ''));
-    const stored = await storedObject(key);
-    expect(stored.bytes.equals(jpeg)).toBe(true);
-    expect(stored.contentType).toBe('image/jpeg');
-    expect(browser.errors).toEqual([]);
-  });
+  it.each(['PUT', 'POST'] as const)(
+    'uploads a JPEG with a %s the endpoint signed, under the key the server chose',
+    async (method) => {
+      // Prepare: size is signed too, so Uppy must send exactly the declared bytes.
+      const presigner = rgwPresigner({ allowedTypes: ['image/jpeg'], maxSize: 1024 * 1024, method });
+      server.route('POST', '/presign', toExpressHandler(presigner));
+      // Act
+      const outcome = await page.evaluate(
+        ([bytes, name]) =>
+          (
+            window as unknown as { uploadWithUppy: (b: number[], n: string, t: string) => Promise<UppyOutcome> }
+          ).uploadWithUppy(bytes, name, 'image/jpeg'),
+        [[...jpeg], `uppy-${method.toLowerCase()}.jpg`] as [number[], string],
+      );
+      await screenshot(page, `uppy-${method.toLowerCase()}-done`);
+      // Assess
+      expect(outcome.failed).toEqual([]);
+      expect(outcome.done).toHaveLength(1);
+      const { key: reported, uploadURL } = outcome.done[0]!;
+      // Uppy 6 reports the key a POST form names: the staging key, which verify promotes to the final one.
+      const staging = method === 'POST' ? '.staging/' : '';
+      expect(reported).toMatch(
+        new RegExp(`^uploads/${staging.replace('.', '\\.')}[0-9a-f-]{36}-uppy-${method.toLowerCase()}\\.jpg$`),
+      );
+      expect(uploadURL).toBe(`${rgw.endpoint}/${TEST_BUCKET}/${reported}`);
+      expect(outcome.progress.at(-1)).toBe(100);
+      // From the server, which is trusted, verify may name the staging key an S3 event or Uppy reports.
+      const key = method === 'POST' ? (await presigner.verify({ key: reported })).key : reported;
+      expect(key).toBe(reported.replace(staging, ''));
+      const stored = await storedObject(key);
+      expect(stored.bytes.equals(jpeg)).toBe(true);
+      expect(stored.contentType).toBe('image/jpeg');
+      expect(browser.errors).toEqual([]);
+    },
+  );
 
   it('reports a type the endpoint refuses as a failed Uppy upload', async () => {
     // Prepare
     server.route('POST', '/presign', toExpressHandler(rgwPresigner({ allowedTypes: ['image/png'] })));
     // Act
     const outcome = await page.evaluate(
-      ([bytes]) => (window as unknown as { uploadWithUppy: (b: number[], n: string, t: string) => Promise<UppyOutcome> }).uploadWithUppy(bytes, 'a.jpg', 'image/jpeg'),
+      ([bytes]) =>
+        (
+          window as unknown as { uploadWithUppy: (b: number[], n: string, t: string) => Promise<UppyOutcome> }
+        ).uploadWithUppy(bytes, 'a.jpg', 'image/jpeg'),
       [[...jpeg]] as [number[]],
     );
     // Assess
     expect(outcome.done).toEqual([]);
     // Uppy keeps the message of the error that signRequest threw, so users see the server's reason.
-    expect(outcome.failed).toEqual(['Presign failed (415 TYPE_NOT_ALLOWED): Uploads of type image/jpeg are not allowed.']);
+    expect(outcome.failed).toEqual([
+      'Presign failed (415 TYPE_NOT_ALLOWED): Uploads of type image/jpeg are not allowed.',
+    ]);
   });
 
-  it.each(['PUT', 'POST'] as const)('getUploadParameters (Uppy 4–5) returns a %s that RGW accepts, with no content-length header', async (method) => {
-    // Prepare
-    server.route('POST', '/presign', toExpressHandler(rgwPresigner({ allowedTypes: ['image/jpeg'], maxSize: 1024 * 1024, method })));
-    // Act
-    const outcome = await page.evaluate(
-      ([bytes]) =>
-        (window as unknown as { uploadLikeUppy5: (b: number[], n: string, t: string) => Promise<{ params: Record<string, any>; status: number }> }).uploadLikeUppy5(
-          bytes,
-          'legacy.jpg',
-          'image/jpeg',
-        ),
-      [[...jpeg]] as [number[]],
-    );
-    // Assess
-    expect(outcome.params.method).toBe(method);
-    expect(outcome.status).toBe(method === 'PUT' ? 200 : 204);
-    if (method === 'PUT') {
-      expect(outcome.params.headers).toEqual({ 'content-type': 'image/jpeg', 'if-none-match': '*' });
-      expect(outcome.params.fields).toEqual({});
-      expect(outcome.params.url).toContain('X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bif-none-match');
-    } else {
-      expect(outcome.params.fields).toMatchObject({ 'Content-Type': 'image/jpeg', key: expect.stringMatching(/^uploads\/.*-legacy\.jpg$/) });
-      expect(outcome.params.headers).toEqual({});
-    }
-    const key = method === 'PUT' ? decodeURIComponent(new URL(outcome.params.url).pathname.split(`/${TEST_BUCKET}/`)[1]!) : outcome.params.fields.key;
-    expect((await storedObject(key)).bytes.equals(jpeg)).toBe(true);
-  });
+  it.each(['PUT', 'POST'] as const)(
+    'getUploadParameters (Uppy 4–5) returns a %s that RGW accepts, with no content-length header',
+    async (method) => {
+      // Prepare
+      server.route(
+        'POST',
+        '/presign',
+        toExpressHandler(rgwPresigner({ allowedTypes: ['image/jpeg'], maxSize: 1024 * 1024, method })),
+      );
+      // Act
+      const outcome = await page.evaluate(
+        ([bytes]) =>
+          (
+            window as unknown as {
+              uploadLikeUppy5: (
+                b: number[],
+                n: string,
+                t: string,
+              ) => Promise<{ params: Record<string, any>; status: number }>;
+            }
+          ).uploadLikeUppy5(bytes, 'legacy.jpg', 'image/jpeg'),
+        [[...jpeg]] as [number[]],
+      );
+      // Assess
+      expect(outcome.params.method).toBe(method);
+      expect(outcome.status).toBe(method === 'PUT' ? 200 : 204);
+      if (method === 'PUT') {
+        expect(outcome.params.headers).toEqual({ 'content-type': 'image/jpeg', 'if-none-match': '*' });
+        expect(outcome.params.fields).toEqual({});
+        expect(outcome.params.url).toContain(
+          'X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bif-none-match',
+        );
+      } else {
+        expect(outcome.params.fields).toMatchObject({
+          'Content-Type': 'image/jpeg',
+          key: expect.stringMatching(/^uploads\/.*-legacy\.jpg$/),
+        });
+        expect(outcome.params.headers).toEqual({});
+      }
+      const key =
+        method === 'PUT'
+          ? decodeURIComponent(new URL(outcome.params.url).pathname.split(`/${TEST_BUCKET}/`)[1]!)
+          : outcome.params.fields.key;
+      expect((await storedObject(key)).bytes.equals(jpeg)).toBe(true);
+    },
+  );
 });

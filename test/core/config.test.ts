@@ -6,7 +6,13 @@ import { createPresigner, isPresignError, type PresignerOptions } from '../../sr
 const SECRET = 'top-secret-token-signing-key-0123456789';
 const SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRETKEY';
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: SECRET_ACCESS_KEY };
-const valid: PresignerOptions = { bucket: 'my-uploads', region: 'us-east-1', credentials, allowedTypes: ['image/*'], secret: SECRET };
+const valid: PresignerOptions = {
+  bucket: 'my-uploads',
+  region: 'us-east-1',
+  credentials,
+  allowedTypes: ['image/*'],
+  secret: SECRET,
+};
 
 /** Every string reachable from `root` through own properties, enumerable or not, symbols and Maps too. */
 function reachableStrings(root: unknown): string[] {
@@ -64,7 +70,9 @@ describe('option errors never hold a secret, at any depth', () => {
 
   it('keeps the path and message of each issue', () => {
     const error = thrown(() => createPresigner({ ...valid, maxSize: 0 }));
-    expect(JSON.parse(JSON.stringify(error)).error.issues).toEqual([{ path: 'maxSize', message: 'must be at least 1 byte' }]);
+    expect(JSON.parse(JSON.stringify(error)).error.issues).toEqual([
+      { path: 'maxSize', message: 'must be at least 1 byte' },
+    ]);
   });
 
   it.each<[string, Record<string, string>]>([
@@ -73,7 +81,12 @@ describe('option errors never hold a secret, at any depth', () => {
     ['a short legacy secret', { PRESIGN_MULTIPART_SECRET: SECRET.slice(0, 20) }],
     ['a bad type list', { PRESIGN_ALLOWED_TYPES: 'model/*' }],
   ])('from the Lambda environment: %s', (_, change) => {
-    const env = { PRESIGN_BUCKET: 'my-uploads', PRESIGN_SECRET: SECRET, AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY, ...change };
+    const env = {
+      PRESIGN_BUCKET: 'my-uploads',
+      PRESIGN_SECRET: SECRET,
+      AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+      ...change,
+    };
     expectNoSecret(thrown(() => presignerFromEnv(env)));
   });
 });
@@ -83,10 +96,13 @@ describe('quarantinePrefix', () => {
     ['inside prefix', 'uploads/', 'uploads/quarantine/'],
     ['equal to prefix', 'uploads/', 'uploads/'],
     ['holding prefix', 'users/uploads/', 'users/'],
-  ])('is refused %s: the S3-event handler would verify what it quarantined, in a loop', (_, prefix, quarantinePrefix) => {
-    const error = thrown(() => createPresigner({ ...valid, prefix, quarantinePrefix }));
-    expect(error.message).toMatch(/^Invalid presigner option "quarantinePrefix": .*prefix/);
-  });
+  ])(
+    'is refused %s: the S3-event handler would verify what it quarantined, in a loop',
+    (_, prefix, quarantinePrefix) => {
+      const error = thrown(() => createPresigner({ ...valid, prefix, quarantinePrefix }));
+      expect(error.message).toMatch(/^Invalid presigner option "quarantinePrefix": .*prefix/);
+    },
+  );
 
   it.each([
     ['uploads/', 'quarantine/'],

@@ -54,7 +54,17 @@ describe('PUT through RGW', () => {
     await writeFile(file, body);
     const headerArgs = Object.entries(result.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
 
-    const { stdout } = await promisify(execFile)('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-T', file, ...headerArgs, result.uploadUrl]);
+    const { stdout } = await promisify(execFile)('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-T',
+      file,
+      ...headerArgs,
+      result.uploadUrl,
+    ]);
 
     expect(stdout).toBe('200');
     expect((await stored(result.key)).bytes).toEqual(body);
@@ -73,13 +83,19 @@ describe('PUT through RGW', () => {
   it('rejects a tampered signature with 403', async () => {
     const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPut;
     const url = new URL(result.uploadUrl);
-    url.searchParams.set('X-Amz-Signature', url.searchParams.get('X-Amz-Signature')!.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    url.searchParams.set(
+      'X-Amz-Signature',
+      url.searchParams.get('X-Amz-Signature')!.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+    );
     const response = await put({ ...result, uploadUrl: url.href }, jpegBytes());
     expect(response.status).toBe(403);
   });
 
   it('keeps unicode names working end to end', async () => {
-    const result = (await presigner.presign({ fileName: 'Fotoğraf çiçek 写真 (1).jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = (await presigner.presign({
+      fileName: 'Fotoğraf çiçek 写真 (1).jpg',
+      contentType: 'image/jpeg',
+    })) as PresignedPut;
     const body = jpegBytes();
     expect((await put(result, body)).status).toBe(200);
     expect(result.key).toMatch(/-Fotoğraf-çiçek-写真-\(1\)\.jpg$/);
@@ -92,7 +108,11 @@ describe('size limits through RGW', () => {
 
   it('PUT: the declared size passes; one byte over is rejected with 403', async () => {
     const body = jpegBytes(200);
-    const result = (await presigner.presign({ fileName: 'a.jpg', contentType: 'image/jpeg', size: body.length })) as PresignedPut;
+    const result = (await presigner.presign({
+      fileName: 'a.jpg',
+      contentType: 'image/jpeg',
+      size: body.length,
+    })) as PresignedPut;
 
     const over = await put(result, new Uint8Array([...body, 0]), { 'content-type': 'image/jpeg' });
     const exact = await put(result, body);
@@ -115,7 +135,10 @@ describe('size limits through RGW', () => {
   });
 
   it('without maxSize, the original request without size keeps working', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/jpeg'] }).presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = (await rgwPresigner({ allowedTypes: ['image/jpeg'] }).presign({
+      fileName: 'sample.jpg',
+      contentType: 'image/jpeg',
+    })) as PresignedPut;
     expect((await put(result, jpegBytes(5000))).status).toBe(200);
   });
 });
@@ -137,7 +160,12 @@ describe('POST policies through RGW', () => {
     ['another key', (result: PresignedPost) => ({ key: `${result.key}.other.jpg` })],
     ['a key outside the prefix', () => ({ key: 'elsewhere/x.jpg' })],
     ['another Content-Type', () => ({ 'Content-Type': 'text/html' })],
-    ['a forged signature', (result: PresignedPost) => ({ 'X-Amz-Signature': result.fields['X-Amz-Signature']!.replace(/^./, (c) => (c === '0' ? '1' : '0')) })],
+    [
+      'a forged signature',
+      (result: PresignedPost) => ({
+        'X-Amz-Signature': result.fields['X-Amz-Signature']!.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+      }),
+    ],
   ])('rejects a form with %s (403)', async (_, change) => {
     const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPost;
     const response = await postForm(result, file(), change(result));
@@ -155,7 +183,10 @@ describe('POST policies through RGW', () => {
 
 describe('expiry and clients through RGW', () => {
   it('a URL used after expiresAt is rejected with 403', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1 }).presign({ fileName: 'a.jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = (await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1 }).presign({
+      fileName: 'a.jpg',
+      contentType: 'image/jpeg',
+    })) as PresignedPut;
     await new Promise((resolve) => setTimeout(resolve, Date.parse(result.expiresAt) - Date.now() + 1200));
     const response = await put(result, jpegBytes());
     expect(response.status).toBe(403);
@@ -163,21 +194,32 @@ describe('expiry and clients through RGW', () => {
   });
 
   it('an expired POST policy is rejected with 403', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1, method: 'POST' }).presign({ fileName: 'a.jpg', contentType: 'image/jpeg' })) as PresignedPost;
+    const result = (await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1, method: 'POST' }).presign({
+      fileName: 'a.jpg',
+      contentType: 'image/jpeg',
+    })) as PresignedPost;
     await new Promise((resolve) => setTimeout(resolve, Date.parse(result.expiresAt) - Date.now() + 1200));
     expect((await postForm(result, new Blob([jpegBytes()]))).status).toBe(403);
   });
 
   it('an injected client on the SDK defaults yields clean URLs that upload', async () => {
     const client = new S3Client({ ...rgw, forcePathStyle: true });
-    const result = (await createPresigner({ bucket: TEST_BUCKET, client, allowedTypes: ['image/*'] }).presign({ fileName: 'a.jpg', contentType: 'image/jpeg', size: 86 })) as PresignedPut;
+    const result = (await createPresigner({ bucket: TEST_BUCKET, client, allowedTypes: ['image/*'] }).presign({
+      fileName: 'a.jpg',
+      contentType: 'image/jpeg',
+      size: 86,
+    })) as PresignedPut;
     expect(result.uploadUrl).not.toMatch(/checksum/i);
     expect((await put(result, jpegBytes())).status).toBe(200);
   });
 
   it('a URL signed with the wrong secret is rejected with 403', async () => {
     const presigner = createPresigner({
-      bucket: TEST_BUCKET, endpoint: rgw.endpoint, region: rgw.region, forcePathStyle: true, allowedTypes: ['image/*'],
+      bucket: TEST_BUCKET,
+      endpoint: rgw.endpoint,
+      region: rgw.region,
+      forcePathStyle: true,
+      allowedTypes: ['image/*'],
       credentials: { ...rgw.credentials, secretAccessKey: 'not-the-secret' },
     });
     const result = (await presigner.presign({ fileName: 'a.jpg', contentType: 'image/jpeg' })) as PresignedPut;

@@ -1,7 +1,13 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { createPresigner, isPresignError, type PresignedPost, type PresignedPut, type PresignerOptions } from '../../src/index.js';
+import {
+  createPresigner,
+  isPresignError,
+  type PresignedPost,
+  type PresignedPut,
+  type PresignerOptions,
+} from '../../src/index.js';
 import { fakeCredentials, policyConditions, presignError, testPresigner } from '../helpers/presign.js';
 
 const sample = { fileName: 'sample.jpg', contentType: 'image/jpeg' };
@@ -35,7 +41,9 @@ describe('createPresigner: the original contract', () => {
 
   it('gives every request its own key', async () => {
     const presigner = testPresigner();
-    const keys = await Promise.all(Array.from({ length: 200 }, () => presigner.presign(sample).then((result) => result.key)));
+    const keys = await Promise.all(
+      Array.from({ length: 200 }, () => presigner.presign(sample).then((result) => result.key)),
+    );
     expect(new Set(keys).size).toBe(200);
   });
 
@@ -47,7 +55,9 @@ describe('createPresigner: the original contract', () => {
   });
 
   it('carries the session token of temporary credentials', async () => {
-    const result = await testPresigner({ credentials: { ...fakeCredentials, sessionToken: 'SESSION-TOKEN' } }).presign(sample);
+    const result = await testPresigner({ credentials: { ...fakeCredentials, sessionToken: 'SESSION-TOKEN' } }).presign(
+      sample,
+    );
     expect(new URL(result.uploadUrl).searchParams.get('X-Amz-Security-Token')).toBe('SESSION-TOKEN');
   });
 });
@@ -68,13 +78,19 @@ describe('createPresigner: content types', () => {
   );
 
   it('admits SVG when it is named explicitly', async () => {
-    const result = await testPresigner({ allowedTypes: ['image/svg+xml'] }).presign({ fileName: 'logo.svg', contentType: 'image/svg+xml' });
+    const result = await testPresigner({ allowedTypes: ['image/svg+xml'] }).presign({
+      fileName: 'logo.svg',
+      contentType: 'image/svg+xml',
+    });
     expect(result.key).toMatch(/-logo\.svg$/);
   });
 
   it('signs the normalised type, keeping parameters', async () => {
     const presigner = testPresigner({ allowedTypes: ['text/plain'] });
-    const upper = (await presigner.presign({ fileName: 'a.txt', contentType: 'TEXT/Plain ;charset=utf-8' })) as PresignedPut;
+    const upper = (await presigner.presign({
+      fileName: 'a.txt',
+      contentType: 'TEXT/Plain ;charset=utf-8',
+    })) as PresignedPut;
     expect(upper.headers['content-type']).toBe('text/plain; charset=utf-8');
   });
 
@@ -90,7 +106,9 @@ describe('createPresigner: content types', () => {
 describe('createPresigner: size', () => {
   it('signs Content-Length when a size is declared', async () => {
     const result = (await testPresigner({ maxSize: 1000 }).presign({ ...sample, size: 1000 })) as PresignedPut;
-    expect(new URL(result.uploadUrl).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match');
+    expect(new URL(result.uploadUrl).searchParams.get('X-Amz-SignedHeaders')).toBe(
+      'content-length;content-type;host;if-none-match',
+    );
     expect(result.headers['content-length']).toBe('1000');
   });
 
@@ -105,15 +123,23 @@ describe('createPresigner: size', () => {
     expect([error.code, error.status]).toEqual(['TOO_LARGE', 413]);
   });
 
-  it.each(['PUT', 'POST'] as const)('refuses a single %s over 5 GiB even under a larger maxSize, pointing to multipart', async (method) => {
-    const presigner = testPresigner({ method, maxSize: 5 * 1024 ** 4 });
-    const error = await presignError(presigner.presign({ ...sample, size: 5 * 1024 ** 3 + 1 }));
-    expect([error.code, error.status]).toEqual(['TOO_LARGE', 413]);
-    expect(error.message).toContain('createMultipart');
-    await expect(presigner.presign({ ...sample, size: 5 * 1024 ** 3 })).resolves.toMatchObject({ method });
-    // Without a declared size, a POST policy still caps the range at what one request can carry.
-    if (method === 'POST') expect(policyConditions(((await presigner.presign(sample)) as PresignedPost).fields)).toContainEqual(['content-length-range', 0, 5 * 1024 ** 3]);
-  });
+  it.each(['PUT', 'POST'] as const)(
+    'refuses a single %s over 5 GiB even under a larger maxSize, pointing to multipart',
+    async (method) => {
+      const presigner = testPresigner({ method, maxSize: 5 * 1024 ** 4 });
+      const error = await presignError(presigner.presign({ ...sample, size: 5 * 1024 ** 3 + 1 }));
+      expect([error.code, error.status]).toEqual(['TOO_LARGE', 413]);
+      expect(error.message).toContain('createMultipart');
+      await expect(presigner.presign({ ...sample, size: 5 * 1024 ** 3 })).resolves.toMatchObject({ method });
+      // Without a declared size, a POST policy still caps the range at what one request can carry.
+      if (method === 'POST')
+        expect(policyConditions(((await presigner.presign(sample)) as PresignedPost).fields)).toContainEqual([
+          'content-length-range',
+          0,
+          5 * 1024 ** 3,
+        ]);
+    },
+  );
 
   it.each([-1, 1.5, Number.NaN, '12', 2 ** 60])('refuses size %j', async (size) => {
     const error = await presignError(testPresigner().presign({ ...sample, size }));
@@ -131,27 +157,38 @@ describe('createPresigner: size', () => {
 
 describe('createPresigner: what a PUT signs besides type and size', () => {
   const signedHeaders = (result: PresignedPut) => new URL(result.uploadUrl).searchParams.get('X-Amz-SignedHeaders');
-  const documents = testPresigner({ allowedTypes: ['image/*', 'application/pdf', 'image/svg+xml', 'text/plain', 'video/mp4'] });
+  const documents = testPresigner({
+    allowedTypes: ['image/*', 'application/pdf', 'image/svg+xml', 'text/plain', 'video/mp4'],
+  });
 
   it.each([
     ['résumé.pdf', 'application/pdf', `attachment; filename=resume.pdf; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`],
     ['logo.svg', 'image/svg+xml', 'attachment; filename=logo.svg'],
     ['notes "1".txt', 'text/plain', 'attachment; filename=notes-1.txt'],
     ['写真.pdf', 'application/pdf', `attachment; filename=-.pdf; filename*=UTF-8''%E5%86%99%E7%9C%9F.pdf`],
-  ])('signs Content-Disposition: attachment for a document (%s) by default', async (fileName, contentType, disposition) => {
-    const result = (await documents.presign({ fileName, contentType })) as PresignedPut;
-    expect(result.headers['content-disposition']).toBe(disposition);
-    expect(signedHeaders(result)).toBe('content-disposition;content-type;host;if-none-match');
-  });
+  ])(
+    'signs Content-Disposition: attachment for a document (%s) by default',
+    async (fileName, contentType, disposition) => {
+      const result = (await documents.presign({ fileName, contentType })) as PresignedPut;
+      expect(result.headers['content-disposition']).toBe(disposition);
+      expect(signedHeaders(result)).toBe('content-disposition;content-type;host;if-none-match');
+    },
+  );
 
-  it.each([['photo.jpg', 'image/jpeg'], ['clip.mp4', 'video/mp4']])('signs none for plain media (%s) by default, which browsers show inertly', async (fileName, contentType) => {
+  it.each([
+    ['photo.jpg', 'image/jpeg'],
+    ['clip.mp4', 'video/mp4'],
+  ])('signs none for plain media (%s) by default, which browsers show inertly', async (fileName, contentType) => {
     const result = (await documents.presign({ fileName, contentType })) as PresignedPut;
     expect(result.headers['content-disposition']).toBeUndefined();
   });
 
   it('signs attachment for every type with contentDisposition "attachment", none with "inline"', async () => {
     const attachment = (await testPresigner({ contentDisposition: 'attachment' }).presign(sample)) as PresignedPut;
-    const inline = (await testPresigner({ contentDisposition: 'inline', allowedTypes: ['application/pdf'] }).presign({ fileName: 'a.pdf', contentType: 'application/pdf' })) as PresignedPut;
+    const inline = (await testPresigner({ contentDisposition: 'inline', allowedTypes: ['application/pdf'] }).presign({
+      fileName: 'a.pdf',
+      contentType: 'application/pdf',
+    })) as PresignedPut;
     expect(attachment.headers['content-disposition']).toBe('attachment; filename=sample.jpg');
     expect(inline.headers).toEqual({ 'content-type': 'application/pdf', 'if-none-match': '*' });
   });
@@ -164,9 +201,14 @@ describe('createPresigner: what a PUT signs besides type and size', () => {
 
   it('puts Content-Disposition into a POST form as a field the policy pins exactly', async () => {
     const presigner = testPresigner({ method: 'POST', allowedTypes: ['application/pdf'] });
-    const result = (await presigner.presign({ fileName: 'report.pdf', contentType: 'application/pdf' })) as PresignedPost;
+    const result = (await presigner.presign({
+      fileName: 'report.pdf',
+      contentType: 'application/pdf',
+    })) as PresignedPost;
     expect(result.fields['Content-Disposition']).toBe('attachment; filename=report.pdf');
-    expect(policyConditions(result.fields)).toContainEqual({ 'Content-Disposition': 'attachment; filename=report.pdf' });
+    expect(policyConditions(result.fields)).toContainEqual({
+      'Content-Disposition': 'attachment; filename=report.pdf',
+    });
     expect(result.fields).not.toHaveProperty('If-None-Match');
   });
 
@@ -191,7 +233,9 @@ describe('createPresigner: POST policies', () => {
     expect(conditions).toContainEqual({ bucket: 'my-uploads' });
     expect(conditions).toContainEqual({ key: stagingKey });
     expect(conditions).toContainEqual({ 'Content-Type': 'image/jpeg' });
-    expect(conditions.some((condition) => Array.isArray(condition) && condition[0] === 'content-length-range')).toBe(false);
+    expect(conditions.some((condition) => Array.isArray(condition) && condition[0] === 'content-length-range')).toBe(
+      false,
+    );
   });
 });
 
@@ -224,7 +268,10 @@ describe('createPresigner: expiry', () => {
 
   it('never outlives the credentials that sign it', async () => {
     const expiration = new Date(Date.now() + 90_000);
-    const presigner = testPresigner({ expiresIn: 3600, credentials: async () => ({ ...fakeCredentials, sessionToken: 't', expiration }) });
+    const presigner = testPresigner({
+      expiresIn: 3600,
+      credentials: async () => ({ ...fakeCredentials, sessionToken: 't', expiration }),
+    });
     const result = await presigner.presign(sample);
     expect(result.expiresIn).toBeGreaterThanOrEqual(88);
     expect(result.expiresIn).toBeLessThanOrEqual(90);
@@ -233,7 +280,9 @@ describe('createPresigner: expiry', () => {
   });
 
   it('refuses to sign with expired credentials', async () => {
-    const presigner = testPresigner({ credentials: async () => ({ ...fakeCredentials, expiration: new Date(Date.now() - 1000) }) });
+    const presigner = testPresigner({
+      credentials: async () => ({ ...fakeCredentials, expiration: new Date(Date.now() - 1000) }),
+    });
     const error = await presignError(presigner.presign(sample));
     expect([error.code, error.status]).toEqual(['SIGNING_FAILED', 500]);
   });
@@ -241,7 +290,9 @@ describe('createPresigner: expiry', () => {
 
 describe('createPresigner: signing failures', () => {
   it('reports a credentials provider that fails, with its reason', async () => {
-    const presigner = testPresigner({ credentials: async () => Promise.reject(new Error('metadata service unreachable')) });
+    const presigner = testPresigner({
+      credentials: async () => Promise.reject(new Error('metadata service unreachable')),
+    });
     const error = await presignError(presigner.presign(sample));
     expect([error.code, error.status]).toEqual(['SIGNING_FAILED', 500]);
     expect(error.message).toBe('Could not load credentials: metadata service unreachable');
@@ -254,8 +305,13 @@ describe('createPresigner: signing failures', () => {
   });
 
   it.each(['PUT', 'POST'] as const)('reports an SDK that cannot sign a %s, with its reason', async (method) => {
-    const client = new S3Client({ region: 'us-east-1', credentials: async () => Promise.reject(new Error('no profile')) });
-    const error = await presignError(testPresigner({ client, method, region: undefined, credentials: undefined }).presign(sample));
+    const client = new S3Client({
+      region: 'us-east-1',
+      credentials: async () => Promise.reject(new Error('no profile')),
+    });
+    const error = await presignError(
+      testPresigner({ client, method, region: undefined, credentials: undefined }).presign(sample),
+    );
     expect([error.code, error.status]).toEqual(['SIGNING_FAILED', 500]);
     expect(error.message).toContain('no profile');
   });
@@ -293,15 +349,25 @@ describe('createPresigner: custom keys', () => {
     const presigner = testPresigner<{ userId: string }>({
       key: ({ prefix, id, safeName, context }) => `${prefix}${context.userId}/${id}-${safeName}`,
     });
-    const result = await presigner.presign({ fileName: '../../etc/passwd.jpg', contentType: 'image/jpeg' }, { userId: 'u-42' });
+    const result = await presigner.presign(
+      { fileName: '../../etc/passwd.jpg', contentType: 'image/jpeg' },
+      { userId: 'u-42' },
+    );
     expect(result.key).toMatch(/^uploads\/u-42\/[0-9a-f-]{36}-passwd\.jpg$/);
   });
 
-  it.each(['other/x.jpg', 'uploads/', 'uploads/../x.jpg', 'uploads//x.jpg', 'uploads/a\\b.jpg', 'uploads/a\u202Eb.jpg', `uploads/${'a'.repeat(1020)}.jpg`, 'uploads/x.html', 'uploads/.staging/x.jpg'])(
-    'validates what it returns (%j)',
-    async (key) => {
-      const error = await presignError(testPresigner({ key: () => key }).presign(sample));
-      expect(error.code).toBe('INVALID_KEY');
-    },
-  );
+  it.each([
+    'other/x.jpg',
+    'uploads/',
+    'uploads/../x.jpg',
+    'uploads//x.jpg',
+    'uploads/a\\b.jpg',
+    'uploads/a\u202Eb.jpg',
+    `uploads/${'a'.repeat(1020)}.jpg`,
+    'uploads/x.html',
+    'uploads/.staging/x.jpg',
+  ])('validates what it returns (%j)', async (key) => {
+    const error = await presignError(testPresigner({ key: () => key }).presign(sample));
+    expect(error.code).toBe('INVALID_KEY');
+  });
 });

@@ -11,8 +11,16 @@ import { rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 // the bucket's origin.
 
 const SCRIPTED = {
-  svg: { fileName: 'logo.svg', contentType: 'image/svg+xml', body: `<svg xmlns="http://www.w3.org/2000/svg" onload="document.title='script ran'"><rect width="9" height="9"/></svg>` },
-  html: { fileName: 'page.html', contentType: 'text/html', body: `<!doctype html><title>page</title><script>document.title='script ran'</script>` },
+  svg: {
+    fileName: 'logo.svg',
+    contentType: 'image/svg+xml',
+    body: `<svg xmlns="http://www.w3.org/2000/svg" onload="document.title='script ran'"><rect width="9" height="9"/></svg>`,
+  },
+  html: {
+    fileName: 'page.html',
+    contentType: 'text/html',
+    body: `<!doctype html><title>page</title><script>document.title='script ran'</script>`,
+  },
 };
 const OPEN_MS = 15_000;
 
@@ -21,10 +29,14 @@ let page: Page;
 
 /** Uploads `file` through a presigned PUT and returns a presigned GET URL of the stored object. */
 async function storedUrl(file: (typeof SCRIPTED)['svg'], options: Partial<PresignerOptions> = {}) {
-  const presigned = (await rgwPresigner({ allowedTypes: [file.contentType], ...options }).presign(file)) as PresignedPut;
+  const presigned = (await rgwPresigner({ allowedTypes: [file.contentType], ...options }).presign(
+    file,
+  )) as PresignedPut;
   const response = await fetch(presigned.uploadUrl, { method: 'PUT', headers: presigned.headers, body: file.body });
   expect(response.status).toBe(200);
-  return getSignedUrl(rgwClient(), new GetObjectCommand({ Bucket: TEST_BUCKET, Key: presigned.key }), { expiresIn: 300 });
+  return getSignedUrl(rgwClient(), new GetObjectCommand({ Bucket: TEST_BUCKET, Key: presigned.key }), {
+    expiresIn: 300,
+  });
 }
 
 beforeAll(async () => {
@@ -44,17 +56,20 @@ afterEach(async () => {
 });
 
 describe('a stored document opened in Chromium', () => {
-  it.each(['svg', 'html'] as const)('%s: is downloaded under its safe name, and its script never runs', async (kind) => {
-    // Prepare
-    const url = await storedUrl(SCRIPTED[kind]);
-    // Act
-    const download = page.waitForEvent('download', { timeout: OPEN_MS });
-    const navigation = page.goto(url, { timeout: OPEN_MS }).catch((error: Error) => error);
-    // Assess
-    expect((await download).suggestedFilename()).toBe(SCRIPTED[kind].fileName);
-    expect(await navigation).toBeInstanceOf(Error); // "Download is starting": no page was rendered
-    expect(await page.title()).not.toBe('script ran');
-  });
+  it.each(['svg', 'html'] as const)(
+    '%s: is downloaded under its safe name, and its script never runs',
+    async (kind) => {
+      // Prepare
+      const url = await storedUrl(SCRIPTED[kind]);
+      // Act
+      const download = page.waitForEvent('download', { timeout: OPEN_MS });
+      const navigation = page.goto(url, { timeout: OPEN_MS }).catch((error: Error) => error);
+      // Assess
+      expect((await download).suggestedFilename()).toBe(SCRIPTED[kind].fileName);
+      expect(await navigation).toBeInstanceOf(Error); // "Download is starting": no page was rendered
+      expect(await page.title()).not.toBe('script ran');
+    },
+  );
 
   it('served inline (contentDisposition: "inline"), the same SVG renders and runs its script: what the default prevents', async () => {
     // Prepare

@@ -52,7 +52,30 @@ describe('keys, for any file name a client can send', () => {
   const fileName = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 300 }),
     fc.string({ unit: 'grapheme', maxLength: 3000 }),
-    fc.array(fc.constantFrom('..', '/', '\\', '.', '\u0000', '\u202E', '%2e%2e', '%2F', 'CON', ' ', '+', '~', 'é', 'e\u0301', '😀', '.jpg', '.html'), { maxLength: 40 }).map((parts) => parts.join('')),
+    fc
+      .array(
+        fc.constantFrom(
+          '..',
+          '/',
+          '\\',
+          '.',
+          '\u0000',
+          '\u202E',
+          '%2e%2e',
+          '%2F',
+          'CON',
+          ' ',
+          '+',
+          '~',
+          'é',
+          'e\u0301',
+          '😀',
+          '.jpg',
+          '.html',
+        ),
+        { maxLength: 40 },
+      )
+      .map((parts) => parts.join('')),
   );
 
   it('stay inside the prefix, at most 1024 bytes, with nothing unsafe, or are refused with a known code', async () => {
@@ -78,19 +101,52 @@ describe('keys, for any file name a client can send', () => {
 });
 
 // Extensions a browser or desktop runs, or renders as a page, once a file is saved under its key.
-const EXECUTABLE_OR_MARKUP = ['exe', 'msi', 'bat', 'cmd', 'com', 'scr', 'ps1', 'vbs', 'js', 'mjs', 'hta', 'html', 'htm', 'xhtml', 'svg', 'xml', 'xsl', 'jar', 'sh', 'app', 'lnk'];
+const EXECUTABLE_OR_MARKUP = [
+  'exe',
+  'msi',
+  'bat',
+  'cmd',
+  'com',
+  'scr',
+  'ps1',
+  'vbs',
+  'js',
+  'mjs',
+  'hta',
+  'html',
+  'htm',
+  'xhtml',
+  'svg',
+  'xml',
+  'xsl',
+  'jar',
+  'sh',
+  'app',
+  'lnk',
+];
 
 describe('key extensions come from the type, never from the user', () => {
   // Types the MIME table does not know: before, the user's extension survived as the key's.
-  const unknownType = fc.constantFrom('image/x-foo', 'application/x-custom', 'video/x-private', 'application/vnd.acme.private');
+  const unknownType = fc.constantFrom(
+    'image/x-foo',
+    'application/x-custom',
+    'video/x-private',
+    'application/vnd.acme.private',
+  );
   const userExtension = fc.oneof(fc.constantFrom(...EXECUTABLE_OR_MARKUP), fc.stringMatching(/^[a-z0-9]{1,6}$/));
-  const baseName = fc.oneof(fc.constantFrom('setup', 'invoice', 'a.b', 'photo.jpg'), fc.string({ minLength: 1, maxLength: 40 }));
+  const baseName = fc.oneof(
+    fc.constantFrom('setup', 'invoice', 'a.b', 'photo.jpg'),
+    fc.string({ minLength: 1, maxLength: 40 }),
+  );
 
-  it.each(EXECUTABLE_OR_MARKUP)('a file named payload.%s declared as a type the MIME table does not know keeps no extension', async (extension) => {
-    const presigner = testPresigner({ allowedTypes: ['image/x-foo'] });
-    const { key } = await presigner.presign({ fileName: `payload.${extension}`, contentType: 'image/x-foo' });
-    expect(key).toMatch(new RegExp(`-payload-${extension}$`));
-  });
+  it.each(EXECUTABLE_OR_MARKUP)(
+    'a file named payload.%s declared as a type the MIME table does not know keeps no extension',
+    async (extension) => {
+      const presigner = testPresigner({ allowedTypes: ['image/x-foo'] });
+      const { key } = await presigner.presign({ fileName: `payload.${extension}`, contentType: 'image/x-foo' });
+      expect(key).toMatch(new RegExp(`-payload-${extension}$`));
+    },
+  );
 
   it('for a type the MIME table does not know, no key ends in an extension the user chose', () => {
     fc.assert(
@@ -103,7 +159,14 @@ describe('key extensions come from the type, never from the user', () => {
   });
 
   it('for a known type, the key ends in one of its extensions or the request is refused', () => {
-    const knownType = fc.constantFrom('image/jpeg', 'image/png', 'application/pdf', 'text/plain', 'video/mp4', 'font/woff2');
+    const knownType = fc.constantFrom(
+      'image/jpeg',
+      'image/png',
+      'application/pdf',
+      'text/plain',
+      'video/mp4',
+      'font/woff2',
+    );
     fc.assert(
       fc.property(baseName, userExtension, knownType, (base, extension, contentType) => {
         try {
@@ -117,13 +180,16 @@ describe('key extensions come from the type, never from the user', () => {
     );
   });
 
-  it.each(EXECUTABLE_OR_MARKUP)('assertSafeKey refuses a custom key ending in .%s for a type that does not own it', (extension) => {
-    for (const contentType of ['image/x-foo', 'image/png', 'application/pdf']) {
-      expect(() => assertSafeKey(`uploads/u-1/file.${extension}`, 'uploads/', contentType), contentType).toThrow(
-        expect.objectContaining({ code: 'INVALID_KEY', message: expect.stringContaining(`.${extension}`) }),
-      );
-    }
-  });
+  it.each(EXECUTABLE_OR_MARKUP)(
+    'assertSafeKey refuses a custom key ending in .%s for a type that does not own it',
+    (extension) => {
+      for (const contentType of ['image/x-foo', 'image/png', 'application/pdf']) {
+        expect(() => assertSafeKey(`uploads/u-1/file.${extension}`, 'uploads/', contentType), contentType).toThrow(
+          expect.objectContaining({ code: 'INVALID_KEY', message: expect.stringContaining(`.${extension}`) }),
+        );
+      }
+    },
+  );
 
   it('assertSafeKey refuses executable or markup extensions in any case, also through a custom key function', async () => {
     const presigner = testPresigner({ allowedTypes: ['image/x-foo'], key: ({ prefix, id }) => `${prefix}${id}.HTA` });
@@ -139,6 +205,8 @@ describe('key extensions come from the type, never from the user', () => {
 
   it('assertSafeKey checks only the path while the type is not known yet (verify by key)', () => {
     expect(() => assertSafeKey('uploads/logo.svg', 'uploads/', '')).not.toThrow();
-    expect(() => assertSafeKey('uploads/../logo.svg', 'uploads/', '')).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }));
+    expect(() => assertSafeKey('uploads/../logo.svg', 'uploads/', '')).toThrow(
+      expect.objectContaining({ code: 'INVALID_KEY' }),
+    );
   });
 });

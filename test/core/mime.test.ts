@@ -8,7 +8,13 @@ import { standardMime } from '../../src/core/keys.js';
 // table on import): every answer it can give must be mime/lite's.
 
 const types = Object.keys(standardTypes);
-const extensions = [...new Set(Object.values(standardTypes).flat().map((extension) => extension.replace(/^\*/, '')))];
+const extensions = [
+  ...new Set(
+    Object.values(standardTypes)
+      .flat()
+      .map((extension) => extension.replace(/^\*/, '')),
+  ),
+];
 const spellings = (type: string) => [type, type.toUpperCase(), ` ${type} `, `${type}; charset=utf-8`, `${type};q=1`];
 
 describe('standardMime', () => {
@@ -28,12 +34,15 @@ describe('standardMime', () => {
   it('agrees with mime/lite on anything else', () => {
     const bare = fc.string({ maxLength: 12 }).filter((text) => !/[./\\]/.test(text));
     fc.assert(
-      fc.property(fc.oneof(bare, fc.constantFrom('', 'constructor', '__proto__', 'toString', 'image/', '/jpeg', 'image/*')), (text) => {
-        expect(standardMime.getType(text)).toBe(mime.getType(text));
-        // mime/lite answers '' rather than null for an empty type; keys.ts asks only about media types.
-        if (text.split(';')[0] !== '') expect(standardMime.getExtension(text)).toBe(mime.getExtension(text));
-        expect(standardMime.getAllExtensions(text)).toEqual(mime.getAllExtensions(text));
-      }),
+      fc.property(
+        fc.oneof(bare, fc.constantFrom('', 'constructor', '__proto__', 'toString', 'image/', '/jpeg', 'image/*')),
+        (text) => {
+          expect(standardMime.getType(text)).toBe(mime.getType(text));
+          // mime/lite answers '' rather than null for an empty type; keys.ts asks only about media types.
+          if (text.split(';')[0] !== '') expect(standardMime.getExtension(text)).toBe(mime.getExtension(text));
+          expect(standardMime.getAllExtensions(text)).toEqual(mime.getAllExtensions(text));
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -1,4 +1,10 @@
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPresigner, type MultipartUpload, type Presigner, type SignedPart } from '../../src/index.js';
@@ -13,8 +19,15 @@ const MIB = 1024 ** 2;
 const SECRET = 'rgw-test-multipart-secret-0123456789abcdef';
 
 function multipartPresigner(options: { client?: S3Client } = {}): Presigner {
-  const rules = { allowedTypes: ['application/pdf', 'video/mp4'], maxSize: 1024 ** 3, multipartSecret: SECRET, partSize: 5 * MIB };
-  return options.client ? createPresigner({ bucket: TEST_BUCKET, client: options.client, ...rules }) : rgwPresigner(rules);
+  const rules = {
+    allowedTypes: ['application/pdf', 'video/mp4'],
+    maxSize: 1024 ** 3,
+    multipartSecret: SECRET,
+    partSize: 5 * MIB,
+  };
+  return options.client
+    ? createPresigner({ bucket: TEST_BUCKET, client: options.client, ...rules })
+    : rgwPresigner(rules);
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -58,12 +71,18 @@ describe('multipart uploads against Ceph RGW', () => {
   // RGW keeps the test data in RAM: what these tests store goes again.
   const storedKeys: string[] = [];
   afterAll(async () => {
-    await rgwClient().send(new DeleteObjectsCommand({ Bucket: TEST_BUCKET, Delete: { Objects: storedKeys.map((Key) => ({ Key })) } }));
+    await rgwClient().send(
+      new DeleteObjectsCommand({ Bucket: TEST_BUCKET, Delete: { Objects: storedKeys.map((Key) => ({ Key })) } }),
+    );
   });
   it('assembles a 64 MiB file from parts sent in parallel, byte-identical, and it passes verification', async () => {
     const presigner = multipartPresigner();
     const file = pdfBytes(64 * MIB + 12_345);
-    const upload = await presigner.createMultipart({ fileName: 'report.pdf', contentType: 'application/pdf', size: file.length });
+    const upload = await presigner.createMultipart({
+      fileName: 'report.pdf',
+      contentType: 'application/pdf',
+      size: file.length,
+    });
     expect(upload.partCount).toBe(13);
     const sent = await sendParts(presigner, upload, file);
 
@@ -78,13 +97,20 @@ describe('multipart uploads against Ceph RGW', () => {
     expect(sha256(stored)).toBe(sha256(file));
     expect(object.ContentType).toBe('application/pdf');
     expect(await openUploads(upload.key)).toEqual([]);
-    await expect(presigner.verify(upload.key)).resolves.toMatchObject({ size: file.length, detectedType: 'application/pdf' });
+    await expect(presigner.verify(upload.key)).resolves.toMatchObject({
+      size: file.length,
+      detectedType: 'application/pdf',
+    });
   }, 120_000);
 
   it('refuses a part with a tampered signature, and a part of any other length than signed', async () => {
     const presigner = multipartPresigner();
     const file = pdfBytes(6 * MIB);
-    const upload = await presigner.createMultipart({ fileName: 'doc.pdf', contentType: 'application/pdf', size: file.length });
+    const upload = await presigner.createMultipart({
+      fileName: 'doc.pdf',
+      contentType: 'application/pdf',
+      size: file.length,
+    });
     const { parts } = await presigner.signParts({ token: upload.token, partNumbers: [1, 2] });
     const [first, last] = parts as [SignedPart, SignedPart];
     const firstBytes = file.subarray(0, 5 * MIB);
@@ -121,7 +147,11 @@ describe('multipart uploads against Ceph RGW', () => {
 
   it('never signs a part beyond the declared size', async () => {
     const presigner = multipartPresigner();
-    const upload = await presigner.createMultipart({ fileName: 'clip.mp4', contentType: 'video/mp4', size: 5 * MIB + 1 });
+    const upload = await presigner.createMultipart({
+      fileName: 'clip.mp4',
+      contentType: 'video/mp4',
+      size: 5 * MIB + 1,
+    });
     const error = await presignError(presigner.signParts({ token: upload.token, partNumbers: [3] }));
     expect(error.code).toBe('INVALID_REQUEST');
     await presigner.abortMultipart({ token: upload.token });
@@ -130,7 +160,11 @@ describe('multipart uploads against Ceph RGW', () => {
   it('resumes: listParts tells which parts are stored, and the rest completes the file', async () => {
     const presigner = multipartPresigner();
     const file = pdfBytes(11 * MIB);
-    const upload = await presigner.createMultipart({ fileName: 'big.pdf', contentType: 'application/pdf', size: file.length });
+    const upload = await presigner.createMultipart({
+      fileName: 'big.pdf',
+      contentType: 'application/pdf',
+      size: file.length,
+    });
     const { parts } = await presigner.signParts({ token: upload.token, partNumbers: [2] });
     expect((await putPart(parts[0]!, file.subarray(5 * MIB, 10 * MIB))).status).toBe(200);
 
@@ -139,24 +173,35 @@ describe('multipart uploads against Ceph RGW', () => {
     const missing = [1, 2, 3].filter((n) => !stored.parts.some((part) => part.partNumber === n));
     for (const part of (await presigner.signParts({ token: upload.token, partNumbers: missing })).parts) {
       const start = (part.partNumber - 1) * upload.partSize;
-      expect((await putPart(part, file.subarray(start, start + Number(part.headers['content-length'])))).status).toBe(200);
+      expect((await putPart(part, file.subarray(start, start + Number(part.headers['content-length'])))).status).toBe(
+        200,
+      );
     }
     const completed = await presigner.completeMultipart({ token: upload.token });
     storedKeys.push(upload.key);
     const object = await rgwClient().send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: completed.key }));
     expect(sha256(await object.Body!.transformToByteArray())).toBe(sha256(file));
     // A retried completion (its answer lost) answers with the same object.
-    await expect(presigner.completeMultipart({ token: upload.token })).resolves.toMatchObject({ key: upload.key, size: file.length });
+    await expect(presigner.completeMultipart({ token: upload.token })).resolves.toMatchObject({
+      key: upload.key,
+      size: file.length,
+    });
   }, 60_000);
 
   it('leaves a completed, verified object unchangeable by anything the presigner issued for it', async () => {
     const presigner = multipartPresigner();
     const file = pdfBytes(6 * MIB);
-    const upload = await presigner.createMultipart({ fileName: 'final.pdf', contentType: 'application/pdf', size: file.length });
+    const upload = await presigner.createMultipart({
+      fileName: 'final.pdf',
+      contentType: 'application/pdf',
+      size: file.length,
+    });
     const { parts } = await presigner.signParts({ token: upload.token, partNumbers: [1, 2] });
     for (const part of parts) {
       const start = (part.partNumber - 1) * upload.partSize;
-      expect((await putPart(part, file.subarray(start, start + Number(part.headers['content-length'])))).status).toBe(200);
+      expect((await putPart(part, file.subarray(start, start + Number(part.headers['content-length'])))).status).toBe(
+        200,
+      );
     }
     await presigner.completeMultipart({ token: upload.token });
     storedKeys.push(upload.key);
@@ -167,7 +212,9 @@ describe('multipart uploads against Ceph RGW', () => {
     const again = await presigner.signParts({ token: upload.token, partNumbers: [1, 2] });
     for (const part of [...parts, ...again.parts]) {
       const start = (part.partNumber - 1) * upload.partSize;
-      expect((await putPart(part, other.subarray(start, start + Number(part.headers['content-length'])))).status).toBe(404);
+      expect((await putPart(part, other.subarray(start, start + Number(part.headers['content-length'])))).status).toBe(
+        404,
+      );
     }
     await presigner.completeMultipart({ token: upload.token });
     // Whatever an abort after completion answers, it must not touch the object.
@@ -181,25 +228,41 @@ describe('multipart uploads against Ceph RGW', () => {
   it('leaves no multipart upload and no object behind when aborted, even with parts stored', async () => {
     const presigner = multipartPresigner();
     const file = pdfBytes(7 * MIB);
-    const upload = await presigner.createMultipart({ fileName: 'cancelled.pdf', contentType: 'application/pdf', size: file.length });
+    const upload = await presigner.createMultipart({
+      fileName: 'cancelled.pdf',
+      contentType: 'application/pdf',
+      size: file.length,
+    });
     const { parts } = await presigner.signParts({ token: upload.token, partNumbers: [1] });
     expect((await putPart(parts[0]!, file.subarray(0, 5 * MIB))).status).toBe(200);
     expect((await openUploads(upload.key)).map((open) => open.UploadId)).toEqual([upload.uploadId]);
 
-    await expect(presigner.abortMultipart({ token: upload.token })).resolves.toEqual({ key: upload.key, aborted: true });
+    await expect(presigner.abortMultipart({ token: upload.token })).resolves.toEqual({
+      key: upload.key,
+      aborted: true,
+    });
     expect(await openUploads(upload.key)).toEqual([]);
-    const head = await rgwClient().send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: upload.key })).catch((error: { name: string }) => error.name);
+    const head = await rgwClient()
+      .send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: upload.key }))
+      .catch((error: { name: string }) => error.name);
     expect(head).toBe('NotFound');
     expect((await presignError(presigner.listParts({ token: upload.token }))).code).toBe('NOT_FOUND');
     // The stored part's URL no longer leads anywhere.
     expect((await putPart(parts[0]!, file.subarray(0, 5 * MIB))).status).toBe(404);
-    await expect(presigner.abortMultipart({ token: upload.token })).resolves.toEqual({ key: upload.key, aborted: true });
+    await expect(presigner.abortMultipart({ token: upload.token })).resolves.toEqual({
+      key: upload.key,
+      aborted: true,
+    });
   });
 
   it('answers an abort after completion truthfully: UPLOAD_COMPLETED (409), and the object stays', async () => {
     const presigner = multipartPresigner();
     const file = pdfBytes(1024);
-    const upload = await presigner.createMultipart({ fileName: 'done.pdf', contentType: 'application/pdf', size: file.length });
+    const upload = await presigner.createMultipart({
+      fileName: 'done.pdf',
+      contentType: 'application/pdf',
+      size: file.length,
+    });
     const { parts } = await presigner.signParts({ token: upload.token, partNumbers: [1] });
     expect((await putPart(parts[0]!, file)).status).toBe(200);
     await presigner.completeMultipart({ token: upload.token });
@@ -218,9 +281,15 @@ describe('multipart uploads against Ceph RGW', () => {
     const client = new S3Client({ ...rgw, forcePathStyle: true });
     const presigner = multipartPresigner({ client });
     const file = pdfBytes(5 * MIB + 3);
-    const upload = await presigner.createMultipart({ fileName: 'sdk.pdf', contentType: 'application/pdf', size: file.length });
+    const upload = await presigner.createMultipart({
+      fileName: 'sdk.pdf',
+      contentType: 'application/pdf',
+      size: file.length,
+    });
     const sent = await sendParts(presigner, upload, file, 2);
-    await expect(presigner.completeMultipart({ token: upload.token, parts: sent })).resolves.toMatchObject({ size: file.length });
+    await expect(presigner.completeMultipart({ token: upload.token, parts: sent })).resolves.toMatchObject({
+      size: file.length,
+    });
     storedKeys.push(upload.key);
   }, 60_000);
 });

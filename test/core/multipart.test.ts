@@ -22,7 +22,13 @@ const UPLOAD_ID = '2~upload+id/with=odd~characters';
 const s3 = mockClient(S3Client);
 
 function presigner(options: Partial<PresignerOptions> = {}) {
-  return testPresigner({ allowedTypes: ['video/*'], maxSize: 1024 ** 4, multipartSecret: SECRET, partSize: 5 * MIB, ...options });
+  return testPresigner({
+    allowedTypes: ['video/*'],
+    maxSize: 1024 ** 4,
+    multipartSecret: SECRET,
+    partSize: 5 * MIB,
+    ...options,
+  });
 }
 
 const video = (size: number) => ({ fileName: 'clip.mp4', contentType: 'video/mp4', size });
@@ -35,7 +41,8 @@ function storageError(name: string, status: number) {
 function listed(upload: MultipartUpload, overrides: Record<number, number | null> = {}) {
   const parts = [];
   for (let partNumber = 1; partNumber <= upload.partCount; partNumber++) {
-    const size = partNumber < upload.partCount ? upload.partSize : upload.size - (upload.partCount - 1) * upload.partSize;
+    const size =
+      partNumber < upload.partCount ? upload.partSize : upload.size - (upload.partCount - 1) * upload.partSize;
     if (overrides[partNumber] === null) continue;
     parts.push({ PartNumber: partNumber, Size: overrides[partNumber] ?? size, ETag: `"etag-${partNumber}"` });
   }
@@ -56,7 +63,14 @@ afterEach(() => {
 describe('createMultipart', () => {
   it('starts an upload with the signed type under a fresh key, and says how to cut the file', async () => {
     const upload = await presigner().createMultipart(video(12 * MIB + 1));
-    expect(upload).toMatchObject({ method: 'MULTIPART', uploadId: UPLOAD_ID, size: 12 * MIB + 1, contentType: 'video/mp4', partSize: 5 * MIB, partCount: 3 });
+    expect(upload).toMatchObject({
+      method: 'MULTIPART',
+      uploadId: UPLOAD_ID,
+      size: 12 * MIB + 1,
+      contentType: 'video/mp4',
+      partSize: 5 * MIB,
+      partCount: 3,
+    });
     expect(upload.key).toMatch(/^uploads\/[0-9a-f-]{36}-clip\.mp4$/);
     expect(Date.parse(upload.expiresAt) - Date.now()).toBeGreaterThan(23 * 3600_000);
     const [call] = s3.commandCalls(CreateMultipartUploadCommand);
@@ -73,7 +87,9 @@ describe('createMultipart', () => {
   });
 
   it('goes beyond the 5 GiB of a single upload, within maxSize', async () => {
-    await expect(presigner().createMultipart(video(6 * 1024 ** 3))).resolves.toMatchObject({ partCount: Math.ceil((6 * 1024 ** 3) / (5 * MIB)) });
+    await expect(presigner().createMultipart(video(6 * 1024 ** 3))).resolves.toMatchObject({
+      partCount: Math.ceil((6 * 1024 ** 3) / (5 * MIB)),
+    });
   });
 
   it.each([
@@ -81,7 +97,12 @@ describe('createMultipart', () => {
     ['a size of 0', video(0), 'INVALID_REQUEST', 400],
     ['a type not allowed', { fileName: 'a.pdf', contentType: 'application/pdf', size: 10 }, 'TYPE_NOT_ALLOWED', 415],
     ['a size over maxSize', { ...video(11), size: 2 * 1024 ** 4 }, 'TOO_LARGE', 413],
-    ['an extension of another type', { fileName: 'clip.exe', contentType: 'video/mp4', size: 10 }, 'EXTENSION_MISMATCH', 400],
+    [
+      'an extension of another type',
+      { fileName: 'clip.exe', contentType: 'video/mp4', size: 10 },
+      'EXTENSION_MISMATCH',
+      400,
+    ],
   ])('refuses %s with the rules of a single upload, before calling the storage', async (_, request, code, status) => {
     const error = await presignError(presigner().createMultipart(request));
     expect([error.code, error.status]).toEqual([code, status]);
@@ -91,7 +112,9 @@ describe('createMultipart', () => {
   it('refuses more than the 5 TiB S3 stores, even without maxSize', async () => {
     const error = await presignError(presigner({ maxSize: undefined }).createMultipart(video(5 * 1024 ** 4 + 1)));
     expect([error.code, error.status]).toEqual(['TOO_LARGE', 413]);
-    await expect(presigner({ maxSize: undefined }).createMultipart(video(5 * 1024 ** 4))).resolves.toMatchObject({ partCount: expect.any(Number) });
+    await expect(presigner({ maxSize: undefined }).createMultipart(video(5 * 1024 ** 4))).resolves.toMatchObject({
+      partCount: expect.any(Number),
+    });
   });
 
   it('needs multipartSecret, and says so', async () => {
@@ -160,7 +183,8 @@ describe('upload tokens', () => {
     return (await presigner().createMultipart(video(12 * MIB + 1))).token;
   }
   const payloadOf = (value: string) => JSON.parse(Buffer.from(value.split('.')[0]!, 'base64url').toString('utf8'));
-  const withPayload = (value: string, payload: unknown) => `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${value.split('.')[1]}`;
+  const withPayload = (value: string, payload: unknown) =>
+    `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${value.split('.')[1]}`;
 
   it.each([
     ['a declared size raised', (value: string) => withPayload(value, payloadOf(value).with(4, 5 * 1024 ** 3))],
@@ -216,7 +240,12 @@ describe('upload tokens', () => {
   });
 
   it('works only for the caller it was issued to, at every step; nothing reaches the storage for another', async () => {
-    const p = presigner() as ReturnType<typeof presigner> & { [K in 'signParts' | 'listParts' | 'completeMultipart' | 'abortMultipart']: (request: unknown, context?: unknown) => Promise<unknown> };
+    const p = presigner() as ReturnType<typeof presigner> & {
+      [K in 'signParts' | 'listParts' | 'completeMultipart' | 'abortMultipart']: (
+        request: unknown,
+        context?: unknown,
+      ) => Promise<unknown>;
+    };
     const { token: issued } = await p.createMultipart(video(12 * MIB + 1), { userId: 'alice' });
     s3.reset();
     for (const [step, request] of [
@@ -231,12 +260,16 @@ describe('upload tokens', () => {
       }
     }
     expect(s3.calls()).toHaveLength(0);
-    await expect(p.signParts({ token: issued, partNumbers: [1] }, { userId: 'alice' })).resolves.toMatchObject({ parts: { length: 1 } });
+    await expect(p.signParts({ token: issued, partNumbers: [1] }, { userId: 'alice' })).resolves.toMatchObject({
+      parts: { length: 1 },
+    });
   });
 
   it('is accepted by any presigner with the same options and secret (stateless)', async () => {
     const issued = await token();
-    await expect(presigner().signParts({ token: issued, partNumbers: [1, 2, 3] })).resolves.toMatchObject({ parts: { length: 3 } });
+    await expect(presigner().signParts({ token: issued, partNumbers: [1, 2, 3] })).resolves.toMatchObject({
+      parts: { length: 3 },
+    });
   });
 });
 
@@ -251,7 +284,13 @@ describe('completeMultipart', () => {
     s3.on(ListPartsCommand).resolves({ Parts: listed(upload).reverse() });
     s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '' });
     s3.on(HeadObjectCommand).resolves({ ContentLength: upload.size, ContentType: 'video/mp4', ETag: '"abc-3"' });
-    const result = await p.completeMultipart({ token: upload.token, parts: [{ partNumber: 1, etag: 'etag-1' }, { partNumber: 2, etag: '"etag-2"' }] });
+    const result = await p.completeMultipart({
+      token: upload.token,
+      parts: [
+        { partNumber: 1, etag: 'etag-1' },
+        { partNumber: 2, etag: '"etag-2"' },
+      ],
+    });
     expect(result).toEqual({ key: upload.key, size: upload.size, contentType: 'video/mp4', etag: '"abc-3"' });
     const [complete] = s3.commandCalls(CompleteMultipartUploadCommand);
     expect(complete!.args[0].input).toEqual({
@@ -265,7 +304,11 @@ describe('completeMultipart', () => {
   it('reads every page of ListParts', async () => {
     const { p, upload } = await started(12 * MIB + 1);
     const parts = listed(upload);
-    s3.on(ListPartsCommand, { PartNumberMarker: undefined }).resolves({ Parts: parts.slice(0, 2), IsTruncated: true, NextPartNumberMarker: '2' });
+    s3.on(ListPartsCommand, { PartNumberMarker: undefined }).resolves({
+      Parts: parts.slice(0, 2),
+      IsTruncated: true,
+      NextPartNumberMarker: '2',
+    });
     s3.on(ListPartsCommand, { PartNumberMarker: '2' }).resolves({ Parts: parts.slice(2), IsTruncated: false });
     s3.on(HeadObjectCommand).resolves({ ContentLength: upload.size, ContentType: 'video/mp4' });
     await expect(p.completeMultipart({ token: upload.token })).resolves.toMatchObject({ size: upload.size });
@@ -276,21 +319,32 @@ describe('completeMultipart', () => {
     ['a missing part', { 2: null }, [], /part 2 of 3 is missing/],
     ['parts missing', { 1: null, 3: null }, [], /parts 1, 3 of 3 are missing/],
     ['a part of another length', { 3: 7 }, [], /part 3 has 7 bytes, not 2097153/],
-    ['a part that is not the one sent', {}, [{ partNumber: 2, etag: '"other"' }], /part 2 in the storage is not the one sent/],
-  ])('refuses to complete with %s (409 INCOMPLETE_UPLOAD), calling no Complete', async (_, overrides, sent, message) => {
-    const { p, upload } = await started();
-    s3.on(ListPartsCommand).resolves({ Parts: listed(upload, overrides as Record<number, number | null>) });
-    const error = await presignError(p.completeMultipart({ token: upload.token, parts: sent }));
-    expect([error.code, error.status]).toEqual(['INCOMPLETE_UPLOAD', 409]);
-    expect(error.message).toMatch(message);
-    expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
-  });
+    [
+      'a part that is not the one sent',
+      {},
+      [{ partNumber: 2, etag: '"other"' }],
+      /part 2 in the storage is not the one sent/,
+    ],
+  ])(
+    'refuses to complete with %s (409 INCOMPLETE_UPLOAD), calling no Complete',
+    async (_, overrides, sent, message) => {
+      const { p, upload } = await started();
+      s3.on(ListPartsCommand).resolves({ Parts: listed(upload, overrides as Record<number, number | null>) });
+      const error = await presignError(p.completeMultipart({ token: upload.token, parts: sent }));
+      expect([error.code, error.status]).toEqual(['INCOMPLETE_UPLOAD', 409]);
+      expect(error.message).toMatch(message);
+      expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    },
+  );
 
   it('answers a repeated completion with the object it made', async () => {
     const { p, upload } = await started();
     s3.on(ListPartsCommand).rejects(new NoSuchUpload({ $metadata: { httpStatusCode: 404 }, message: 'gone' }));
     s3.on(HeadObjectCommand).resolves({ ContentLength: upload.size, ContentType: 'video/mp4', ETag: '"x-3"' });
-    await expect(p.completeMultipart({ token: upload.token })).resolves.toMatchObject({ key: upload.key, size: upload.size });
+    await expect(p.completeMultipart({ token: upload.token })).resolves.toMatchObject({
+      key: upload.key,
+      size: upload.size,
+    });
     expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
   });
 
@@ -321,7 +375,9 @@ describe('listParts and abortMultipart', () => {
     const p = presigner();
     const upload = await p.createMultipart(video(10));
     s3.on(AbortMultipartUploadCommand).resolves({});
-    s3.on(ListPartsCommand).resolvesOnce({ Parts: listed(upload) }).rejects(storageError('NoSuchUpload', 404));
+    s3.on(ListPartsCommand)
+      .resolvesOnce({ Parts: listed(upload) })
+      .rejects(storageError('NoSuchUpload', 404));
     expect(await p.abortMultipart({ token: upload.token })).toEqual({ key: upload.key, aborted: true });
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(2);
   });
@@ -356,14 +412,19 @@ describe('listParts and abortMultipart', () => {
 
 describe('multipart over HTTP', () => {
   const post = (handler: ReturnType<typeof createHttpHandler>, body: unknown) =>
-    handler({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((response) => ({ ...response, json: JSON.parse(response.body) }));
+    handler({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+      (response) => ({ ...response, json: JSON.parse(response.body) }),
+    );
 
   it('runs each action on the same endpoint, and hands a started upload to onPresign', async () => {
     const onPresign = vi.fn();
     const handler = createHttpHandler(presigner(), { onPresign });
     const created = await post(handler, { action: 'createMultipart', ...video(12 * MIB + 1) });
     expect(created.status).toBe(200);
-    expect(onPresign).toHaveBeenCalledWith(expect.objectContaining({ method: 'MULTIPART', key: created.json.key }), undefined);
+    expect(onPresign).toHaveBeenCalledWith(
+      expect.objectContaining({ method: 'MULTIPART', key: created.json.key }),
+      undefined,
+    );
     const signed = await post(handler, { action: 'signParts', token: created.json.token, partNumbers: [1, 2, 3] });
     expect(signed.json.parts).toHaveLength(3);
     s3.on(ListPartsCommand).resolves({ Parts: listed(created.json, { 3: null }) });
@@ -373,7 +434,10 @@ describe('multipart over HTTP', () => {
     expect(listedParts.json.parts.map((part: { partNumber: number }) => part.partNumber)).toEqual([1, 2]);
     s3.on(AbortMultipartUploadCommand).resolves({});
     s3.on(ListPartsCommand).rejects(storageError('NoSuchUpload', 404));
-    expect((await post(handler, { action: 'abortMultipart', token: created.json.token })).json).toEqual({ key: created.json.key, aborted: true });
+    expect((await post(handler, { action: 'abortMultipart', token: created.json.token })).json).toEqual({
+      key: created.json.key,
+      aborted: true,
+    });
   });
 
   it.each([
@@ -389,14 +453,20 @@ describe('multipart over HTTP', () => {
   it('answers a storage failure with 502 and a message that gives nothing away, logging the cause', async () => {
     s3.on(CreateMultipartUploadCommand).rejects(storageError('AccessDenied', 403));
     const onError = vi.fn();
-    const response = await post(createHttpHandler(presigner(), { onError }), { action: 'createMultipart', ...video(10) });
+    const response = await post(createHttpHandler(presigner(), { onError }), {
+      action: 'createMultipart',
+      ...video(10),
+    });
     expect([response.status, response.json.error.code]).toEqual([502, 'STORAGE_ERROR']);
     expect(response.body).not.toContain('AccessDenied');
     expect(String(onError.mock.calls[0]![0].message)).toContain('AccessDenied');
   });
 
   it('tells a client that multipart is not enabled, so that it can send the file in one request instead', async () => {
-    const response = await post(createHttpHandler(presigner({ multipartSecret: undefined })), { action: 'createMultipart', ...video(10) });
+    const response = await post(createHttpHandler(presigner({ multipartSecret: undefined })), {
+      action: 'createMultipart',
+      ...video(10),
+    });
     expect([response.status, response.json.error.code]).toEqual([400, 'MULTIPART_DISABLED']);
     expect(response.json.error.message).toContain('multipartSecret');
   });
@@ -404,6 +474,14 @@ describe('multipart over HTTP', () => {
 
 describe('createPresigner with maxSize over 5 GiB', () => {
   it('is accepted up to 5 TiB', () => {
-    expect(() => createPresigner({ bucket: 'b-1', region: 'us-east-1', credentials: fakeCredentials, allowedTypes: ['video/*'], maxSize: 5 * 1024 ** 4 })).not.toThrow();
+    expect(() =>
+      createPresigner({
+        bucket: 'b-1',
+        region: 'us-east-1',
+        credentials: fakeCredentials,
+        allowedTypes: ['video/*'],
+        maxSize: 5 * 1024 ** 4,
+      }),
+    ).not.toThrow();
   });
 });

@@ -22,8 +22,10 @@ async function receipt(options: Partial<PresignerOptions<typeof alice>> = {}) {
   return { key: result.key, receipt: result.receipt! };
 }
 
-const payloadOf = (value: string) => JSON.parse(Buffer.from(value.split('.')[0]!, 'base64url').toString('utf8')) as unknown[];
-const withPayload = (value: string, payload: unknown) => `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${value.split('.')[1]}`;
+const payloadOf = (value: string) =>
+  JSON.parse(Buffer.from(value.split('.')[0]!, 'base64url').toString('utf8')) as unknown[];
+const withPayload = (value: string, payload: unknown) =>
+  `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${value.split('.')[1]}`;
 
 beforeEach(() => {
   s3.reset();
@@ -39,7 +41,9 @@ afterEach(() => {
 describe('receipts', () => {
   it('verifies the upload it names, for the caller it was issued to, whatever the order of its context keys', async () => {
     const { key, receipt: issued } = await receipt();
-    await expect(presigner().verify({ receipt: issued }, { roles: ['uploader'], userId: 'alice' })).resolves.toMatchObject({ key, detectedType: 'image/jpeg' });
+    await expect(
+      presigner().verify({ receipt: issued }, { roles: ['uploader'], userId: 'alice' }),
+    ).resolves.toMatchObject({ key, detectedType: 'image/jpeg' });
   });
 
   it.each([
@@ -59,7 +63,11 @@ describe('receipts', () => {
   it("refuses another caller's receipt, or one used without the context, as FORBIDDEN", async () => {
     const { receipt: issued } = await receipt();
     s3.reset();
-    for (const context of [{ userId: 'mallory', roles: ['uploader'] }, { userId: 'alice', roles: ['admin'] }, undefined]) {
+    for (const context of [
+      { userId: 'mallory', roles: ['uploader'] },
+      { userId: 'alice', roles: ['admin'] },
+      undefined,
+    ]) {
       const error = await presignError(presigner().verify({ receipt: issued }, context));
       expect([error.code, error.status]).toEqual(['FORBIDDEN', 403]);
     }
@@ -75,7 +83,9 @@ describe('receipts', () => {
     ['another method', { method: 'POST' }],
   ])('is refused by a presigner with %s', async (_, options) => {
     const { receipt: issued } = await receipt({ prefix: 'uploads/avatars/' });
-    const error = await presignError(presigner({ prefix: 'uploads/avatars/', ...options }).verify({ receipt: issued }, alice));
+    const error = await presignError(
+      presigner({ prefix: 'uploads/avatars/', ...options }).verify({ receipt: issued }, alice),
+    );
     expect(error.code).toBe('INVALID_TOKEN');
   });
 
@@ -96,7 +106,9 @@ describe('receipts', () => {
     const asReceipt = await presignError(p.verify({ receipt: upload.token }, alice));
     // The same payload under the other purpose's name fails the MAC: the purpose is inside it.
     const relabelled = withPayload(upload.token, payloadOf(upload.token).with(1, 'receipt'));
-    expect([asToken.code, asReceipt.code, (await presignError(p.verify({ receipt: relabelled }, alice))).code]).toEqual(['INVALID_TOKEN', 'INVALID_TOKEN', 'INVALID_TOKEN']);
+    expect([asToken.code, asReceipt.code, (await presignError(p.verify({ receipt: relabelled }, alice))).code]).toEqual(
+      ['INVALID_TOKEN', 'INVALID_TOKEN', 'INVALID_TOKEN'],
+    );
   });
 
   it('names no secret and no context in its errors, and carries no readable context', async () => {
@@ -114,11 +126,15 @@ describe('receipts', () => {
     const legacy = testPresigner<typeof alice>({ multipartSecret: SECRET, allowedTypes: ['image/*', 'video/*'] });
     const { receipt: issued } = await legacy.presign({ fileName: 'a.jpg', contentType: 'image/jpeg' }, alice);
     await expect(presigner().verify({ receipt: issued! }, alice)).resolves.toBeDefined();
-    const error = await presignError(testPresigner({ allowedTypes: ['image/*', 'video/*'] }).verify({ receipt: issued! }));
+    const error = await presignError(
+      testPresigner({ allowedTypes: ['image/*', 'video/*'] }).verify({ receipt: issued! }),
+    );
     expect(error.code).toBe('RECEIPTS_DISABLED');
   });
 
   it('refuses both names at once when they differ, naming the one to keep', () => {
-    expect(() => testPresigner({ secret: SECRET, multipartSecret: `${SECRET}-other` })).toThrow(/"multipartSecret": it is the former name of "secret"/);
+    expect(() => testPresigner({ secret: SECRET, multipartSecret: `${SECRET}-other` })).toThrow(
+      /"multipartSecret": it is the former name of "secret"/,
+    );
   });
 });

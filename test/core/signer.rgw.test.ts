@@ -21,7 +21,8 @@ function put(result: PresignedPut, body: Uint8Array<ArrayBuffer>, headers: Recor
 
 function postForm(result: PresignedPost, body: string, overrides: Record<string, string | undefined> = {}) {
   const form = new FormData();
-  for (const [name, value] of Object.entries({ ...result.fields, ...overrides })) if (value !== undefined) form.append(name, value);
+  for (const [name, value] of Object.entries({ ...result.fields, ...overrides }))
+    if (value !== undefined) form.append(name, value);
   form.append('file', new Blob([body], { type: result.fields['Content-Type'] }));
   return fetch(result.uploadUrl, { method: 'POST', body: form });
 }
@@ -31,14 +32,19 @@ describe('Content-Disposition signed into an upload, on RGW', () => {
   const disposition = `attachment; filename=resume.pdf; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`;
 
   it('PUT: the object keeps it, for HeadObject and for a GET', async () => {
-    const result = (await presigner.presign({ fileName: 'résumé.pdf', contentType: 'application/pdf' })) as PresignedPut;
+    const result = (await presigner.presign({
+      fileName: 'résumé.pdf',
+      contentType: 'application/pdf',
+    })) as PresignedPut;
     expect(result.headers['content-disposition']).toBe(disposition);
 
     expect((await put(result, bytesOf('%PDF-1.7 stored'))).status).toBe(200);
 
     const head = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }));
     expect(head.ContentDisposition).toBe(disposition);
-    const getUrl = await getSignedUrl(storage, new GetObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }), { expiresIn: 60 });
+    const getUrl = await getSignedUrl(storage, new GetObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }), {
+      expiresIn: 60,
+    });
     const got = await fetch(getUrl);
     expect(got.headers.get('content-disposition')).toBe(disposition);
     expect(await got.text()).toBe('%PDF-1.7 stored');
@@ -49,18 +55,31 @@ describe('Content-Disposition signed into an upload, on RGW', () => {
     ['none', { 'content-disposition': undefined }],
   ])('PUT with %s is refused (403) and stores nothing', async (_, override) => {
     const result = (await presigner.presign({ fileName: 'page.svg', contentType: 'image/svg+xml' })) as PresignedPut;
-    const headers = Object.fromEntries(Object.entries({ ...result.headers, ...override }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    const headers = Object.fromEntries(
+      Object.entries({ ...result.headers, ...override }).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      ),
+    );
 
     const response = await put(result, bytesOf('<svg xmlns="http://www.w3.org/2000/svg"/>'), headers);
 
     expect(response.status).toBe(403);
-    await expect(storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }))).rejects.toMatchObject({ name: 'NotFound' });
+    await expect(storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }))).rejects.toMatchObject({
+      name: 'NotFound',
+    });
   });
 
   it('multipart: the object the parts make keeps the disposition the server gave CreateMultipartUpload', async () => {
-    const multipart = rgwPresigner({ allowedTypes: ['application/pdf'], multipartSecret: 'a-test-secret-of-at-least-32-characters' });
+    const multipart = rgwPresigner({
+      allowedTypes: ['application/pdf'],
+      multipartSecret: 'a-test-secret-of-at-least-32-characters',
+    });
     const body = bytesOf('%PDF-1.7 in one part');
-    const upload = await multipart.createMultipart({ fileName: 'résumé.pdf', contentType: 'application/pdf', size: body.length });
+    const upload = await multipart.createMultipart({
+      fileName: 'résumé.pdf',
+      contentType: 'application/pdf',
+      size: body.length,
+    });
     const { parts } = await multipart.signParts({ token: upload.token, partNumbers: [1] });
 
     const sent = await fetch(parts[0]!.url, { method: 'PUT', headers: parts[0]!.headers, body });
@@ -76,7 +95,10 @@ describe('Content-Disposition signed into an upload, on RGW', () => {
   // RGW 16 holds a form to its policy's Content-Disposition but does not keep the field on the
   // object (AWS S3 does): here only the refusal can be proven.
   it('POST: a form with another value or none is refused (403); the faithful form is stored', async () => {
-    const result = (await postPresigner.presign({ fileName: 'report.pdf', contentType: 'application/pdf' })) as PresignedPost;
+    const result = (await postPresigner.presign({
+      fileName: 'report.pdf',
+      contentType: 'application/pdf',
+    })) as PresignedPost;
     expect(result.fields['Content-Disposition']).toBe('attachment; filename=report.pdf');
 
     const other = await postForm(result, '%PDF-1.7 other', { 'Content-Disposition': 'inline' });
@@ -92,7 +114,11 @@ describe('If-None-Match: * signed into every PUT, on RGW', () => {
   it('a second PUT of other bytes through the same, still valid URL is refused (412) and the first bytes stay', async () => {
     const first = jpegBytes(64);
     const second = jpegBytes(64);
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'] }).presign({ fileName: 'a.jpg', contentType: 'image/jpeg', size: first.length })) as PresignedPut;
+    const result = (await rgwPresigner({ allowedTypes: ['image/*'] }).presign({
+      fileName: 'a.jpg',
+      contentType: 'image/jpeg',
+      size: first.length,
+    })) as PresignedPut;
 
     const responses = [await put(result, first), await put(result, second)];
 
@@ -103,14 +129,20 @@ describe('If-None-Match: * signed into every PUT, on RGW', () => {
   });
 
   it('a PUT that leaves out If-None-Match is refused (403): the client cannot drop it', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'] }).presign({ fileName: 'a.jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = (await rgwPresigner({ allowedTypes: ['image/*'] }).presign({
+      fileName: 'a.jpg',
+      contentType: 'image/jpeg',
+    })) as PresignedPut;
     const { 'if-none-match': _, ...withoutCondition } = result.headers;
 
     expect((await put(result, jpegBytes(), withoutCondition)).status).toBe(403);
   });
 
   it('with overwrite: true, the same URL may replace the object', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'], overwrite: true }).presign({ fileName: 'a.jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = (await rgwPresigner({ allowedTypes: ['image/*'], overwrite: true }).presign({
+      fileName: 'a.jpg',
+      contentType: 'image/jpeg',
+    })) as PresignedPut;
     const second = jpegBytes(64);
 
     const statuses = [(await put(result, jpegBytes(64))).status, (await put(result, second)).status];

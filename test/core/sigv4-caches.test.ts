@@ -10,7 +10,12 @@ import { expiry } from '../../src/core/signer.js';
 // the query before the signature, a policy's fields, the signing key). Consecutive signatures
 // that share some of these and not others must still match the SDK, whatever the order.
 
-const seconds = ['2026-11-28T10:00:00.000Z', '2026-11-28T10:00:00.999Z', '2026-11-28T10:00:01.000Z', '2026-11-29T00:00:00.500Z'].map((iso) => new Date(iso));
+const seconds = [
+  '2026-11-28T10:00:00.000Z',
+  '2026-11-28T10:00:00.999Z',
+  '2026-11-28T10:00:01.000Z',
+  '2026-11-29T00:00:00.500Z',
+].map((iso) => new Date(iso));
 const credentials = [
   { accessKeyId: 'AKIDEXAMPLE1', secretAccessKey: 'secret-one' },
   { accessKeyId: 'AKIDEXAMPLE1', secretAccessKey: 'secret-one', sessionToken: 'token/one+==' },
@@ -28,7 +33,10 @@ const step = fc.record({
     { 'content-type': 'image/png' },
     { 'content-length': '7' },
   ),
-  part: fc.option(fc.record({ uploadId: fc.constantFrom('up-1', 'up/2'), partNumber: fc.integer({ min: 1, max: 3 }) }), { nil: undefined }),
+  part: fc.option(
+    fc.record({ uploadId: fc.constantFrom('up-1', 'up/2'), partNumber: fc.integer({ min: 1, max: 3 }) }),
+    { nil: undefined },
+  ),
 });
 
 const client = (region: string, creds: (typeof credentials)[number]) =>
@@ -50,8 +58,27 @@ describe('the direct signer, signing in any order', () => {
           const size = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
           const options = { expiresIn, signingDate: date, signableHeaders: new Set(Object.keys(headers)) };
           const expected = part
-            ? await getSignedUrl(client(region, credentials), new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: part.uploadId, PartNumber: part.partNumber, ContentLength: size }), options)
-            : await getSignedUrl(client(region, credentials), new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: headers['content-type'], ContentLength: size }), options);
+            ? await getSignedUrl(
+                client(region, credentials),
+                new UploadPartCommand({
+                  Bucket: bucket,
+                  Key: key,
+                  UploadId: part.uploadId,
+                  PartNumber: part.partNumber,
+                  ContentLength: size,
+                }),
+                options,
+              )
+            : await getSignedUrl(
+                client(region, credentials),
+                new PutObjectCommand({
+                  Bucket: bucket,
+                  Key: key,
+                  ContentType: headers['content-type'],
+                  ContentLength: size,
+                }),
+                options,
+              );
           expect(presignPut({ location, region, credentials, key, headers, expiresIn, date, part })).toBe(expected);
         }
       }),
@@ -66,11 +93,28 @@ describe('the direct signer, signing in any order', () => {
         for (const { date, credentials, region, bucket, expiresIn } of steps) {
           vi.setSystemTime(date);
           const location = resolveLocation({ bucket, region })!;
-          const conditions = [{ 'Content-Type': 'image/jpeg' }, ['content-length-range', 5, 5] as ['content-length-range', number, number]];
+          const conditions = [
+            { 'Content-Type': 'image/jpeg' },
+            ['content-length-range', 5, 5] as ['content-length-range', number, number],
+          ];
           const expected = await createPresignedPost(client(region, credentials), {
-            Bucket: bucket, Key: 'uploads/a.jpg', Fields: { 'Content-Type': 'image/jpeg' }, Conditions: conditions, Expires: expiresIn,
+            Bucket: bucket,
+            Key: 'uploads/a.jpg',
+            Fields: { 'Content-Type': 'image/jpeg' },
+            Conditions: conditions,
+            Expires: expiresIn,
           });
-          const actual = presignPost({ location, region, credentials, bucket, key: 'uploads/a.jpg', contentType: 'image/jpeg', range: [5, 5], expiresIn, date });
+          const actual = presignPost({
+            location,
+            region,
+            credentials,
+            bucket,
+            key: 'uploads/a.jpg',
+            contentType: 'image/jpeg',
+            range: [5, 5],
+            expiresIn,
+            date,
+          });
           expect(actual.url).toBe(expected.url);
           expect(JSON.stringify(actual.fields)).toBe(JSON.stringify(expected.fields));
         }
@@ -83,11 +127,16 @@ describe('the direct signer, signing in any order', () => {
 describe('expiry', () => {
   it('is the signing second plus the lifetime, in any order of calls', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom(...seconds), fc.constantFrom(300, 301)), { minLength: 2, maxLength: 8 }), (calls) => {
-        for (const [date, lifetime] of calls) {
-          expect(expiry(date, lifetime)).toBe(new Date(Math.floor(date.getTime() / 1000) * 1000 + lifetime * 1000).toISOString());
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...seconds), fc.constantFrom(300, 301)), { minLength: 2, maxLength: 8 }),
+        (calls) => {
+          for (const [date, lifetime] of calls) {
+            expect(expiry(date, lifetime)).toBe(
+              new Date(Math.floor(date.getTime() / 1000) * 1000 + lifetime * 1000).toISOString(),
+            );
+          }
+        },
+      ),
     );
   });
 });

@@ -29,7 +29,9 @@ interface Attack {
 }
 
 const ATTACKS: Record<string, Attack> = {
-  'svg-prefixed-script': { body: `<s:svg xmlns:s="${SVG_NS}"><s:script>${ran('svg-prefixed-script')}</s:script></s:svg>` },
+  'svg-prefixed-script': {
+    body: `<s:svg xmlns:s="${SVG_NS}"><s:script>${ran('svg-prefixed-script')}</s:script></s:svg>`,
+  },
   'xhtml-script': { body: svg(`<h:script xmlns:h="${XHTML_NS}">${ran('xhtml-script')}</h:script>`) },
   'dtd-entity': {
     body: `<!DOCTYPE svg [<!ENTITY payload "&#60;script&#62;${ran('dtd-entity')}&#60;/script&#62;">]>${svg('&payload;')}`,
@@ -89,10 +91,16 @@ afterAll(async () => {
 /** Uploads `body` through a presigned PUT, as any client could; returns its key and a URL to open it. */
 async function store(body: string | Uint8Array<ArrayBuffer>, contentType = 'image/svg+xml') {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-  const presigned = (await presigner.presign({ fileName: 'logo.svg', contentType, size: bytes.byteLength })) as PresignedPut;
+  const presigned = (await presigner.presign({
+    fileName: 'logo.svg',
+    contentType,
+    size: bytes.byteLength,
+  })) as PresignedPut;
   const put = await fetch(presigned.uploadUrl, { method: 'PUT', headers: presigned.headers, body: bytes });
   expect(put.status).toBe(200);
-  const url = await getSignedUrl(storage, new GetObjectCommand({ Bucket: TEST_BUCKET, Key: presigned.key }), { expiresIn: 600 });
+  const url = await getSignedUrl(storage, new GetObjectCommand({ Bucket: TEST_BUCKET, Key: presigned.key }), {
+    expiresIn: 600,
+  });
   return { key: presigned.key, url };
 }
 
@@ -105,30 +113,40 @@ async function open(url: string): Promise<{ page: Page; executed: string[] }> {
   return { page, executed };
 }
 
-const exists = (key: string) => storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key })).then(() => true, () => false);
+const exists = (key: string) =>
+  storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key })).then(
+    () => true,
+    () => false,
+  );
 
 describe('SVG verification, proven in Chromium', () => {
-  it.each(Object.keys(ATTACKS))('%s: runs script when opened from the storage; verify refuses and removes it', async (label) => {
-    // Prepare: the attack is stored and really runs.
-    const attack = ATTACKS[label]!;
-    const { key, url } = await store(attack.body, attack.contentType);
-    const { page, executed } = await open(url);
-    try {
-      await attack.trigger?.(page);
-      await expect.poll(() => executed, { timeout: STEP_MS }).toContain(label);
-    } finally {
-      await page.close();
-    }
+  it.each(Object.keys(ATTACKS))(
+    '%s: runs script when opened from the storage; verify refuses and removes it',
+    async (label) => {
+      // Prepare: the attack is stored and really runs.
+      const attack = ATTACKS[label]!;
+      const { key, url } = await store(attack.body, attack.contentType);
+      const { page, executed } = await open(url);
+      try {
+        await attack.trigger?.(page);
+        await expect.poll(() => executed, { timeout: STEP_MS }).toContain(label);
+      } finally {
+        await page.close();
+      }
 
-    // Act
-    const error = await presigner.verify(key).then(() => undefined, (caught: unknown) => caught);
+      // Act
+      const error = await presigner.verify(key).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
 
-    // Assess
-    if (!isPresignError(error)) throw new Error(`verify passed the ${label} attack`);
-    expect(error.code).toBe('VERIFICATION_FAILED');
-    expect(await exists(key)).toBe(false);
-    expect((await fetch(url)).status).toBe(404);
-  });
+      // Assess
+      if (!isPresignError(error)) throw new Error(`verify passed the ${label} attack`);
+      expect(error.code).toBe('VERIFICATION_FAILED');
+      expect(await exists(key)).toBe(false);
+      expect((await fetch(url)).status).toBe(404);
+    },
+  );
 
   it('a plain drawing passes verify and renders: shapes, gradient, text and the local <use>', async () => {
     // Prepare

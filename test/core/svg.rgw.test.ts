@@ -13,7 +13,8 @@ const storage = rgwClient();
 const ranges: (string | undefined)[] = [];
 storage.middlewareStack.add(
   (next, context) => async (args) => {
-    if (context.commandName === 'GetObjectCommand') ranges.push((args.request as { headers: Record<string, string> }).headers.range);
+    if (context.commandName === 'GetObjectCommand')
+      ranges.push((args.request as { headers: Record<string, string> }).headers.range);
     return next(args);
   },
   { step: 'finalizeRequest' },
@@ -33,7 +34,11 @@ function svgOfSize(size: number): Uint8Array<ArrayBuffer> {
 }
 
 async function upload(body: Uint8Array<ArrayBuffer>) {
-  const presigned = (await presigner.presign({ fileName: 'big.svg', contentType: 'image/svg+xml', size: body.byteLength })) as PresignedPut;
+  const presigned = (await presigner.presign({
+    fileName: 'big.svg',
+    contentType: 'image/svg+xml',
+    size: body.byteLength,
+  })) as PresignedPut;
   expect((await fetch(presigned.uploadUrl, { method: 'PUT', headers: presigned.headers, body })).status).toBe(200);
   return presigned.key;
 }
@@ -47,14 +52,22 @@ describe('verify reads an SVG up to its bound', () => {
 
     // Act
     const verified = await presigner.verify(atBound);
-    const error = await presigner.verify(overBound).then(() => undefined, (caught: unknown) => caught);
+    const error = await presigner.verify(overBound).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
 
     // Assess
     expect(verified.size).toBe(SVG_MAX_BYTES);
     if (!isPresignError(error)) throw new Error('verify passed an SVG over the bound');
     expect(error.code).toBe('VERIFICATION_FAILED');
     expect(error.message).toContain(`cannot be proven safe within ${SVG_MAX_BYTES} bytes`);
-    expect(await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: overBound })).then(() => true, () => false)).toBe(false);
+    expect(
+      await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: overBound })).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
     expect(ranges).toEqual([`bytes=0-${SVG_MAX_BYTES}`, `bytes=0-${SVG_MAX_BYTES}`]);
   });
 });

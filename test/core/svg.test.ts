@@ -13,7 +13,8 @@ const MATHML_NS = 'http://www.w3.org/1998/Math/MathML';
 const BOUND_MS = 40_000;
 
 const encode = (text: string) => new TextEncoder().encode(text);
-const svg = (inner: string, attributes = '') => `<svg xmlns="${SVG_NS}" xmlns:xlink="${XLINK_NS}"${attributes}>${inner}</svg>`;
+const svg = (inner: string, attributes = '') =>
+  `<svg xmlns="${SVG_NS}" xmlns:xlink="${XLINK_NS}"${attributes}>${inner}</svg>`;
 const inspect = (document: string | Uint8Array, contentType = 'image/svg+xml') =>
   inspectSvg(typeof document === 'string' ? encode(document) : document, contentType);
 
@@ -59,12 +60,16 @@ describe('inspectSvg passes what is provably inert', () => {
     }
   });
 
-  it(`an SVG of exactly ${SVG_MAX_BYTES} bytes`, () => {
-    const [head, tail] = svg('<text>|</text>').split('|') as [string, string];
-    const document = `${head}${'x'.repeat(SVG_MAX_BYTES - head.length - tail.length)}${tail}`;
-    expect(encode(document).byteLength).toBe(SVG_MAX_BYTES);
-    expect(inspect(document)).toBeUndefined();
-  }, BOUND_MS);
+  it(
+    `an SVG of exactly ${SVG_MAX_BYTES} bytes`,
+    () => {
+      const [head, tail] = svg('<text>|</text>').split('|') as [string, string];
+      const document = `${head}${'x'.repeat(SVG_MAX_BYTES - head.length - tail.length)}${tail}`;
+      expect(encode(document).byteLength).toBe(SVG_MAX_BYTES);
+      expect(inspect(document)).toBeUndefined();
+    },
+    BOUND_MS,
+  );
 });
 
 describe('inspectSvg refuses each way of running script that passed the former regex, and its kin', () => {
@@ -101,12 +106,16 @@ describe('inspectSvg refuses each way of running script that passed the former r
     ['an XHTML <object>', svg(`<object xmlns="${XHTML_NS}" data="x.html"/>`), /element <object>/],
     [
       'a <svg> nested inside XHTML',
-      svg(`<foreignObject><h:div xmlns:h="${XHTML_NS}"><svg xmlns="${SVG_NS}"><script>alert(1)</script></svg></h:div></foreignObject>`),
+      svg(
+        `<foreignObject><h:div xmlns:h="${XHTML_NS}"><svg xmlns="${SVG_NS}"><script>alert(1)</script></svg></h:div></foreignObject>`,
+      ),
       /foreignObject/,
     ],
     [
       'MathML',
-      svg(`<m:math xmlns:m="${MATHML_NS}"><m:maction actiontype="statusline" xlink:href="javascript:alert(1)"/></m:math>`),
+      svg(
+        `<m:math xmlns:m="${MATHML_NS}"><m:maction actiontype="statusline" xlink:href="javascript:alert(1)"/></m:math>`,
+      ),
       /element <m:math> \(http:\/\/www.w3.org\/1998\/Math\/MathML\)/,
     ],
     [
@@ -169,7 +178,11 @@ describe('inspectSvg refuses each way of running script that passed the former r
     ['UTF-32BE with its BOM', new Uint8Array([0, 0, 0xfe, 0xff, 0, 0, 0, 0x3c]), /NUL byte/],
     ['UTF-16 without a BOM', new Uint8Array(Buffer.from(svg('<script>alert(1)</script>'), 'utf16le')), /NUL byte/],
     ['two UTF-8 BOMs', new Uint8Array([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf, ...encode(svg(''))]), /byte order mark/],
-    ['a UTF-8 BOM, then a UTF-16 one', new Uint8Array([0xef, 0xbb, 0xbf, 0xff, 0xfe, ...encode(svg(''))]), /byte order mark/],
+    [
+      'a UTF-8 BOM, then a UTF-16 one',
+      new Uint8Array([0xef, 0xbb, 0xbf, 0xff, 0xfe, ...encode(svg(''))]),
+      /byte order mark/,
+    ],
     [
       'an overlong UTF-8 "<"',
       new Uint8Array([...encode(svg('<text>')), 0xc0, 0xbc, ...encode('script></text></svg>')]),
@@ -209,9 +222,21 @@ describe('inspectSvg refuses each way of running script that passed the former r
   });
 
   it.each([
-    ['<set> of an event attribute', svg('<rect><set attributeName="onmouseover" to="alert(1)"/></rect>'), /element <set>/],
-    ['<set> of href to javascript:', svg('<g><set attributeName="href" to="javascript:alert(1)"/></g>'), /element <set>/],
-    ['<animate> of href', svg('<a><animate attributeName="href" values="&#106;avascript:alert(1)"/></a>'), /element <a>/],
+    [
+      '<set> of an event attribute',
+      svg('<rect><set attributeName="onmouseover" to="alert(1)"/></rect>'),
+      /element <set>/,
+    ],
+    [
+      '<set> of href to javascript:',
+      svg('<g><set attributeName="href" to="javascript:alert(1)"/></g>'),
+      /element <set>/,
+    ],
+    [
+      '<animate> of href',
+      svg('<a><animate attributeName="href" values="&#106;avascript:alert(1)"/></a>'),
+      /element <a>/,
+    ],
     ['<animate> alone', svg('<rect><animate attributeName="x" values="0;1" dur="1s"/></rect>'), /element <animate>/],
     [
       '<animateTransform>',
@@ -220,7 +245,11 @@ describe('inspectSvg refuses each way of running script that passed the former r
     ],
     ['<animateMotion>', svg('<rect><animateMotion path="M0 0L9 9"/></rect>'), /element <animateMotion>/],
     ['<discard>', svg('<rect><discard/></rect>'), /element <discard>/],
-    ['<svg:set> under a prefix', svg(`<s:set xmlns:s="${SVG_NS}" attributeName="onclick" to="alert(1)"/>`), /element <s:set>/],
+    [
+      '<svg:set> under a prefix',
+      svg(`<s:set xmlns:s="${SVG_NS}" attributeName="onclick" to="alert(1)"/>`),
+      /element <s:set>/,
+    ],
   ])('animation: %s', (_, document, reason) => {
     expect(inspect(document)).toMatch(reason);
   });
@@ -251,22 +280,50 @@ describe('inspectSvg refuses each way of running script that passed the former r
     ['@import with an escape', '<style>@\\69mport "https://evil.example/x.css";</style>', /escape/],
     ['@font-face', '<style>@font-face { font-family: x; src: url(#a) }</style>', /at-rule/],
     ['an external url()', '<style>rect { fill: url(https://evil.example/p.svg#p) }</style>', /url\(\) to outside/],
-    ['a quoted external url()', `<style>rect { fill: url( 'https://evil.example/p.svg#p') }</style>`, /url\(\) to outside/],
+    [
+      'a quoted external url()',
+      `<style>rect { fill: url( 'https://evil.example/p.svg#p') }</style>`,
+      /url\(\) to outside/,
+    ],
     ['url() in capitals', '<style>rect { fill: URL(https://evil.example/p.svg) }</style>', /url\(\) to outside/],
-    ['url() split by CDATA', '<style>rect { fill: ur<![CDATA[l(https://evil.example/p.svg)]]> }</style>', /url\(\) to outside/],
-    ['url() split by a comment', '<style>rect { fill: ur<!-- -->l(https://evil.example/p.svg) }</style>', /url\(\) to outside/],
+    [
+      'url() split by CDATA',
+      '<style>rect { fill: ur<![CDATA[l(https://evil.example/p.svg)]]> }</style>',
+      /url\(\) to outside/,
+    ],
+    [
+      'url() split by a comment',
+      '<style>rect { fill: ur<!-- -->l(https://evil.example/p.svg) }</style>',
+      /url\(\) to outside/,
+    ],
     [
       'url() written with a character reference',
       '<style>rect { fill: &#117;rl(https://evil.example/p.svg) }</style>',
       /url\(\) to outside/,
     ],
     ['url() written with a CSS escape', '<style>rect { fill: u\\rl(https://evil.example/p.svg) }</style>', /escape/],
-    ['url() split by a CSS comment', '<style>rect { fill: ur/**/l(https://evil.example/p.svg) }</style>', /function "l\("/],
-    ['image-set()', '<style>rect { mask-image: image-set("https://evil.example/x.png" 1x) }</style>', /function "image-set\("/],
+    [
+      'url() split by a CSS comment',
+      '<style>rect { fill: ur/**/l(https://evil.example/p.svg) }</style>',
+      /function "l\("/,
+    ],
+    [
+      'image-set()',
+      '<style>rect { mask-image: image-set("https://evil.example/x.png" 1x) }</style>',
+      /function "image-set\("/,
+    ],
     ['expression()', '<style>rect { width: expression(alert(1)) }</style>', /function "expression\("/],
     ['an element inside <style>', '<style><g/>rect { fill: red }</style>', /inside <style>/],
-    ['an external url() in a style attribute', '<rect style="fill: url(https://evil.example/p.svg#p)"/>', /url\(\) to outside/],
-    ['an external url() in a presentation attribute', '<rect fill="url(https://evil.example/p.svg#p)"/>', /url\(\) to outside/],
+    [
+      'an external url() in a style attribute',
+      '<rect style="fill: url(https://evil.example/p.svg#p)"/>',
+      /url\(\) to outside/,
+    ],
+    [
+      'an external url() in a presentation attribute',
+      '<rect fill="url(https://evil.example/p.svg#p)"/>',
+      /url\(\) to outside/,
+    ],
     ['a CSS escape in a presentation attribute', '<rect mask="\\75rl(https://evil.example/m.svg)"/>', /escape/],
     ['a cursor image', '<rect cursor="url(https://evil.example/c.png), auto"/>', /url\(\) to outside/],
   ])('CSS: %s', (_, inner, reason) => {
@@ -322,7 +379,10 @@ function documentsCarrying(payload: string): Record<string, string> {
     'elements 63 deep': [svg(`${'<g>'.repeat(62)}|`).split('|')[0]!, `${'</g>'.repeat(62)}</svg>`],
   };
   return Object.fromEntries(
-    Object.entries(places).map(([place, [head, tail]]) => [place, head + payload.slice(0, SIZE - head.length - tail.length) + tail]),
+    Object.entries(places).map(([place, [head, tail]]) => [
+      place,
+      head + payload.slice(0, SIZE - head.length - tail.length) + tail,
+    ]),
   );
 }
 
@@ -337,7 +397,9 @@ describe('inspectSvg runs in linear time on hostile SVGs up to the bound', () =>
   const structures: Record<string, string> = {
     'elements 63 deep, then siblings': svg(at(62, repeat('<g/>', SIZE - 1000))),
     'elements nested without end': svg(repeat('<g>', SIZE - 200)),
-    'many attributes on one element': svg(`<g ${Array.from({ length: 60_000 }, (_, index) => `a${index}="1"`).join(' ')}/>`).slice(0, SIZE),
+    'many attributes on one element': svg(
+      `<g ${Array.from({ length: 60_000 }, (_, index) => `a${index}="1"`).join(' ')}/>`,
+    ).slice(0, SIZE),
     'many namespace prefixes, used 63 deep': svg(
       `<g ${Array.from({ length: 10_000 }, (_, index) => `xmlns:p${index}="${SVG_NS}"`).join(' ')}>` +
         `${at(60, repeat('<p9999:rect x="1"/>', SIZE / 2))}</g>`,
@@ -355,28 +417,71 @@ describe('inspectSvg runs in linear time on hostile SVGs up to the bound', () =>
     'a long DOCTYPE': `<!DOCTYPE svg [${repeat('<!ENTITY a "b">', SIZE - 200)}]>${svg('')}`,
   };
   for (const [name, document] of Object.entries(structures)) {
-    it(name, () => {
-      expect(encode(document).byteLength).toBeLessThanOrEqual(SIZE);
-      expect(timeInspect(document)).toBeLessThan(BOUND_MS);
-    }, 2 * BOUND_MS);
+    it(
+      name,
+      () => {
+        expect(encode(document).byteLength).toBeLessThanOrEqual(SIZE);
+        expect(timeInspect(document)).toBeLessThan(BOUND_MS);
+      },
+      2 * BOUND_MS,
+    );
   }
 
   // What XML and CSS are made of, and what parsers backtrack on.
   const TOKENS = [
-    '<', '</', '<g>', '</g>', '<g/>', '<rect ', ' x="1"', 'a="', '"', "'", '=', '&', '&#x', '&#', '&amp;', ';', '<![CDATA[', ']]>',
-    '<!--', '-->', '<?', '?>', '<!DOCTYPE a [', 'url(', '(', ')', '\\', '@', `xmlns:a="${SVG_NS}" `, 'a:', ' ', '\n', 'a', '-', '#',
+    '<',
+    '</',
+    '<g>',
+    '</g>',
+    '<g/>',
+    '<rect ',
+    ' x="1"',
+    'a="',
+    '"',
+    "'",
+    '=',
+    '&',
+    '&#x',
+    '&#',
+    '&amp;',
+    ';',
+    '<![CDATA[',
+    ']]>',
+    '<!--',
+    '-->',
+    '<?',
+    '?>',
+    '<!DOCTYPE a [',
+    'url(',
+    '(',
+    ')',
+    '\\',
+    '@',
+    `xmlns:a="${SVG_NS}" `,
+    'a:',
+    ' ',
+    '\n',
+    'a',
+    '-',
+    '#',
   ];
-  it('random mixes of those tokens, 1 MB each, in every place', () => {
-    const pattern = fc.array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 12 }).map((tokens) => tokens.join(''));
-    fc.assert(
-      fc.property(pattern, (text) => {
-        for (const [place, document] of Object.entries(documentsCarrying(repeat(text, SIZE)))) {
-          expect(timeInspect(document), place).toBeLessThan(BOUND_MS);
-        }
-      }),
-      { numRuns: 10 },
-    );
-  }, 10 * 5 * BOUND_MS);
+  it(
+    'random mixes of those tokens, 1 MB each, in every place',
+    () => {
+      const pattern = fc
+        .array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 12 })
+        .map((tokens) => tokens.join(''));
+      fc.assert(
+        fc.property(pattern, (text) => {
+          for (const [place, document] of Object.entries(documentsCarrying(repeat(text, SIZE)))) {
+            expect(timeInspect(document), place).toBeLessThan(BOUND_MS);
+          }
+        }),
+        { numRuns: 10 },
+      );
+    },
+    10 * 5 * BOUND_MS,
+  );
 });
 
 /** An element of a generated SVG: its children are elements, or text to be escaped. */
@@ -387,22 +492,74 @@ interface Element {
 }
 
 const NAMES = [
-  'g', 'defs', 'symbol', 'use', 'title', 'desc', 'metadata', 'svg', 'path', 'rect', 'circle', 'ellipse', 'line', 'polyline',
-  'polygon', 'text', 'tspan', 'textPath', 'linearGradient', 'radialGradient', 'stop', 'pattern', 'clipPath', 'mask', 'marker',
-  'filter', 'feGaussianBlur', 'feOffset', 'feMerge', 'feMergeNode', 'feFlood', 'feColorMatrix', 'feTurbulence',
+  'g',
+  'defs',
+  'symbol',
+  'use',
+  'title',
+  'desc',
+  'metadata',
+  'svg',
+  'path',
+  'rect',
+  'circle',
+  'ellipse',
+  'line',
+  'polyline',
+  'polygon',
+  'text',
+  'tspan',
+  'textPath',
+  'linearGradient',
+  'radialGradient',
+  'stop',
+  'pattern',
+  'clipPath',
+  'mask',
+  'marker',
+  'filter',
+  'feGaussianBlur',
+  'feOffset',
+  'feMerge',
+  'feMergeNode',
+  'feFlood',
+  'feColorMatrix',
+  'feTurbulence',
 ];
 const ID = fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/);
-const NUMBER = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.double({ min: -1000, max: 1000, noNaN: true })).map(String);
-const PAINT = fc.constantFrom('red', '#0af', 'none', 'currentColor', 'rgb(1, 2, 3)', 'hsla(120, 50%, 50%, 0.5)', 'url(#a)', "url('#b') red");
-const CSS_TEXT = fc.constantFrom('.a { fill: red }', 'rect{stroke:url(#g);opacity:.5}', 'text { font: 12px "Open Sans", sans-serif }', '');
+const NUMBER = fc
+  .oneof(fc.integer({ min: -1000, max: 1000 }), fc.double({ min: -1000, max: 1000, noNaN: true }))
+  .map(String);
+const PAINT = fc.constantFrom(
+  'red',
+  '#0af',
+  'none',
+  'currentColor',
+  'rgb(1, 2, 3)',
+  'hsla(120, 50%, 50%, 0.5)',
+  'url(#a)',
+  "url('#b') red",
+);
+const CSS_TEXT = fc.constantFrom(
+  '.a { fill: red }',
+  'rect{stroke:url(#g);opacity:.5}',
+  'text { font: 12px "Open Sans", sans-serif }',
+  '',
+);
 const ATTRIBUTE = fc.oneof(
   fc.tuple(fc.constantFrom('id', 'class'), ID),
   fc.tuple(fc.constantFrom('x', 'y', 'width', 'height', 'r', 'cx', 'cy', 'opacity', 'stroke-width', 'offset'), NUMBER),
   fc.tuple(fc.constantFrom('fill', 'stroke', 'stop-color'), PAINT),
-  fc.tuple(fc.constant('transform'), fc.constantFrom('translate(1 2)', 'rotate(45, 5, 5)', 'scale(2) skewX(3)', 'matrix(1 0 0 1 0 0)')),
+  fc.tuple(
+    fc.constant('transform'),
+    fc.constantFrom('translate(1 2)', 'rotate(45, 5, 5)', 'scale(2) skewX(3)', 'matrix(1 0 0 1 0 0)'),
+  ),
   fc.tuple(fc.constant('d'), fc.constantFrom('M0 0L10 10Z', 'M 10,30 A 20,20 0,0,1 50,30 Q 90,60 50,90 z')),
   fc.tuple(fc.constant('style'), CSS_TEXT),
-  fc.tuple(fc.constantFrom('href', 'xlink:href'), ID.map((id) => `#${id}`)),
+  fc.tuple(
+    fc.constantFrom('href', 'xlink:href'),
+    ID.map((id) => `#${id}`),
+  ),
   fc.tuple(fc.constant('xml:space'), fc.constantFrom('preserve', 'default')),
 );
 const STYLE = CSS_TEXT.map((css): Element => ({ name: 'style', attributes: [], children: [css] }));
@@ -415,7 +572,8 @@ const { element } = fc.letrec<{ element: Element; child: Element | string }>((ti
   child: fc.oneof({ depthSize: 'small' }, fc.string({ maxLength: 20 }), STYLE, tie('element')),
 }));
 
-const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const escape = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 /** One construct that can run script or reach outside the SVG, and where it goes. */
 interface Forbidden {
@@ -468,24 +626,32 @@ function serialize(root: Element, forbidden?: Forbidden, at = 0): string {
 }
 
 describe('inspectSvg on generated SVGs', () => {
-  it('passes any document built from the allowlist', () => {
-    fc.assert(
-      fc.property(element, (root) => {
-        expect(inspect(serialize(root))).toBeUndefined();
-      }),
-      { numRuns: 500 },
-    );
-  }, BOUND_MS);
+  it(
+    'passes any document built from the allowlist',
+    () => {
+      fc.assert(
+        fc.property(element, (root) => {
+          expect(inspect(serialize(root))).toBeUndefined();
+        }),
+        { numRuns: 500 },
+      );
+    },
+    BOUND_MS,
+  );
 
-  it('refuses the same documents with any forbidden construct inserted in any element', () => {
-    fc.assert(
-      fc.property(element, fc.constantFrom(...FORBIDDEN), fc.nat(), (root, forbidden, position) => {
-        const count = (node: Element | string): number =>
-          typeof node === 'string' ? 0 : 1 + node.children.map(count).reduce((a, b) => a + b, 0);
-        const document = serialize(root, forbidden, position % count(root));
-        expect(inspect(document), document).toEqual(expect.any(String));
-      }),
-      { numRuns: 1000 },
-    );
-  }, BOUND_MS);
+  it(
+    'refuses the same documents with any forbidden construct inserted in any element',
+    () => {
+      fc.assert(
+        fc.property(element, fc.constantFrom(...FORBIDDEN), fc.nat(), (root, forbidden, position) => {
+          const count = (node: Element | string): number =>
+            typeof node === 'string' ? 0 : 1 + node.children.map(count).reduce((a, b) => a + b, 0);
+          const document = serialize(root, forbidden, position % count(root));
+          expect(inspect(document), document).toEqual(expect.any(String));
+        }),
+        { numRuns: 1000 },
+      );
+    },
+    BOUND_MS,
+  );
 });

@@ -3,16 +3,29 @@ import { readFileSync } from 'node:fs';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it, vi } from 'vitest';
 import { toS3EventHandler, type S3Event } from '../../src/adapters/aws-lambda/index.js';
-import { createHttpHandler, createPresigner, isPresignError, type PresignedPost, type PresignedPut, type Presigner } from '../../src/index.js';
+import {
+  createHttpHandler,
+  createPresigner,
+  isPresignError,
+  type PresignedPost,
+  type PresignedPut,
+  type Presigner,
+} from '../../src/index.js';
 import { jpegBytes, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
 // verify() must judge what the storage holds, not what the browser claims: each case uploads real
 // bytes to Ceph RGW through a presigned URL, then verifies them there.
 
 const storage = rgwClient();
-const html = new TextEncoder().encode('<!doctype html><html><body><script>fetch("/steal?c="+document.cookie)</script></body></html>');
-const svgWithScript = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.domain)</script></svg>');
-const plainSvg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
+const html = new TextEncoder().encode(
+  '<!doctype html><html><body><script>fetch("/steal?c="+document.cookie)</script></body></html>',
+);
+const svgWithScript = new TextEncoder().encode(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.domain)</script></svg>',
+);
+const plainSvg = new TextEncoder().encode(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+);
 
 const SECRET = 'rgw-test-receipt-secret-0123456789abcdef';
 /** The receipt each upload came with, by key. */
@@ -35,22 +48,38 @@ function postForm(result: PresignedPost, body: Uint8Array<ArrayBuffer>) {
 
 async function sha256Of(key: string) {
   const object = await storage.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
-  return createHash('sha256').update(await object.Body!.transformToByteArray()).digest('hex');
+  return createHash('sha256')
+    .update(await object.Body!.transformToByteArray())
+    .digest('hex');
 }
 
 async function exists(key: string) {
-  return storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key })).then(() => true, () => false);
+  return storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key })).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A real S3 `ObjectCreated` record for `key`, which S3 form-encodes (spaces become `+`). */
 function objectCreated(key: string) {
-  const fixture = JSON.parse(readFileSync(new URL('../fixtures/events/s3-object-created.json', import.meta.url), 'utf8')) as S3Event;
+  const fixture = JSON.parse(
+    readFileSync(new URL('../fixtures/events/s3-object-created.json', import.meta.url), 'utf8'),
+  ) as S3Event;
   const record = fixture.Records[0]!;
-  return { ...record, s3: { ...record.s3, object: { ...record.s3.object, key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/') } } };
+  return {
+    ...record,
+    s3: {
+      ...record.s3,
+      object: { ...record.s3.object, key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/') },
+    },
+  };
 }
 
 async function refusal(promise: Promise<unknown>) {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   if (!isPresignError(error)) throw new Error(`expected a PresignError, got ${String(error)}`);
   return error;
 }
@@ -64,7 +93,12 @@ describe('verify against RGW', () => {
 
     const verified = await presigner.verify(key, { userId: 'u-1' });
 
-    expect(verified).toMatchObject({ key, size: body.byteLength, contentType: 'image/jpeg', detectedType: 'image/jpeg' });
+    expect(verified).toMatchObject({
+      key,
+      size: body.byteLength,
+      contentType: 'image/jpeg',
+      detectedType: 'image/jpeg',
+    });
     expect(onUploadComplete).toHaveBeenCalledOnce();
     expect(onUploadComplete).toHaveBeenCalledWith(verified, { userId: 'u-1' });
     expect(await exists(key)).toBe(true);
@@ -85,7 +119,12 @@ describe('verify against RGW', () => {
 
   it('names an object over maxSize and the limit in KiB', async () => {
     // Prepare: stored through a presigner without a limit, checked by one with a 1 KiB limit.
-    const key = await upload(rgwPresigner({ allowedTypes: ['image/*'] }), 'photo.jpg', 'image/jpeg', jpegBytes(2048 - 22));
+    const key = await upload(
+      rgwPresigner({ allowedTypes: ['image/*'] }),
+      'photo.jpg',
+      'image/jpeg',
+      jpegBytes(2048 - 22),
+    );
     // Act
     const error = await refusal(rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024 }).verify(key));
     // Assess
@@ -125,7 +164,9 @@ describe('verify against RGW', () => {
     const error = await refusal(presigner.verify(key));
 
     expect(error.code).toBe('VERIFICATION_FAILED');
-    expect(error.message).toMatch(/refused and removed: .* It could not be kept under the quarantine prefix: the copy failed \(InvalidObjectName\)\.$/);
+    expect(error.message).toMatch(
+      /refused and removed: .* It could not be kept under the quarantine prefix: the copy failed \(InvalidObjectName\)\.$/,
+    );
     expect(await exists(key)).toBe(false);
     expect(await exists(`${quarantinePrefix}${key.slice('uploads/'.length)}`)).toBe(false);
   });
@@ -143,8 +184,16 @@ describe('verify against RGW', () => {
     const good = await upload(presigner, 'photo.jpg', 'image/jpeg', jpegBytes());
     const bad = await upload(presigner, 'photo.jpg', 'image/jpeg', html);
 
-    const ok = await handle({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'verify', receipt: receipts.get(good) }) });
-    const refused = await handle({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'verify', receipt: receipts.get(bad) }) });
+    const ok = await handle({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'verify', receipt: receipts.get(good) }),
+    });
+    const refused = await handle({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'verify', receipt: receipts.get(bad) }),
+    });
 
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toMatchObject({ key: good, detectedType: 'image/jpeg' });
@@ -155,11 +204,20 @@ describe('verify against RGW', () => {
 
 describe('POST uploads: staged, then promoted by verify and immutable', () => {
   const post = (options: { onUploadComplete?: () => void; quarantinePrefix?: string } = {}) =>
-    rgwPresigner<{ userId: string }>({ allowedTypes: ['image/*'], maxSize: 4096, method: 'POST', secret: SECRET, ...options });
+    rgwPresigner<{ userId: string }>({
+      allowedTypes: ['image/*'],
+      maxSize: 4096,
+      method: 'POST',
+      secret: SECRET,
+      ...options,
+    });
   const alice = { userId: 'alice' };
 
   async function posted(presigner: Presigner<{ userId: string }>, body: Uint8Array<ArrayBuffer>) {
-    const result = (await presigner.presign({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: body.length }, alice)) as PresignedPost;
+    const result = (await presigner.presign(
+      { fileName: 'photo.jpg', contentType: 'image/jpeg', size: body.length },
+      alice,
+    )) as PresignedPost;
     expect((await postForm(result, body)).status).toBe(204);
     return result;
   }
@@ -184,9 +242,18 @@ describe('POST uploads: staged, then promoted by verify and immutable', () => {
 
   it('gives the promoted object the Content-Disposition the form was signed with, which RGW does not store from a form', async () => {
     // Prepare: a PDF, which downloads rather than renders by default.
-    const presigner = rgwPresigner({ allowedTypes: ['application/pdf'], maxSize: 4096, method: 'POST', secret: SECRET });
+    const presigner = rgwPresigner({
+      allowedTypes: ['application/pdf'],
+      maxSize: 4096,
+      method: 'POST',
+      secret: SECRET,
+    });
     const body = new TextEncoder().encode('%PDF-1.4\n%%EOF\n');
-    const result = (await presigner.presign({ fileName: 'report.pdf', contentType: 'application/pdf', size: body.length })) as PresignedPost;
+    const result = (await presigner.presign({
+      fileName: 'report.pdf',
+      contentType: 'application/pdf',
+      size: body.length,
+    })) as PresignedPost;
     expect((await postForm(result, body)).status).toBe(204);
     const staged = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.fields.key! }));
     // Act
@@ -195,7 +262,11 @@ describe('POST uploads: staged, then promoted by verify and immutable', () => {
     const promoted = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }));
     expect(result.fields['Content-Disposition']).toBe('attachment; filename=report.pdf');
     expect(staged.ContentDisposition).toBeUndefined();
-    expect(promoted).toMatchObject({ ContentDisposition: 'attachment; filename=report.pdf', ContentType: 'application/pdf', ContentLength: body.length });
+    expect(promoted).toMatchObject({
+      ContentDisposition: 'attachment; filename=report.pdf',
+      ContentType: 'application/pdf',
+      ContentLength: body.length,
+    });
   });
 
   it('keeps the verified bytes when the form is sent again through its still-valid policy, and verified again', async () => {
@@ -230,13 +301,21 @@ describe('POST uploads: staged, then promoted by verify and immutable', () => {
     const client = rgwClient();
     let resend: (() => Promise<unknown>) | undefined;
     client.middlewareStack.add(
-      (next, { commandName }) => async (args) => {
-        if (commandName === 'CopyObjectCommand' && resend) await resend();
-        return next(args);
-      },
+      (next, { commandName }) =>
+        async (args) => {
+          if (commandName === 'CopyObjectCommand' && resend) await resend();
+          return next(args);
+        },
       { step: 'initialize' },
     );
-    const racing = createPresigner<{ userId: string }>({ bucket: TEST_BUCKET, client, allowedTypes: ['image/*'], maxSize: 4096, method: 'POST', secret: SECRET });
+    const racing = createPresigner<{ userId: string }>({
+      bucket: TEST_BUCKET,
+      client,
+      allowedTypes: ['image/*'],
+      maxSize: 4096,
+      method: 'POST',
+      secret: SECRET,
+    });
     const good = jpegBytes(200);
     const result = await posted(racing, good);
     const evil = new Uint8Array(good.length);

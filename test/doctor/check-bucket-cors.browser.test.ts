@@ -59,24 +59,48 @@ describe('checkBucketCors with apply, judged by Chromium', () => {
         CORSConfiguration: {
           CORSRules: [
             { AllowedOrigins: [origin], AllowedMethods: ['GET'] },
-            { AllowedOrigins: [origin], AllowedMethods: ['PUT'], AllowedHeaders: ['content-type', 'x-amz-meta-*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3000 },
+            {
+              AllowedOrigins: [origin],
+              AllowedMethods: ['PUT'],
+              AllowedHeaders: ['content-type', 'x-amz-meta-*'],
+              ExposeHeaders: ['ETag'],
+              MaxAgeSeconds: 3000,
+            },
           ],
         },
       }),
     );
-    const url = await getSignedUrl(storage, new PutObjectCommand({ Bucket: BUCKET, Key: KEY, ContentType: 'image/jpeg' }), {
-      expiresIn: 600,
-      signableHeaders: new Set(['content-type']),
-    });
-    const headers = { 'content-type': 'image/jpeg', 'content-disposition': 'inline', 'if-none-match': '*', 'x-amz-meta-origin': 'chromium' };
+    const url = await getSignedUrl(
+      storage,
+      new PutObjectCommand({ Bucket: BUCKET, Key: KEY, ContentType: 'image/jpeg' }),
+      {
+        expiresIn: 600,
+        signableHeaders: new Set(['content-type']),
+      },
+    );
+    const headers = {
+      'content-type': 'image/jpeg',
+      'content-disposition': 'inline',
+      'if-none-match': '*',
+      'x-amz-meta-origin': 'chromium',
+    };
     const bytes = jpegBytes(256);
     expect(await putFromPage(url, headers, bytes)).toEqual({ error: 'TypeError: Failed to fetch' });
 
     // Act
-    const report = await checkBucketCors({ client: storage, bucket: BUCKET, origin, headers: ['content-type', 'content-disposition', 'if-none-match', 'x-amz-meta-*'], apply: true });
+    const report = await checkBucketCors({
+      client: storage,
+      bucket: BUCKET,
+      origin,
+      headers: ['content-type', 'content-disposition', 'if-none-match', 'x-amz-meta-*'],
+      apply: true,
+    });
 
     // Assess
     expect(report).toMatchObject({ ok: true, applied: true });
-    expect(await putFromPage(url, headers, bytes)).toEqual({ status: 200, etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
+    expect(await putFromPage(url, headers, bytes)).toEqual({
+      status: 200,
+      etag: expect.stringMatching(/^"[0-9a-f]{32}"$/),
+    });
   });
 });

@@ -16,7 +16,13 @@ const image = { fileName: 'sample.jpg', contentType: 'image/jpeg' };
 
 /** An SDK client for RGW; `overrides` make it wrong in one way. */
 function client(overrides: ConstructorParameters<typeof S3Client>[0] = {}) {
-  return new S3Client({ ...rgw, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', maxAttempts: 1, ...overrides });
+  return new S3Client({
+    ...rgw,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+    ...overrides,
+  });
 }
 
 async function put(url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer> | string = jpegBytes()) {
@@ -29,7 +35,13 @@ function putWithHost(url: string, host: string, body = 'hi'): Promise<{ status: 
   const { pathname, search } = new URL(url);
   const target = new URL(rgw.endpoint);
   return new Promise((resolve, reject) => {
-    const req = request({ host: target.hostname, port: target.port, method: 'PUT', path: pathname + search, headers: { host, 'content-length': body.length } });
+    const req = request({
+      host: target.hostname,
+      port: target.port,
+      method: 'PUT',
+      path: pathname + search,
+      headers: { host, 'content-length': body.length },
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       let text = '';
@@ -53,7 +65,10 @@ describe('diagnose: failures produced against Ceph RGW', () => {
   });
 
   it('SIGNED_HEADER_MISMATCH: one byte more than the signed Content-Length', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1000 }).presign({ ...image, size: 86 })) as PresignedPut;
+    const result = (await rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1000 }).presign({
+      ...image,
+      size: 86,
+    })) as PresignedPut;
     const body = jpegBytes(65); // 87 bytes
     const response = await put(result.uploadUrl, { 'content-type': 'image/jpeg' }, body);
     expect(response.status).toBe(403);
@@ -66,7 +81,10 @@ describe('diagnose: failures produced against Ceph RGW', () => {
 
   it('SIGNED_HEADER_MISSING: an x-amz-meta header signed into the URL but not sent', async () => {
     const command = new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/meta.jpg', Metadata: { owner: 'u-1' } });
-    const url = await getSignedUrl(client(), command, { expiresIn: 60, unhoistableHeaders: new Set(['x-amz-meta-owner']) });
+    const url = await getSignedUrl(client(), command, {
+      expiresIn: 60,
+      unhoistableHeaders: new Set(['x-amz-meta-owner']),
+    });
     const response = await put(url, {});
     expect(response.status).toBe(403);
 
@@ -92,16 +110,35 @@ describe('diagnose: failures produced against Ceph RGW', () => {
     const response = await put(result.uploadUrl, result.headers);
     expect(response.status).toBe(403);
 
-    const diagnosis = diagnose({ ...response, url: result.uploadUrl, sentHeaders: result.headers, expectedHeaders: result.headers });
+    const diagnosis = diagnose({
+      ...response,
+      url: result.uploadUrl,
+      sentHeaders: result.headers,
+      expectedHeaders: result.headers,
+    });
     expect(diagnosis.cause).toBe('URL_EXPIRED');
     expect(diagnosis.details).toMatchObject({ code: 'AccessDenied', expiresIn: 1 });
   });
 
   it('CLOCK_SKEW: a request signed by a clock one hour behind', async () => {
-    const signer = new SignatureV4({ service: 's3', region: rgw.region, credentials: rgw.credentials, sha256: NodeSha256, uriEscapePath: false });
+    const signer = new SignatureV4({
+      service: 's3',
+      region: rgw.region,
+      credentials: rgw.credentials,
+      sha256: NodeSha256,
+      uriEscapePath: false,
+    });
     const target = new URL(`${rgw.endpoint}/${TEST_BUCKET}/doctor/skew.txt`);
     const signed = await signer.sign(
-      { method: 'PUT', protocol: 'http:', hostname: target.hostname, port: Number(target.port), path: target.pathname, query: {}, headers: { host: target.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } },
+      {
+        method: 'PUT',
+        protocol: 'http:',
+        hostname: target.hostname,
+        port: Number(target.port),
+        path: target.pathname,
+        query: {},
+        headers: { host: target.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      },
       { signingDate: new Date(Date.now() - 3600_000) },
     );
     const response = await put(target.href, signed.headers, 'x');
@@ -115,19 +152,28 @@ describe('diagnose: failures produced against Ceph RGW', () => {
   });
 
   it('HOST_MISMATCH: signed for localhost, reaching the storage as 127.0.0.1 (a proxy or Docker rewrote Host)', async () => {
-    const url = await getSignedUrl(client({ endpoint: rgw.endpoint.replace('127.0.0.1', 'localhost') }), new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/host.txt' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client({ endpoint: rgw.endpoint.replace('127.0.0.1', 'localhost') }),
+      new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/host.txt' }),
+      { expiresIn: 60 },
+    );
     const host = new URL(rgw.endpoint).host;
     const response = await putWithHost(url, host);
     expect(response.status).toBe(403);
 
     const diagnosis = diagnose({ ...response, url, sentHeaders: { host } });
     expect(diagnosis.cause).toBe('HOST_MISMATCH');
-    expect(diagnosis.details).toMatchObject({ signedHost: `localhost:${new URL(rgw.endpoint).port}`, receivedHost: host });
+    expect(diagnosis.details).toMatchObject({
+      signedHost: `localhost:${new URL(rgw.endpoint).port}`,
+      receivedHost: host,
+    });
   });
 
   it('ADDRESSING_STYLE: a virtual-hosted URL for a server that wants path-style', async () => {
     const virtual = client({ endpoint: rgw.endpoint.replace('127.0.0.1', 'localhost'), forcePathStyle: false });
-    const url = await getSignedUrl(virtual, new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/style.txt' }), { expiresIn: 60 });
+    const url = await getSignedUrl(virtual, new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/style.txt' }), {
+      expiresIn: 60,
+    });
     expect(new URL(url).hostname).toBe(`${TEST_BUCKET}.localhost`);
     const response = await putWithHost(url, new URL(url).host);
     // RGW took the key's first segment, "doctor", as the bucket.
@@ -140,19 +186,36 @@ describe('diagnose: failures produced against Ceph RGW', () => {
 
   it('WRONG_SECRET: the right access key with another secret', async () => {
     const credentials = { ...rgw.credentials, secretAccessKey: `${rgw.credentials.secretAccessKey}x` };
-    const presigner = createPresigner({ bucket: TEST_BUCKET, ...rgw, credentials, forcePathStyle: true, allowedTypes: ['image/*'] });
+    const presigner = createPresigner({
+      bucket: TEST_BUCKET,
+      ...rgw,
+      credentials,
+      forcePathStyle: true,
+      allowedTypes: ['image/*'],
+    });
     const result = (await presigner.presign(image)) as PresignedPut;
     const response = await put(result.uploadUrl, result.headers);
     expect(response.status).toBe(403);
 
-    const diagnosis = diagnose({ ...response, url: result.uploadUrl, sentHeaders: result.headers, expectedHeaders: result.headers });
+    const diagnosis = diagnose({
+      ...response,
+      url: result.uploadUrl,
+      sentHeaders: result.headers,
+      expectedHeaders: result.headers,
+    });
     expect(diagnosis.cause).toBe('WRONG_SECRET');
     expect(diagnosis.details.accessKeyId).toBe(rgw.credentials.accessKeyId);
   });
 
   it('UNKNOWN_ACCESS_KEY: an access key the storage does not have', async () => {
     const credentials = { accessKeyId: 'NOSUCHKEY', secretAccessKey: 'whatever-secret' };
-    const presigner = createPresigner({ bucket: TEST_BUCKET, ...rgw, credentials, forcePathStyle: true, allowedTypes: ['image/*'] });
+    const presigner = createPresigner({
+      bucket: TEST_BUCKET,
+      ...rgw,
+      credentials,
+      forcePathStyle: true,
+      allowedTypes: ['image/*'],
+    });
     const result = (await presigner.presign(image)) as PresignedPut;
     const response = await put(result.uploadUrl, result.headers);
     expect(response.status).toBe(403);
@@ -167,18 +230,30 @@ describe('diagnose: failures produced against Ceph RGW', () => {
 // those diagnoses. Checked here so that the claim fails loudly if RGW starts enforcing them.
 describe('diagnose: what Ceph RGW accepts that AWS refuses', () => {
   it('accepts a URL signed for another region (AWS: AuthorizationQueryParametersError)', async () => {
-    const url = await getSignedUrl(client({ region: 'eu-central-1' }), new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/region.txt' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client({ region: 'eu-central-1' }),
+      new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/region.txt' }),
+      { expiresIn: 60 },
+    );
     expect((await put(url, {}, 'x')).status).toBe(200);
   });
 
   it('accepts an unsigned x-amz-meta header (AWS: AccessDenied, HeadersNotSigned)', async () => {
-    const url = await getSignedUrl(client(), new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/unsigned.txt' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client(),
+      new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/unsigned.txt' }),
+      { expiresIn: 60 },
+    );
     expect((await put(url, { 'x-amz-meta-extra': '1' }, 'x')).status).toBe(200);
   });
 
   it('ignores a session token it did not issue, so it never answers ExpiredToken without STS', async () => {
     const credentials = { ...rgw.credentials, sessionToken: 'EXPIRED-SESSION-TOKEN' };
-    const url = await getSignedUrl(client({ credentials }), new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/token.txt' }), { expiresIn: 60 });
+    const url = await getSignedUrl(
+      client({ credentials }),
+      new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'doctor/token.txt' }),
+      { expiresIn: 60 },
+    );
     expect(new URL(url).searchParams.get('X-Amz-Security-Token')).toBe('EXPIRED-SESSION-TOKEN');
     expect((await put(url, {}, 'x')).status).toBe(200);
   });
@@ -199,4 +274,8 @@ class NodeSha256 {
 }
 
 const toBytes = (data: SourceData) =>
-  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  typeof data === 'string'
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);

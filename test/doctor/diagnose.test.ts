@@ -40,7 +40,11 @@ describe('diagnose: SignatureDoesNotMatch from AWS (CanonicalRequest in the body
     const body = awsSignatureMismatch({ contentType: 'image/png', contentLength: '48213' });
     const diagnosis = diagnose({ status: 403, body, url, expectedHeaders, now: signedAt });
     expect(diagnosis.cause).toBe('CONTENT_TYPE_MISMATCH');
-    expect(diagnosis.details).toMatchObject({ signed: 'image/jpeg', sent: 'image/png', evidence: "the storage's CanonicalRequest" });
+    expect(diagnosis.details).toMatchObject({
+      signed: 'image/jpeg',
+      sent: 'image/png',
+      evidence: "the storage's CanonicalRequest",
+    });
     expect(diagnosis.fix).toContain('Content-Type: image/jpeg');
   });
 
@@ -52,10 +56,17 @@ describe('diagnose: SignatureDoesNotMatch from AWS (CanonicalRequest in the body
   });
 
   it('names a Host other than the signed one', () => {
-    const body = awsSignatureMismatch({ contentType: 'image/jpeg', contentLength: '48213', host: 'internal-proxy:8080' });
+    const body = awsSignatureMismatch({
+      contentType: 'image/jpeg',
+      contentLength: '48213',
+      host: 'internal-proxy:8080',
+    });
     const diagnosis = diagnose({ status: 403, body, url, expectedHeaders, now: signedAt });
     expect(diagnosis.cause).toBe('HOST_MISMATCH');
-    expect(diagnosis.details).toMatchObject({ signedHost: 'my-uploads.s3.us-east-1.amazonaws.com', receivedHost: 'internal-proxy:8080' });
+    expect(diagnosis.details).toMatchObject({
+      signedHost: 'my-uploads.s3.us-east-1.amazonaws.com',
+      receivedHost: 'internal-proxy:8080',
+    });
   });
 
   it('blames the secret when the canonical request is exactly what was signed', () => {
@@ -82,19 +93,40 @@ describe('diagnose: SignatureDoesNotMatch without details (Ceph RGW, MinIO, R2)'
   });
 
   it('names a Content-Type that was signed but not sent', () => {
-    const diagnosis = diagnose({ status: 403, body, url, sentHeaders: { 'content-length': '48213' }, expectedHeaders, now: signedAt });
+    const diagnosis = diagnose({
+      status: 403,
+      body,
+      url,
+      sentHeaders: { 'content-length': '48213' },
+      expectedHeaders,
+      now: signedAt,
+    });
     expect(diagnosis.cause).toBe('CONTENT_TYPE_MISMATCH');
     expect(diagnosis.message).toContain('sent none');
   });
 
   it('names another signed header that was not sent', () => {
-    const diagnosis = diagnose({ status: 403, body, url, sentHeaders: new Headers({ 'content-type': 'image/jpeg' }), expectedHeaders, now: signedAt });
+    const diagnosis = diagnose({
+      status: 403,
+      body,
+      url,
+      sentHeaders: new Headers({ 'content-type': 'image/jpeg' }),
+      expectedHeaders,
+      now: signedAt,
+    });
     expect(diagnosis.cause).toBe('SIGNED_HEADER_MISSING');
     expect(diagnosis.details).toMatchObject({ header: 'content-length', signed: '48213' });
   });
 
   it('blames the secret when the sent headers are the signed ones', () => {
-    const diagnosis = diagnose({ status: 403, body, url, sentHeaders: expectedHeaders, expectedHeaders, now: signedAt });
+    const diagnosis = diagnose({
+      status: 403,
+      body,
+      url,
+      sentHeaders: expectedHeaders,
+      expectedHeaders,
+      now: signedAt,
+    });
     expect(diagnosis.cause).toBe('WRONG_SECRET');
   });
 
@@ -132,7 +164,10 @@ describe('diagnose: other causes', () => {
       '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>300</X-Amz-Expires><Expires>2026-11-28T09:46:14Z</Expires><ServerTime>2026-11-28T10:00:00Z</ServerTime><RequestId>5N3K</RequestId><HostId>u9x</HostId></Error>';
     const diagnosis = diagnose({ status: 403, body, url, now: signedAt });
     expect(diagnosis.cause).toBe('URL_EXPIRED');
-    expect(diagnosis.details).toMatchObject({ expiresAt: '2026-11-28T09:46:14.000Z', usedAt: '2026-11-28T10:00:00.000Z' });
+    expect(diagnosis.details).toMatchObject({
+      expiresAt: '2026-11-28T09:46:14.000Z',
+      usedAt: '2026-11-28T10:00:00.000Z',
+    });
   });
 
   it('names an expired URL from a bare AccessDenied and the URL (Ceph RGW)', () => {
@@ -161,12 +196,14 @@ describe('diagnose: other causes', () => {
   });
 
   it('names a URL signed in the future as clock skew', () => {
-    expect(diagnose({ status: 403, body: rgw('AccessDenied'), url, now: signedAt - 20 * 60_000 }).cause).toBe('CLOCK_SKEW');
+    expect(diagnose({ status: 403, body: rgw('AccessDenied'), url, now: signedAt - 20 * 60_000 }).cause).toBe(
+      'CLOCK_SKEW',
+    );
   });
 
   it.each([
     '<Error><Code>AuthorizationQueryParametersError</Code><Message>Error parsing the X-Amz-Credential parameter; the region &apos;us-east-1&apos; is wrong; expecting &apos;eu-central-1&apos;</Message><Region>eu-central-1</Region><RequestId>9G97</RequestId><HostId>XWkl</HostId></Error>',
-    '<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is malformed; the region \'us-east-1\' is wrong; expecting \'eu-central-1\'</Message><RequestId>459C</RequestId></Error>',
+    "<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-central-1'</Message><RequestId>459C</RequestId></Error>",
   ])('names the wrong region and the right one (%#)', (body) => {
     const diagnosis = diagnose({ status: 400, body, url, now: signedAt });
     expect(diagnosis.cause).toBe('WRONG_REGION');
@@ -203,7 +240,12 @@ describe('diagnose: other causes', () => {
   it('names the endpoint AWS redirects to', () => {
     const body =
       '<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.</Message><Endpoint>my-uploads.s3.amazonaws.com</Endpoint><Bucket>my-uploads</Bucket><RequestId>1</RequestId></Error>';
-    const diagnosis = diagnose({ status: 301, body, url: url.replace('my-uploads.s3.us-east-1', 's3.us-east-1').replace('.com/', '.com/my-uploads/'), now: signedAt });
+    const diagnosis = diagnose({
+      status: 301,
+      body,
+      url: url.replace('my-uploads.s3.us-east-1', 's3.us-east-1').replace('.com/', '.com/my-uploads/'),
+      now: signedAt,
+    });
     expect(diagnosis.cause).toBe('ADDRESSING_STYLE');
     expect(diagnosis.details.endpoint).toBe('my-uploads.s3.amazonaws.com');
   });
@@ -215,12 +257,18 @@ describe('diagnose: other causes', () => {
 
 describe('diagnose: hostile bodies', () => {
   it('reads nothing from a document that is not well-formed (a character reference out of Unicode range), instead of throwing', () => {
-    const diagnosis = diagnose({ status: 403, body: '<Error><Code>AccessDenied</Code><Message>&#99999999; &#x41;</Message></Error>' });
+    const diagnosis = diagnose({
+      status: 403,
+      body: '<Error><Code>AccessDenied</Code><Message>&#99999999; &#x41;</Message></Error>',
+    });
     expect(diagnosis.details).toMatchObject({ code: undefined, serverMessage: undefined });
   });
 
   it('decodes character references and CDATA of a well-formed document', () => {
-    const diagnosis = diagnose({ status: 403, body: '<Error><Code>AccessDenied</Code><Message>&#x41;&#66; <![CDATA[<C>]]></Message></Error>' });
+    const diagnosis = diagnose({
+      status: 403,
+      body: '<Error><Code>AccessDenied</Code><Message>&#x41;&#66; <![CDATA[<C>]]></Message></Error>',
+    });
     expect(diagnosis.details.serverMessage).toBe('AB <C>');
   });
 });

@@ -8,7 +8,22 @@ import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/p
 // The slowest 1 MB input (nested elements) took 0.57 s here on 2 cores at load 20; the bound is about 10× that.
 const BOUND_MS = 6_000;
 const MEGABYTE = 1 << 20;
-const HOSTILE_PATTERNS = ['<', '<a>', '</a>', '<a b="', '&', '&#x', '&amp;', '<![CDATA[', '<!--', '<?', '=', '"\'', '<Code>', '\n'];
+const HOSTILE_PATTERNS = [
+  '<',
+  '<a>',
+  '</a>',
+  '<a b="',
+  '&',
+  '&#x',
+  '&amp;',
+  '<![CDATA[',
+  '<!--',
+  '<?',
+  '=',
+  '"\'',
+  '<Code>',
+  '\n',
+];
 
 let browser: TestBrowser;
 let server: PageServer;
@@ -16,11 +31,17 @@ let page: Page;
 
 beforeAll(async () => {
   server = await startPageServer(0);
-  server.serve('/', 'text/html', '<!doctype html><meta charset="utf-8"><title>error XML</title><script type="module" src="/reader.js"></script>');
+  server.serve(
+    '/',
+    'text/html',
+    '<!doctype html><meta charset="utf-8"><title>error XML</title><script type="module" src="/reader.js"></script>',
+  );
   server.serve(
     '/reader.js',
     'text/javascript',
-    await bundleForBrowser("import { parseStorageError } from './src/client/errors.ts'; window.parseStorageError = parseStorageError;"),
+    await bundleForBrowser(
+      "import { parseStorageError } from './src/client/errors.ts'; window.parseStorageError = parseStorageError;",
+    ),
   );
   browser = await launchBrowser();
   page = await browser.newPage();
@@ -34,20 +55,31 @@ afterAll(async () => {
 });
 
 const parse = (body: string) =>
-  page.evaluate((text) => (window as unknown as { parseStorageError: (body: string) => object }).parseStorageError(text), body);
+  page.evaluate(
+    (text) => (window as unknown as { parseStorageError: (body: string) => object }).parseStorageError(text),
+    body,
+  );
 
 describe('the client reads S3 error documents with DOMParser', () => {
   it('reads the code and message, decoding entities', async () => {
-    expect(await parse('<?xml version="1.0"?><Error><Code>SignatureDoesNotMatch</Code><Message>a &amp; b</Message></Error>')).toEqual({
+    expect(
+      await parse('<?xml version="1.0"?><Error><Code>SignatureDoesNotMatch</Code><Message>a &amp; b</Message></Error>'),
+    ).toEqual({
       code: 'SignatureDoesNotMatch',
       message: 'a & b',
     });
-    expect(await parse('<Error><Code>AccessDenied</Code><Message></Message></Error>')).toEqual({ code: 'AccessDenied', message: undefined });
+    expect(await parse('<Error><Code>AccessDenied</Code><Message></Message></Error>')).toEqual({
+      code: 'AccessDenied',
+      message: undefined,
+    });
   });
 
   it('reads nothing from what is not well-formed XML, rather than the parser error page', async () => {
     expect(await parse('Bad Gateway')).toEqual({ code: undefined, message: undefined });
-    expect(await parse('<Error><Code>AccessDenied</Code><Message>&#99999999;</Message></Error>')).toEqual({ code: undefined, message: undefined });
+    expect(await parse('<Error><Code>AccessDenied</Code><Message>&#99999999;</Message></Error>')).toEqual({
+      code: undefined,
+      message: undefined,
+    });
   });
 
   it('reads 1 MB of hostile input in linear time', async () => {
@@ -57,11 +89,13 @@ describe('the client reads S3 error documents with DOMParser', () => {
         const read = (window as unknown as { parseStorageError: (body: string) => object }).parseStorageError;
         return patterns.flatMap((pattern) => {
           const payload = pattern.repeat(Math.ceil(size / pattern.length)).slice(0, size);
-          return [payload, `<Error><Code>AccessDenied</Code><Message>${payload}</Message></Error>`].map((body, wrapped) => {
-            const start = performance.now();
-            read(body);
-            return { pattern, wrapped: wrapped === 1, ms: performance.now() - start };
-          });
+          return [payload, `<Error><Code>AccessDenied</Code><Message>${payload}</Message></Error>`].map(
+            (body, wrapped) => {
+              const start = performance.now();
+              read(body);
+              return { pattern, wrapped: wrapped === 1, ms: performance.now() - start };
+            },
+          );
         });
       },
       { patterns: HOSTILE_PATTERNS, size: MEGABYTE },

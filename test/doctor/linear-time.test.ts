@@ -15,9 +15,47 @@ const SIZES = [10_000, MEGABYTE];
 
 // What the former readers backtracked on, and what XML and header syntax is made of.
 const TOKENS = [
-  'Credential=', 'SignedHeaders=', 'Signature=', 'AWS4-HMAC-SHA256 ', '=', ',', ' ', '\t', ';', '/', ':', '\n',
-  '<', '</', '<a>', '</a>', '<Code>', '</Code>', '<a b="', '"', "'", '&', '&#x', '&#', '&amp;', ';', '<![CDATA[', ']]>',
-  '<!--', '-->', '<?', '?>', '<!DOCTYPE a [', 'expecting \'', 'expired', '%', '%E0%A4%A', 'X-Amz-Date=', '&X-Amz-', 'a', '0',
+  'Credential=',
+  'SignedHeaders=',
+  'Signature=',
+  'AWS4-HMAC-SHA256 ',
+  '=',
+  ',',
+  ' ',
+  '\t',
+  ';',
+  '/',
+  ':',
+  '\n',
+  '<',
+  '</',
+  '<a>',
+  '</a>',
+  '<Code>',
+  '</Code>',
+  '<a b="',
+  '"',
+  "'",
+  '&',
+  '&#x',
+  '&#',
+  '&amp;',
+  ';',
+  '<![CDATA[',
+  ']]>',
+  '<!--',
+  '-->',
+  '<?',
+  '?>',
+  '<!DOCTYPE a [',
+  "expecting '",
+  'expired',
+  '%',
+  '%E0%A4%A',
+  'X-Amz-Date=',
+  '&X-Amz-',
+  'a',
+  '0',
 ];
 
 const repeat = (pattern: string, size: number) => pattern.repeat(Math.ceil(size / pattern.length)).slice(0, size);
@@ -27,16 +65,31 @@ function inputsCarrying(payload: string): Record<string, DiagnoseInput> {
   const query = `https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Credential=${encodeURIComponent(payload)}`;
   return {
     body: { status: 403, body: payload },
-    'Message of a valid document': { status: 403, body: `<Error><Code>AccessDenied</Code><Message>${payload}</Message></Error>` },
+    'Message of a valid document': {
+      status: 403,
+      body: `<Error><Code>AccessDenied</Code><Message>${payload}</Message></Error>`,
+    },
     'CanonicalRequest of a valid document': {
       status: 403,
       body: `<Error><Code>SignatureDoesNotMatch</Code><CanonicalRequest>PUT\n/k\n\n${payload}\n\nhost\nUNSIGNED-PAYLOAD</CanonicalRequest></Error>`,
       url: 'https://b.s3.us-east-1.amazonaws.com/k?X-Amz-SignedHeaders=host',
     },
     authorization: { status: 403, body: '', sentHeaders: { authorization: payload, 'x-amz-date': payload } },
-    'authorization with a real start': { status: 403, body: '', sentHeaders: { authorization: `AWS4-HMAC-SHA256 Credential=${payload}` } },
-    'URL query': { status: 403, body: '', url: `${query}&X-Amz-SignedHeaders=${encodeURIComponent(payload)}&X-Amz-Date=${encodeURIComponent(payload)}` },
-    'URL path': { status: 404, body: '<Error><Code>NoSuchBucket</Code><BucketName>k</BucketName></Error>', url: `https://b.s3.amazonaws.com/${payload}` },
+    'authorization with a real start': {
+      status: 403,
+      body: '',
+      sentHeaders: { authorization: `AWS4-HMAC-SHA256 Credential=${payload}` },
+    },
+    'URL query': {
+      status: 403,
+      body: '',
+      url: `${query}&X-Amz-SignedHeaders=${encodeURIComponent(payload)}&X-Amz-Date=${encodeURIComponent(payload)}`,
+    },
+    'URL path': {
+      status: 404,
+      body: '<Error><Code>NoSuchBucket</Code><BucketName>k</BucketName></Error>',
+      url: `https://b.s3.amazonaws.com/${payload}`,
+    },
     'header values': {
       status: 403,
       body: '',
@@ -56,26 +109,36 @@ function timeDiagnose(input: DiagnoseInput): number {
 describe('diagnose runs in linear time on hostile input', () => {
   for (const token of TOKENS) {
     for (const size of SIZES) {
-      it(`${JSON.stringify(token)} repeated to ${size} bytes, in every place`, () => {
-        for (const [place, input] of Object.entries(inputsCarrying(repeat(token, size)))) {
-          expect(timeDiagnose(input), place).toBeLessThan(BOUND_MS);
-        }
-      }, PLACES * BOUND_MS);
+      it(
+        `${JSON.stringify(token)} repeated to ${size} bytes, in every place`,
+        () => {
+          for (const [place, input] of Object.entries(inputsCarrying(repeat(token, size)))) {
+            expect(timeDiagnose(input), place).toBeLessThan(BOUND_MS);
+          }
+        },
+        PLACES * BOUND_MS,
+      );
     }
   }
 
-  it('random mixes of those tokens, 1 MB each, in every place', () => {
-    // Prepare: a pattern of up to 12 tokens, repeated to 1 MB; nested quotes and `=` storms arise by themselves.
-    const pattern = fc.array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 12 }).map((tokens) => tokens.join(''));
-    fc.assert(
-      fc.property(pattern, (text) => {
-        for (const [place, input] of Object.entries(inputsCarrying(repeat(text, MEGABYTE)))) {
-          expect(timeDiagnose(input), place).toBeLessThan(BOUND_MS);
-        }
-      }),
-      { numRuns: 10 },
-    );
-  }, 10 * PLACES * BOUND_MS);
+  it(
+    'random mixes of those tokens, 1 MB each, in every place',
+    () => {
+      // Prepare: a pattern of up to 12 tokens, repeated to 1 MB; nested quotes and `=` storms arise by themselves.
+      const pattern = fc
+        .array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 12 })
+        .map((tokens) => tokens.join(''));
+      fc.assert(
+        fc.property(pattern, (text) => {
+          for (const [place, input] of Object.entries(inputsCarrying(repeat(text, MEGABYTE)))) {
+            expect(timeDiagnose(input), place).toBeLessThan(BOUND_MS);
+          }
+        }),
+        { numRuns: 10 },
+      );
+    },
+    10 * PLACES * BOUND_MS,
+  );
 });
 
 describe("checkBucketCors reads the storage's preflight answer in linear time", () => {
@@ -96,7 +159,9 @@ describe('diagnose on hostile input still reads what it can', () => {
     const diagnosis = diagnose({
       status: 403,
       body: '<Error><Code>InvalidAccessKeyId</Code></Error>',
-      sentHeaders: { authorization: `AWS4-HMAC-SHA256 Credential=AKID1/20261128/us-east-1/s3/aws4_request, ${'Credential='.repeat(500)}` },
+      sentHeaders: {
+        authorization: `AWS4-HMAC-SHA256 Credential=AKID1/20261128/us-east-1/s3/aws4_request, ${'Credential='.repeat(500)}`,
+      },
     });
     // Assess
     expect(diagnosis.details).toMatchObject({ accessKeyId: 'AKID1' });
@@ -104,7 +169,11 @@ describe('diagnose on hostile input still reads what it can', () => {
 
   it('ignores an Authorization header longer than S3 accepts', () => {
     const authorization = `AWS4-HMAC-SHA256 Credential=AKID1/20261128/us-east-1/s3/aws4_request, Signature=${'0'.repeat(9000)}`;
-    const diagnosis = diagnose({ status: 403, body: '<Error><Code>InvalidAccessKeyId</Code></Error>', sentHeaders: { authorization } });
+    const diagnosis = diagnose({
+      status: 403,
+      body: '<Error><Code>InvalidAccessKeyId</Code></Error>',
+      sentHeaders: { authorization },
+    });
     expect(diagnosis.details).toMatchObject({ accessKeyId: undefined });
   });
 

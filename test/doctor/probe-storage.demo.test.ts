@@ -42,22 +42,35 @@ afterAll(async () => {
   killIfRunning(demo);
 }, 30_000);
 
-describe('probeStorage on the demo\'s embedded server', () => {
-  it('reports what it enforces (less than RGW), advises against both methods, and leaves no scratch object', async () => {
-    // Prepare: the demo prints where its storage listens.
-    const [, endpoint, bucket] = /at (http:\/\/\S+), bucket "([^"]+)"/.exec(demo!.output())!;
-    const prefix = `probe-${randomUUID()}/`;
-    // Act
-    const report = await probeStorage({ bucket: bucket!, prefix, endpoint, region: 'us-east-1', forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS });
-    // Assess
-    const seen = Object.fromEntries(report.cases.map(({ id, enforced, evidence }) => [id, { enforced, ...evidence }]));
-    expect(seen).toEqual(S3RVER_5);
-    expect(report.safe).toEqual({ PUT: false, POST: false });
-    expect(report.advice).toContain('Neither method holds every limit here');
-    // s3rver refuses every bucket-level request signed by the SDK, so the probe cannot list; its folder shows what is left.
-    expect(report.cleanup.left).toBeUndefined();
-    const files = readdirSync(dataDirOf(demo!), { recursive: true, encoding: 'utf8' });
-    expect(files).toContain(bucket);
-    expect(files.filter((path) => path.includes(prefix.slice(0, -1)))).toEqual([]);
-  }, PROBE_TIMEOUT_MS);
+describe("probeStorage on the demo's embedded server", () => {
+  it(
+    'reports what it enforces (less than RGW), advises against both methods, and leaves no scratch object',
+    async () => {
+      // Prepare: the demo prints where its storage listens.
+      const [, endpoint, bucket] = /at (http:\/\/\S+), bucket "([^"]+)"/.exec(demo!.output())!;
+      const prefix = `probe-${randomUUID()}/`;
+      // Act
+      const report = await probeStorage({
+        bucket: bucket!,
+        prefix,
+        endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: EMBEDDED_CREDENTIALS,
+      });
+      // Assess
+      const seen = Object.fromEntries(
+        report.cases.map(({ id, enforced, evidence }) => [id, { enforced, ...evidence }]),
+      );
+      expect(seen).toEqual(S3RVER_5);
+      expect(report.safe).toEqual({ PUT: false, POST: false });
+      expect(report.advice).toContain('Neither method holds every limit here');
+      // s3rver refuses every bucket-level request signed by the SDK, so the probe cannot list; its folder shows what is left.
+      expect(report.cleanup.left).toBeUndefined();
+      const files = readdirSync(dataDirOf(demo!), { recursive: true, encoding: 'utf8' });
+      expect(files).toContain(bucket);
+      expect(files.filter((path) => path.includes(prefix.slice(0, -1)))).toEqual([]);
+    },
+    PROBE_TIMEOUT_MS,
+  );
 });

@@ -35,73 +35,104 @@ async function keysUnder(prefix: string): Promise<string[]> {
 }
 
 describe('probeStorage on Ceph RGW 16', () => {
-  it('reports each case as RGW enforces it, advises POST, and leaves no scratch object', async () => {
-    // Prepare
-    const prefix = `probe-${randomUUID()}/`;
-    // Act
-    const report = await probeStorage({ bucket: TEST_BUCKET, prefix, ...rgw, forcePathStyle: true });
-    // Assess
-    const seen = Object.fromEntries(report.cases.map(({ id, enforced, evidence }) => [id, { enforced, ...evidence }]));
-    expect(seen).toEqual(RGW_16);
-    expect(report.safe).toEqual({ PUT: false, POST: true });
-    expect(report.advice).toMatch(/^POST: every condition enforced\. PUT: a URL holder can .*copy any object the signing credentials can read.* Use POST/);
-    expect(report.prefix.startsWith(prefix)).toBe(true);
-    expect(report.cleanup.left).toEqual([]);
-    expect(await keysUnder(prefix)).toEqual([]);
-  }, PROBE_TIMEOUT_MS);
+  it(
+    'reports each case as RGW enforces it, advises POST, and leaves no scratch object',
+    async () => {
+      // Prepare
+      const prefix = `probe-${randomUUID()}/`;
+      // Act
+      const report = await probeStorage({ bucket: TEST_BUCKET, prefix, ...rgw, forcePathStyle: true });
+      // Assess
+      const seen = Object.fromEntries(
+        report.cases.map(({ id, enforced, evidence }) => [id, { enforced, ...evidence }]),
+      );
+      expect(seen).toEqual(RGW_16);
+      expect(report.safe).toEqual({ PUT: false, POST: true });
+      expect(report.advice).toMatch(
+        /^POST: every condition enforced\. PUT: a URL holder can .*copy any object the signing credentials can read.* Use POST/,
+      );
+      expect(report.prefix.startsWith(prefix)).toBe(true);
+      expect(report.cleanup.left).toEqual([]);
+      expect(await keysUnder(prefix)).toEqual([]);
+    },
+    PROBE_TIMEOUT_MS,
+  );
 
-  it('deletes its scratch objects when a step throws, and says so in the error', async () => {
-    // Prepare: a client whose PutObject (the copy source's upload) fails midway through the probe.
-    const prefix = `probe-${randomUUID()}/`;
-    const client = rgwClient();
-    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
-    vi.spyOn(client, 'send').mockImplementation(((command: unknown) =>
-      command instanceof PutObjectCommand ? Promise.reject(new Error('injected failure')) : send(command)) as typeof client.send);
-    // Act
-    const failure = await probeStorage({ bucket: TEST_BUCKET, prefix, client }).catch((error: unknown) => error);
-    // Assess: the valid upload and the cases before the failure wrote objects; none is left.
-    expect(isPresignError(failure) && failure.code).toBe('STORAGE_ERROR');
-    expect((failure as Error).message).toMatch(/injected failure .*a listing shows none left/);
-    expect(await keysUnder(prefix)).toEqual([]);
-  }, PROBE_TIMEOUT_MS);
+  it(
+    'deletes its scratch objects when a step throws, and says so in the error',
+    async () => {
+      // Prepare: a client whose PutObject (the copy source's upload) fails midway through the probe.
+      const prefix = `probe-${randomUUID()}/`;
+      const client = rgwClient();
+      const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+      vi.spyOn(client, 'send').mockImplementation(((command: unknown) =>
+        command instanceof PutObjectCommand
+          ? Promise.reject(new Error('injected failure'))
+          : send(command)) as typeof client.send);
+      // Act
+      const failure = await probeStorage({ bucket: TEST_BUCKET, prefix, client }).catch((error: unknown) => error);
+      // Assess: the valid upload and the cases before the failure wrote objects; none is left.
+      expect(isPresignError(failure) && failure.code).toBe('STORAGE_ERROR');
+      expect((failure as Error).message).toMatch(/injected failure .*a listing shows none left/);
+      expect(await keysUnder(prefix)).toEqual([]);
+    },
+    PROBE_TIMEOUT_MS,
+  );
 });
 
 describe('npx upload-presigner doctor storage', () => {
-  it('prints a table and the advice, and exits 0 whatever it found', async () => {
-    // Prepare
-    vi.stubEnv('AWS_ACCESS_KEY_ID', rgw.credentials.accessKeyId);
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', rgw.credentials.secretAccessKey);
-    const prefix = `probe-${randomUUID()}/`;
-    const lines: string[] = [];
-    // Act
-    const status = await runCli(['doctor', 'storage', '--bucket', TEST_BUCKET, '--prefix', prefix, '--endpoint', rgw.endpoint, '--path-style'], (line) =>
-      lines.push(line),
-    );
-    // Assess
-    const output = lines.join('\n');
-    expect(status).toBe(0);
-    expect(output).toMatch(/^case +enforced +evidence$/m);
-    expect(output).toMatch(/^put-copy-source +NO +200 \(the object is a copy of the source\)$/m);
-    expect(output).toMatch(/^post-content-length-range +yes +400 EntityTooLarge$/m);
-    expect(output).toMatch(/^Cleanup: deleted \d+ scratch keys; a listing shows none left\.$/m);
-    expect(await keysUnder(prefix)).toEqual([]);
-    vi.unstubAllEnvs();
-  }, PROBE_TIMEOUT_MS);
+  it(
+    'prints a table and the advice, and exits 0 whatever it found',
+    async () => {
+      // Prepare
+      vi.stubEnv('AWS_ACCESS_KEY_ID', rgw.credentials.accessKeyId);
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', rgw.credentials.secretAccessKey);
+      const prefix = `probe-${randomUUID()}/`;
+      const lines: string[] = [];
+      // Act
+      const status = await runCli(
+        ['doctor', 'storage', '--bucket', TEST_BUCKET, '--prefix', prefix, '--endpoint', rgw.endpoint, '--path-style'],
+        (line) => lines.push(line),
+      );
+      // Assess
+      const output = lines.join('\n');
+      expect(status).toBe(0);
+      expect(output).toMatch(/^case +enforced +evidence$/m);
+      expect(output).toMatch(/^put-copy-source +NO +200 \(the object is a copy of the source\)$/m);
+      expect(output).toMatch(/^post-content-length-range +yes +400 EntityTooLarge$/m);
+      expect(output).toMatch(/^Cleanup: deleted \d+ scratch keys; a listing shows none left\.$/m);
+      expect(await keysUnder(prefix)).toEqual([]);
+      vi.unstubAllEnvs();
+    },
+    PROBE_TIMEOUT_MS,
+  );
 
-  it('exits 1 with the reason when the probe cannot run', async () => {
-    // Prepare
-    vi.stubEnv('AWS_ACCESS_KEY_ID', rgw.credentials.accessKeyId);
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', rgw.credentials.secretAccessKey);
-    const errors: string[] = [];
-    // Act
-    const status = await runCli(
-      ['doctor', 'storage', '--bucket', `no-such-bucket-${randomUUID().slice(0, 8)}`, '--endpoint', rgw.endpoint, '--path-style'],
-      () => undefined,
-      (line) => errors.push(line),
-    );
-    // Assess
-    expect(status).toBe(1);
-    expect(errors.join('\n')).toMatch(/a valid presigned PUT was refused \(404 NoSuchBucket\)/);
-    vi.unstubAllEnvs();
-  }, PROBE_TIMEOUT_MS);
+  it(
+    'exits 1 with the reason when the probe cannot run',
+    async () => {
+      // Prepare
+      vi.stubEnv('AWS_ACCESS_KEY_ID', rgw.credentials.accessKeyId);
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', rgw.credentials.secretAccessKey);
+      const errors: string[] = [];
+      // Act
+      const status = await runCli(
+        [
+          'doctor',
+          'storage',
+          '--bucket',
+          `no-such-bucket-${randomUUID().slice(0, 8)}`,
+          '--endpoint',
+          rgw.endpoint,
+          '--path-style',
+        ],
+        () => undefined,
+        (line) => errors.push(line),
+      );
+      // Assess
+      expect(status).toBe(1);
+      expect(errors.join('\n')).toMatch(/a valid presigned PUT was refused \(404 NoSuchBucket\)/);
+      vi.unstubAllEnvs();
+    },
+    PROBE_TIMEOUT_MS,
+  );
 });

@@ -10,7 +10,14 @@ type AwsLambdaModule = typeof import('../../src/adapters/aws-lambda/index.js');
 const template = readSamTemplate();
 const resources: Record<string, Json> = template.Resources;
 const fn = resources.PresignFunction.Properties;
-const PSEUDO_PARAMETERS = ['AWS::AccountId', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::URLSuffix'];
+const PSEUDO_PARAMETERS = [
+  'AWS::AccountId',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackName',
+  'AWS::URLSuffix',
+];
 
 /** Every name the template refers to with Ref, GetAtt or a `${…}` inside Sub, and every condition it uses. */
 function references(node: Json, found = { names: new Set<string>(), conditions: new Set<string>() }) {
@@ -34,7 +41,11 @@ function references(node: Json, found = { names: new Set<string>(), conditions: 
 describe('examples/aws-sam/template.yaml', () => {
   it('is a SAM template whose every reference and condition is defined', () => {
     expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
-    const { names, conditions } = references({ Resources: template.Resources, Outputs: template.Outputs, Conditions: template.Conditions });
+    const { names, conditions } = references({
+      Resources: template.Resources,
+      Outputs: template.Outputs,
+      Conditions: template.Conditions,
+    });
     const defined = new Set([...Object.keys(template.Parameters), ...Object.keys(resources), ...PSEUDO_PARAMETERS]);
 
     expect([...names].filter((name) => !defined.has(name))).toEqual([]);
@@ -52,8 +63,15 @@ describe('examples/aws-sam/template.yaml', () => {
         ExposeHeaders: ['ETag'],
       }),
     ]);
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(
+      bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+    ).toBe('AES256');
     expect(bucket.LifecycleConfiguration.Rules).toContainEqual(
       expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
     );
@@ -63,7 +81,9 @@ describe('examples/aws-sam/template.yaml', () => {
     const secret = resources.MultipartSecret;
     expect(secret.Type).toBe('AWS::SecretsManager::Secret');
     expect(secret.Properties.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(32);
-    expect(fn.Environment.Variables.PRESIGN_SECRET).toEqual({ 'Fn::Sub': '{{resolve:secretsmanager:${MultipartSecret}:SecretString}}' });
+    expect(fn.Environment.Variables.PRESIGN_SECRET).toEqual({
+      'Fn::Sub': '{{resolve:secretsmanager:${MultipartSecret}:SecretString}}',
+    });
   });
 
   it('lets the function act on objects below the upload prefix only', () => {
@@ -71,8 +91,15 @@ describe('examples/aws-sam/template.yaml', () => {
     const actions = statements.flatMap((statement) => [statement.Action].flat());
 
     expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
-    expect(actions.sort()).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject']);
-    for (const statement of statements) expect(statement.Resource).toEqual({ 'Fn::Sub': '${UploadBucket.Arn}/${UploadPrefix}*' });
+    expect(actions.sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListMultipartUploadParts',
+      's3:PutObject',
+    ]);
+    for (const statement of statements)
+      expect(statement.Resource).toEqual({ 'Fn::Sub': '${UploadBucket.Arn}/${UploadPrefix}*' });
     // A prefix of "*" or one without the trailing slash would widen the grant past the prefix.
     expect(new RegExp(template.Parameters.UploadPrefix.AllowedPattern).test('*/')).toBe(false);
     expect(new RegExp(template.Parameters.UploadPrefix.AllowedPattern).test('uploads')).toBe(false);
@@ -85,7 +112,7 @@ describe('examples/aws-sam/template.yaml', () => {
       lambda = await import(pathToFileURL(join(ROOT, 'dist', 'aws-lambda.js')).href);
     }, 120_000);
 
-    it('points Handler at a file that exports the package\'s handler from an entry point it has', () => {
+    it("points Handler at a file that exports the package's handler from an entry point it has", () => {
       const [file, exported] = fn.Handler.split('.') as [string, string];
       const source = join(SAM_DIR, fn.CodeUri, `${file}.mjs`);
       const specifier = /export\s*\{\s*(\w+)\s*\}\s*from\s*'([^']+)'/.exec(readFileSync(source, 'utf8'));
@@ -118,9 +145,13 @@ describe('examples/aws-sam/template.yaml', () => {
   it('guards POST /presign with an optional JWT authorizer for the Cognito user pool and leaves preflights open', () => {
     const authorizer = resources.CognitoAuthorizer;
     const post = Object.values(resources).find((resource: Json) => resource.Properties?.RouteKey === 'POST /presign');
-    const options = Object.values(resources).find((resource: Json) => resource.Properties?.RouteKey === 'OPTIONS /presign');
+    const options = Object.values(resources).find(
+      (resource: Json) => resource.Properties?.RouteKey === 'OPTIONS /presign',
+    );
 
-    expect(template.Conditions.UseCognito).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'CognitoUserPoolId' }, ''] }] });
+    expect(template.Conditions.UseCognito).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'CognitoUserPoolId' }, ''] }],
+    });
     expect(authorizer.Condition).toBe('UseCognito');
     expect(authorizer.Properties).toMatchObject({
       AuthorizerType: 'JWT',
@@ -131,7 +162,9 @@ describe('examples/aws-sam/template.yaml', () => {
       },
     });
     expect(post.Properties.AuthorizationType).toEqual({ 'Fn::If': ['UseCognito', 'JWT', 'NONE'] });
-    expect(post.Properties.AuthorizerId).toEqual({ 'Fn::If': ['UseCognito', { Ref: 'CognitoAuthorizer' }, { Ref: 'AWS::NoValue' }] });
+    expect(post.Properties.AuthorizerId).toEqual({
+      'Fn::If': ['UseCognito', { Ref: 'CognitoAuthorizer' }, { Ref: 'AWS::NoValue' }],
+    });
     expect(options.Properties.AuthorizationType).toBe('NONE');
   });
 
@@ -139,7 +172,11 @@ describe('examples/aws-sam/template.yaml', () => {
     const integration = resources.PresignIntegration.Properties;
 
     expect(resources.HttpApi.Properties.ProtocolType).toBe('HTTP');
-    expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', IntegrationUri: { 'Fn::GetAtt': ['PresignFunction', 'Arn'] }, PayloadFormatVersion: '2.0' });
+    expect(integration).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': ['PresignFunction', 'Arn'] },
+      PayloadFormatVersion: '2.0',
+    });
     expect(resources.PresignInvokePermission.Properties.FunctionName).toEqual({ Ref: 'PresignFunction' });
     expect(template.Outputs.PresignUrl.Value).toEqual({ 'Fn::Sub': '${HttpApi.ApiEndpoint}/presign' });
   });

@@ -51,19 +51,25 @@ describe('the demo page in Chromium, against the embedded s3rver', () => {
     const jpeg = await makeJpeg(page, 'demo upload');
     // Act
     const message = await pick('holiday.jpg', 'image/jpeg', jpeg);
-    await page.waitForFunction(() => {
-      const img = document.querySelector<HTMLImageElement>('#preview')!;
-      return !img.hidden && img.complete && img.naturalWidth > 0;
-    }, undefined, { timeout: STEP_MS });
+    await page.waitForFunction(
+      () => {
+        const img = document.querySelector<HTMLImageElement>('#preview')!;
+        return !img.hidden && img.complete && img.naturalWidth > 0;
+      },
+      undefined,
+      { timeout: STEP_MS },
+    );
     await screenshot(page, 'demo-uploaded');
     // Assess
     expect(message).toMatch(/^Uploaded as uploads\/[0-9a-f-]{36}-holiday\.jpg$/);
     expect(await page.locator('#progress').evaluate((bar: HTMLProgressElement) => bar.value)).toBe(100);
-    expect(await page.locator('#preview').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([320, 200]);
+    expect(
+      await page.locator('#preview').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]),
+    ).toEqual([320, 200]);
     expect(browser.errors).toEqual([]);
   });
 
-  it('shows the server\'s reason for a refused type', async () => {
+  it("shows the server's reason for a refused type", async () => {
     // Act
     const message = await pick('notes.txt', 'text/plain', Buffer.from('hello'));
     await screenshot(page, 'demo-type-refused');
@@ -72,7 +78,7 @@ describe('the demo page in Chromium, against the embedded s3rver', () => {
     expect(await page.locator('#preview').isHidden()).toBe(true);
   });
 
-  it('shows the server\'s reason for an oversize file', async () => {
+  it("shows the server's reason for an oversize file", async () => {
     // Act
     const message = await pick('huge.jpg', 'image/jpeg', Buffer.alloc(5 * 1024 * 1024 + 1));
     await screenshot(page, 'demo-too-large');

@@ -10,7 +10,11 @@ afterAll(() => started.forEach(killIfRunning));
 describe('npm run demo', () => {
   let demo: Demo;
   const ask = (body: object) =>
-    fetch(`${demo.origin}/api/presign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${demo.origin}/api/presign`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('prints the upload page URL and serves the page with the client bundled from src', async () => {
     // Act
@@ -32,7 +36,12 @@ describe('npm run demo', () => {
     const bytes = jpegBytes(2048);
     // Act
     const presign = await ask({ fileName: 'demo.jpg', contentType: 'image/jpeg', size: bytes.length });
-    const presigned = (await presign.json()) as { method: string; uploadUrl: string; key: string; headers: Record<string, string> };
+    const presigned = (await presign.json()) as {
+      method: string;
+      uploadUrl: string;
+      key: string;
+      headers: Record<string, string>;
+    };
     const { 'content-length': _length, ...headers } = presigned.headers;
     const put = await fetch(presigned.uploadUrl, { method: 'PUT', headers, body: bytes });
     const view = await fetch(`${demo.origin}/api/view?key=${encodeURIComponent(presigned.key)}`);
@@ -49,7 +58,10 @@ describe('npm run demo', () => {
     // Act
     const wrongType = await ask({ fileName: 'a.html', contentType: 'text/html', size: 10 });
     const tooLarge = await ask({ fileName: 'a.jpg', contentType: 'image/jpeg', size: 6 * 1024 * 1024 });
-    const small = (await (await ask({ fileName: 'a.jpg', contentType: 'image/jpeg', size: 5 })).json()) as { uploadUrl: string; headers: Record<string, string> };
+    const small = (await (await ask({ fileName: 'a.jpg', contentType: 'image/jpeg', size: 5 })).json()) as {
+      uploadUrl: string;
+      headers: Record<string, string>;
+    };
     // Every signed header but the length, which fetch sets from the body: only the size differs.
     const { 'content-length': _, ...sameHeaders } = small.headers;
     const longer = await fetch(small.uploadUrl, { method: 'PUT', headers: sameHeaders, body: 'hello, world' });
@@ -73,16 +85,20 @@ describe('npm run demo', () => {
     await expect(fetch(`${demo.origin}/`)).rejects.toThrow();
   });
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('exits 0 on %s when run as the demo script itself', async (signal) => {
-    // Prepare: the exact command of the package.json "demo" script, without npm around it.
-    const script = await startDemo(...demoScriptCommand());
-    started.push(script);
-    const dataDir = dataDirOf(script);
-    // Act
-    signalGroup(script, signal);
-    const { code } = await script.exit;
-    // Assess
-    expect(code).toBe(0);
-    expect(existsSync(dataDir)).toBe(false);
-  }, 60_000);
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'exits 0 on %s when run as the demo script itself',
+    async (signal) => {
+      // Prepare: the exact command of the package.json "demo" script, without npm around it.
+      const script = await startDemo(...demoScriptCommand());
+      started.push(script);
+      const dataDir = dataDirOf(script);
+      // Act
+      signalGroup(script, signal);
+      const { code } = await script.exit;
+      // Assess
+      expect(code).toBe(0);
+      expect(existsSync(dataDir)).toBe(false);
+    },
+    60_000,
+  );
 });

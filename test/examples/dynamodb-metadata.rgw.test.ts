@@ -16,7 +16,9 @@ import { installExample, makeWorkDir, packLibrary, removeWorkDir, rgwEnv, run } 
 
 const TABLE = 'uploads-metadata';
 const storage = rgwClient();
-const html = new TextEncoder().encode('<!doctype html><html><body><script>alert(document.domain)</script></body></html>');
+const html = new TextEncoder().encode(
+  '<!doctype html><html><body><script>alert(document.domain)</script></body></html>',
+);
 
 // The DynamoDB SDK is the example's dependency, not the repo's: these are the few parts used here.
 type DocumentClient = { send(command: unknown): Promise<{ Items?: Record<string, unknown>[] }>; destroy(): void };
@@ -49,13 +51,20 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(uploaded.map((key) => storage.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: key })).catch(() => {})));
+  await Promise.all(
+    uploaded.map((key) => storage.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: key })).catch(() => {})),
+  );
   if (dynalite) await new Promise<void>((resolve) => dynalite!.close(() => resolve()));
   await removeWorkDir(workDir);
 });
 
 function exampleEnv(): NodeJS.ProcessEnv {
-  return rgwEnv({ TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: endpoint, PRESIGN_ALLOWED_TYPES: 'image/*', PRESIGN_MAX_SIZE: '100000' });
+  return rgwEnv({
+    TABLE_NAME: TABLE,
+    DYNAMODB_ENDPOINT: endpoint,
+    PRESIGN_ALLOWED_TYPES: 'image/*',
+    PRESIGN_MAX_SIZE: '100000',
+  });
 }
 
 async function upload(fileName: string, body: Uint8Array<ArrayBuffer>, userId: string): Promise<string> {
@@ -63,7 +72,10 @@ async function upload(fileName: string, body: Uint8Array<ArrayBuffer>, userId: s
     allowedTypes: ['image/*'],
     key: ({ prefix, context, id, safeName }) => `${prefix}${context.userId}/${id}-${safeName}`,
   });
-  const result = (await presigner.presign({ fileName, contentType: 'image/jpeg', size: body.byteLength }, { userId })) as PresignedPut;
+  const result = (await presigner.presign(
+    { fileName, contentType: 'image/jpeg', size: body.byteLength },
+    { userId },
+  )) as PresignedPut;
   const response = await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body });
   expect(response.status).toBe(200);
   uploaded.push(result.key);
@@ -72,7 +84,9 @@ async function upload(fileName: string, body: Uint8Array<ArrayBuffer>, userId: s
 
 /** The ObjectCreated event S3 sends for `keys`, one record each, keys URL-encoded as S3 does. */
 function objectCreated(keys: string[]) {
-  const fixture = JSON.parse(readFileSync(new URL('../fixtures/events/s3-object-created.json', import.meta.url), 'utf8'));
+  const fixture = JSON.parse(
+    readFileSync(new URL('../fixtures/events/s3-object-created.json', import.meta.url), 'utf8'),
+  );
   const template = fixture.Records[0];
   return {
     Records: keys.map((key) => ({
@@ -83,8 +97,11 @@ function objectCreated(keys: string[]) {
 }
 
 /** Calls the compiled handler in a fresh Node.js process, as Lambda loads it. */
-async function invoke(event: unknown): Promise<{ verified: { key: string }[]; refused: { key: string; reason: string }[] }> {
-  const script = 'import("./dist/handler.js").then(async ({ handler }) => console.log(JSON.stringify(await handler(JSON.parse(process.env.EVENT)))));';
+async function invoke(
+  event: unknown,
+): Promise<{ verified: { key: string }[]; refused: { key: string; reason: string }[] }> {
+  const script =
+    'import("./dist/handler.js").then(async ({ handler }) => console.log(JSON.stringify(await handler(JSON.parse(process.env.EVENT)))));';
   const out = await run('node', ['-e', script], { cwd: dir, env: { ...exampleEnv(), EVENT: JSON.stringify(event) } });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
@@ -94,7 +111,11 @@ async function scan(): Promise<Record<string, unknown>[]> {
   const { DynamoDBClient } = fromExample('@aws-sdk/client-dynamodb') as ClientDynamoDB;
   const { DynamoDBDocumentClient, ScanCommand } = fromExample('@aws-sdk/lib-dynamodb') as LibDynamoDB;
   const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
   );
   try {
     return (await client.send(new ScanCommand({ TableName: TABLE }))).Items ?? [];
@@ -104,7 +125,10 @@ async function scan(): Promise<Record<string, unknown>[]> {
 }
 
 async function exists(key: string) {
-  return storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key })).then(() => true, () => false);
+  return storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key })).then(
+    () => true,
+    () => false,
+  );
 }
 
 describe('examples/dynamodb-metadata, installed from the packed library', () => {

@@ -13,7 +13,11 @@ export const EXAMPLES = join(ROOT, 'examples');
 const exec = promisify(execFile);
 
 /** Runs a command and resolves with its stdout; a failure carries the whole output, to see why. */
-export async function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<string> {
+export async function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number },
+): Promise<string> {
   try {
     const { stdout } = await exec(command, args, { maxBuffer: 64 * 1024 * 1024, timeout: 240_000, ...options });
     return stdout;
@@ -35,7 +39,12 @@ export async function ensureBuilt(): Promise<void> {
       await mkdir(lock);
     } catch {
       // A lock older than any build was left by a run that was killed while building.
-      const age = Date.now() - (await stat(lock).then((info) => info.mtimeMs, () => Date.now()));
+      const age =
+        Date.now() -
+        (await stat(lock).then(
+          (info) => info.mtimeMs,
+          () => Date.now(),
+        ));
       if (age > 300_000) await rm(lock, { recursive: true, force: true });
       await new Promise((resolve) => setTimeout(resolve, 500));
       continue;
@@ -114,7 +123,12 @@ export interface RunningServer {
 /** Starts an example with `npm start` as its README says, on a free port, and waits for its URL. */
 export async function startServer(dir: string, env: NodeJS.ProcessEnv): Promise<RunningServer> {
   // Its own process group, so that stopping it reaches npm's child (tsx) and node too.
-  const child: ChildProcess = spawn('npm', ['start'], { cwd: dir, env: { ...env, PORT: '0' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('npm', ['start'], {
+    cwd: dir,
+    env: { ...env, PORT: '0' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const origin = await new Promise<string>((resolve, reject) => {

@@ -22,7 +22,12 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  await removeWorkDir(await library?.then(({ workDir }) => workDir, () => undefined));
+  await removeWorkDir(
+    await library?.then(
+      ({ workDir }) => workDir,
+      () => undefined,
+    ),
+  );
 });
 
 async function install(name: string): Promise<string> {
@@ -43,8 +48,13 @@ async function invoke(dir: string, file: string, event: unknown, env: Record<str
 async function bytesLoadedBy(dir: string, file: string, event: unknown, env: Record<string, string>): Promise<number> {
   const script = `import(${JSON.stringify(`./${file}`)}).then(async ({ handler }) => handler(JSON.parse(process.env.EVENT)));`;
   const hooks = join(fileURLToPath(new URL('../../bench', import.meta.url)), 'loaded-files.mjs');
-  const { stderr } = await promisify(execFile)('node', ['--import', hooks, '-e', script], { cwd: dir, env: rgwEnv({ ...env, EVENT: JSON.stringify(event) }) });
-  const files = new Set([...stderr.matchAll(/^loaded (.+)$/gm)].map((match) => match[1]!).filter((path) => path.startsWith(dir)));
+  const { stderr } = await promisify(execFile)('node', ['--import', hooks, '-e', script], {
+    cwd: dir,
+    env: rgwEnv({ ...env, EVENT: JSON.stringify(event) }),
+  });
+  const files = new Set(
+    [...stderr.matchAll(/^loaded (.+)$/gm)].map((match) => match[1]!).filter((path) => path.startsWith(dir)),
+  );
   const sizes = await Promise.all([...files].map(async (path) => (await stat(path)).size));
   return sizes.reduce((sum, size) => sum + size, 0);
 }
@@ -53,7 +63,10 @@ async function bytesLoadedBy(dir: string, file: string, event: unknown, env: Rec
 function presignEvent(headers: Record<string, string> = {}) {
   const bytes = jpegBytes(500);
   const body = JSON.stringify({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: bytes.byteLength });
-  return { bytes, event: lambdaEvent('apigw-http', { body, headers: { 'content-type': 'application/json', ...headers } }) };
+  return {
+    bytes,
+    event: lambdaEvent('apigw-http', { body, headers: { 'content-type': 'application/json', ...headers } }),
+  };
 }
 
 /** What Secrets Manager would generate for the templates' MultipartSecret. */
@@ -101,19 +114,34 @@ describe.concurrent('examples, installed from the packed library', () => {
       expect(upload.status).toBe(200);
     });
 
-    it('runs a multipart upload with the secret template.yaml resolves, and the storage holds the file', async ({ expect }) => {
+    it('runs a multipart upload with the secret template.yaml resolves, and the storage holds the file', async ({
+      expect,
+    }) => {
       const env = defaultEnvironment(readSamTemplate(), { UploadBucket: TEST_BUCKET, MultipartSecret: SAM_SECRET });
       const call = async (body: object) => {
-        const response = await invoke(functionDir, 'index.mjs', lambdaEvent('apigw-http', { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }), env);
+        const response = await invoke(
+          functionDir,
+          'index.mjs',
+          lambdaEvent('apigw-http', { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+          env,
+        );
         expect(response.statusCode, response.body).toBe(200);
         return JSON.parse(response.body);
       };
       const bytes = jpegBytes(6 * 1024 * 1024);
-      const upload = await call({ action: 'createMultipart', fileName: 'large.jpg', contentType: 'image/jpeg', size: bytes.byteLength });
+      const upload = await call({
+        action: 'createMultipart',
+        fileName: 'large.jpg',
+        contentType: 'image/jpeg',
+        size: bytes.byteLength,
+      });
       expect(upload).toMatchObject({ partSize: 8 * 1024 * 1024, partCount: 1 });
       const { parts } = await call({ action: 'signParts', token: upload.token, partNumbers: [1] });
       expect((await fetch(parts[0].url, { method: 'PUT', headers: parts[0].headers, body: bytes })).status).toBe(200);
-      expect(await call({ action: 'completeMultipart', token: upload.token })).toMatchObject({ key: upload.key, size: bytes.byteLength });
+      expect(await call({ action: 'completeMultipart', token: upload.token })).toMatchObject({
+        key: upload.key,
+        size: bytes.byteLength,
+      });
     });
 
     it('answers the browser preflight that the unauthenticated OPTIONS route forwards', async ({ expect }) => {
@@ -121,10 +149,17 @@ describe.concurrent('examples, installed from the packed library', () => {
       const event = lambdaEvent('apigw-http', {
         method: 'OPTIONS',
         body: undefined,
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type, authorization',
+        },
       });
 
-      const response = await invoke(functionDir, 'index.mjs', event, { PRESIGN_BUCKET: TEST_BUCKET, PRESIGN_ALLOWED_ORIGINS: origin });
+      const response = await invoke(functionDir, 'index.mjs', event, {
+        PRESIGN_BUCKET: TEST_BUCKET,
+        PRESIGN_ALLOWED_ORIGINS: origin,
+      });
 
       expect(response.statusCode).toBe(204);
       expect(response.headers['access-control-allow-origin']).toBe(origin);
@@ -137,7 +172,9 @@ describe.concurrent('examples, installed from the packed library', () => {
     // No AWS credentials, profile or instance metadata, no calls home: synthesis must work offline,
     // without an account, as CI runs it with only the npm registry reachable.
     const offline = (): NodeJS.ProcessEnv => ({
-      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') || name.startsWith('AWS_SDK_JS_'))),
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') || name.startsWith('AWS_SDK_JS_')),
+      ),
       AWS_EC2_METADATA_DISABLED: 'true',
       CDK_DISABLE_VERSION_CHECK: 'true',
       CDK_DISABLE_CLI_TELEMETRY: 'true',
@@ -152,7 +189,10 @@ describe.concurrent('examples, installed from the packed library', () => {
     }, 180_000);
 
     it('passes its own tests, which synthesize the stack offline and assert on the template', async ({ expect }) => {
-      const output = await run('npm', ['test', '--', '--reporter=json', '--outputFile=results.json'], { cwd: dir, env: offline() });
+      const output = await run('npm', ['test', '--', '--reporter=json', '--outputFile=results.json'], {
+        cwd: dir,
+        env: offline(),
+      });
       const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
 
       // A run that found no tests would pass too.
@@ -165,13 +205,16 @@ describe.concurrent('examples, installed from the packed library', () => {
       // Prepare: `cdk synth` bundles the function with esbuild, exactly what `cdk deploy` uploads.
       await run('npm', ['run', 'synth', '--', '--quiet', '--no-notices'], { cwd: dir, env: offline() });
       const template = JSON.parse(await readFile(join(dir, 'cdk.out', 'UploadPresigner.template.json'), 'utf8'));
-      const functions = Object.values(template.Resources as Record<string, { Type: string; Metadata: Record<string, string>; Properties: any }>)
-        .filter((resource) => resource.Type === 'AWS::Lambda::Function');
+      const functions = Object.values(
+        template.Resources as Record<string, { Type: string; Metadata: Record<string, string>; Properties: any }>,
+      ).filter((resource) => resource.Type === 'AWS::Lambda::Function');
       const assetDir = join(dir, 'cdk.out', functions[0]!.Metadata['aws:asset:path']!);
       const variables: Record<string, unknown> = functions[0]!.Properties.Environment.Variables;
       // Tokens resolve at deploy time: the bucket's name, and the secret Secrets Manager generates.
       const deployed = (name: string) => (name === 'PRESIGN_SECRET' ? SAM_SECRET : TEST_BUCKET);
-      const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : deployed(name)]));
+      const env = Object.fromEntries(
+        Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : deployed(name)]),
+      );
       const { bytes, event } = presignEvent();
 
       // Act: the bundle alone, with no node_modules beside it, as Lambda runs it.
@@ -179,7 +222,15 @@ describe.concurrent('examples, installed from the packed library', () => {
       const result = JSON.parse(response.body);
       const upload = await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body: bytes });
       // Multipart needs the AWS SDK, which sits in chunks of its own that only then are imported.
-      const multipart = { body: JSON.stringify({ action: 'createMultipart', fileName: 'large.jpg', contentType: 'image/jpeg', size: 1024 }), headers: { 'content-type': 'application/json' } };
+      const multipart = {
+        body: JSON.stringify({
+          action: 'createMultipart',
+          fileName: 'large.jpg',
+          contentType: 'image/jpeg',
+          size: 1024,
+        }),
+        headers: { 'content-type': 'application/json' },
+      };
       const created = await invoke(assetDir, 'index.mjs', lambdaEvent('apigw-http', multipart), env);
 
       // Assess

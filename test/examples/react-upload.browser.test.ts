@@ -16,7 +16,11 @@ import { rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLE = join(ROOT, 'examples/react-upload');
 const MAX_SIZE = 1024 * 1024;
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+};
 
 let outDir: string;
 let server: PageServer;
@@ -43,7 +47,12 @@ async function serveDirectory(dir: string, prefix = ''): Promise<void> {
   for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
     const path = `${prefix}/${entry.name}`;
     if (entry.isDirectory()) await serveDirectory(dir, path);
-    else server.serve(path === '/index.html' ? '/' : path, CONTENT_TYPES[extname(entry.name)] ?? 'application/octet-stream', await readFile(join(dir, path)));
+    else
+      server.serve(
+        path === '/index.html' ? '/' : path,
+        CONTENT_TYPES[extname(entry.name)] ?? 'application/octet-stream',
+        await readFile(join(dir, path)),
+      );
   }
 }
 
@@ -58,10 +67,16 @@ beforeAll(async () => {
   server = await startPageServer(5173);
   await serveDirectory(outDir);
   // The two routes the example's README asks its server for: presign, and view through a presigned GET.
-  server.route('POST', '/api/presign', toExpressHandler(rgwPresigner({ allowedTypes: ['image/jpeg', 'image/png'], maxSize: MAX_SIZE })));
+  server.route(
+    'POST',
+    '/api/presign',
+    toExpressHandler(rgwPresigner({ allowedTypes: ['image/jpeg', 'image/png'], maxSize: MAX_SIZE })),
+  );
   server.route('GET', '/api/view', async (req, res) => {
     const key = new URL(req.url!, server.origin).searchParams.get('key')!;
-    const url = await getSignedUrl(rgwClient(), new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }), { expiresIn: 60 });
+    const url = await getSignedUrl(rgwClient(), new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }), {
+      expiresIn: 60,
+    });
     res.writeHead(302, { location: url }).end();
   });
   browser = await launchBrowser();
@@ -98,10 +113,14 @@ describe('examples/react-upload in Chromium against Ceph RGW', () => {
     const jpeg = await makeJpeg(page, 'react example');
     // Act
     await pick('sunset.jpg', 'image/jpeg', jpeg);
-    await page.waitForFunction(() => {
-      const img = document.querySelector<HTMLImageElement>('figure img');
-      return img !== null && img.complete && img.naturalWidth > 0;
-    }, undefined, { timeout: STEP_MS });
+    await page.waitForFunction(
+      () => {
+        const img = document.querySelector<HTMLImageElement>('figure img');
+        return img !== null && img.complete && img.naturalWidth > 0;
+      },
+      undefined,
+      { timeout: STEP_MS },
+    );
     await screenshot(page, 'react-uploaded');
     // Assess
     expect(await page.locator('[role=status]').textContent()).toBe('Uploaded sunset.jpg');
@@ -113,7 +132,9 @@ describe('examples/react-upload in Chromium against Ceph RGW', () => {
     const object = await rgwClient().send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(jpeg)).toBe(true);
     expect(object.ContentType).toBe('image/jpeg');
-    expect(await page.locator('figure img').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([320, 200]);
+    expect(
+      await page.locator('figure img').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]),
+    ).toEqual([320, 200]);
     expect(browser.errors).toEqual([]);
   });
 
@@ -122,7 +143,9 @@ describe('examples/react-upload in Chromium against Ceph RGW', () => {
     await pick('report.pdf', 'application/pdf', Buffer.from('%PDF-1.4\n'));
     await screenshot(page, 'react-type-refused');
     // Assess
-    expect(await page.locator('[role=alert]').textContent()).toBe('This file type is not accepted. Uploads of type application/pdf are not allowed.');
+    expect(await page.locator('[role=alert]').textContent()).toBe(
+      'This file type is not accepted. Uploads of type application/pdf are not allowed.',
+    );
     expect(await page.locator('figure').count()).toBe(0);
   });
 

@@ -8,7 +8,24 @@ export const SAM_DIR = join(EXAMPLES, 'aws-sam');
 /** A CloudFormation resource or parameter as JSON (the long form of every short tag). */
 export type Json = any;
 
-const FUNCTIONS = ['And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAtt', 'GetAZs', 'If', 'ImportValue', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'Transform'];
+const FUNCTIONS = [
+  'And',
+  'Base64',
+  'Cidr',
+  'Equals',
+  'FindInMap',
+  'GetAtt',
+  'GetAZs',
+  'If',
+  'ImportValue',
+  'Join',
+  'Not',
+  'Or',
+  'Select',
+  'Split',
+  'Sub',
+  'Transform',
+];
 
 // CloudFormation's short forms (`!Ref X`, `!Sub '…'`, `!If [c, a, b]`) as the long forms they
 // stand for, so that the test reads the template as CloudFormation does.
@@ -20,7 +37,9 @@ const CFN_TAGS: (ScalarTag | CollectionTag)[] = [
     return [
       {
         tag: `!${name}`,
-        resolve: (value: string) => ({ [key]: name === 'GetAtt' ? [value.slice(0, value.indexOf('.')), value.slice(value.indexOf('.') + 1)] : value }),
+        resolve: (value: string) => ({
+          [key]: name === 'GetAtt' ? [value.slice(0, value.indexOf('.')), value.slice(value.indexOf('.') + 1)] : value,
+        }),
       },
       { tag: `!${name}`, collection: 'seq', resolve: (seq: YAMLSeq) => ({ [key]: seq.toJSON() }) } as CollectionTag,
       { tag: `!${name}`, collection: 'map', resolve: (map: YAMLMap) => ({ [key]: map.toJSON() }) } as CollectionTag,
@@ -30,7 +49,10 @@ const CFN_TAGS: (ScalarTag | CollectionTag)[] = [
 
 /** examples/aws-sam/template.yaml as CloudFormation reads it; throws on an unknown tag. */
 export function readSamTemplate(): Json {
-  const document = parseDocument(readFileSync(join(SAM_DIR, 'template.yaml'), 'utf8'), { customTags: CFN_TAGS, prettyErrors: true });
+  const document = parseDocument(readFileSync(join(SAM_DIR, 'template.yaml'), 'utf8'), {
+    customTags: CFN_TAGS,
+    prettyErrors: true,
+  });
   // The parser only warns about a tag it does not know, and keeps the bare string.
   const problems = [...document.errors, ...document.warnings];
   if (problems.length) throw new Error(`template.yaml: ${problems.map((problem) => problem.message).join('\n')}`);
@@ -51,7 +73,8 @@ export function defaultEnvironment(template: Json, resources: Record<string, str
       if (secret !== undefined && resources[secret] !== undefined) return [name, resources[secret]];
       const ref = value?.Ref;
       const resolved = template.Parameters[ref]?.Default ?? resources[ref];
-      if (resolved === undefined) throw new Error(`${name} is set to ${JSON.stringify(value)}, which the test cannot resolve`);
+      if (resolved === undefined)
+        throw new Error(`${name} is set to ${JSON.stringify(value)}, which the test cannot resolve`);
       return [name, String(resolved)];
     }),
   );

@@ -17,7 +17,14 @@ export function describeServerExample(name: string, install: (name: string) => P
 
     beforeAll(async () => {
       dir = await install(name);
-      server = await startServer(dir, rgwEnv({ PRESIGN_ALLOWED_TYPES: 'image/*', PRESIGN_MAX_SIZE: String(MAX_SIZE), PRESIGN_SECRET: 'example-multipart-secret-0123456789abcdef' }));
+      server = await startServer(
+        dir,
+        rgwEnv({
+          PRESIGN_ALLOWED_TYPES: 'image/*',
+          PRESIGN_MAX_SIZE: String(MAX_SIZE),
+          PRESIGN_SECRET: 'example-multipart-secret-0123456789abcdef',
+        }),
+      );
     }, 300_000);
 
     afterAll(() => server?.stop());
@@ -46,7 +53,12 @@ export function describeServerExample(name: string, install: (name: string) => P
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: bytes.byteLength }),
       });
-      const result = (await presign.json()) as { method: string; uploadUrl: string; key: string; headers: Record<string, string> };
+      const result = (await presign.json()) as {
+        method: string;
+        uploadUrl: string;
+        key: string;
+        headers: Record<string, string>;
+      };
       const upload = await fetch(result.uploadUrl, { method: result.method, headers: result.headers, body: bytes });
 
       // Assess
@@ -60,8 +72,17 @@ export function describeServerExample(name: string, install: (name: string) => P
 
     it('starts multipart uploads when PRESIGN_SECRET is set, and aborts them', async ({ expect }) => {
       const call = (body: object) =>
-        fetch(`${server!.origin}/presign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const created = await call({ action: 'createMultipart', fileName: 'photo.jpg', contentType: 'image/jpeg', size: 1000 });
+        fetch(`${server!.origin}/presign`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const created = await call({
+        action: 'createMultipart',
+        fileName: 'photo.jpg',
+        contentType: 'image/jpeg',
+        size: 1000,
+      });
       const upload = (await created.json()) as { key: string; token: string; partCount: number };
       expect(created.status).toBe(200);
       expect(upload.partCount).toBe(1);
@@ -71,10 +92,16 @@ export function describeServerExample(name: string, install: (name: string) => P
 
     it('refuses what its environment does not allow', async ({ expect }) => {
       const presign = (body: object) =>
-        fetch(`${server!.origin}/presign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        fetch(`${server!.origin}/presign`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
 
       expect((await presign({ fileName: 'report.pdf', contentType: 'application/pdf', size: 100 })).status).toBe(415);
-      expect((await presign({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: MAX_SIZE + 1 })).status).toBe(413);
+      expect((await presign({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: MAX_SIZE + 1 })).status).toBe(
+        413,
+      );
     });
   });
 }

@@ -15,7 +15,9 @@ export interface Demo {
 
 /** The command of the package.json "demo" script, to run it without npm around it. */
 export function demoScriptCommand(): [string, string[]] {
-  const [command, ...args] = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: { demo: string } }).scripts.demo.split(' ');
+  const [command, ...args] = (
+    JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { scripts: { demo: string } }
+  ).scripts.demo.split(' ');
   return [command!, args];
 }
 
@@ -25,7 +27,12 @@ export function demoScriptCommand(): [string, string[]] {
  */
 export async function startDemo(command: string, args: string[]): Promise<Demo> {
   const { S3_BUCKET: _bucket, S3_ENDPOINT: _endpoint, ...env } = process.env;
-  const child = spawn(command, args, { cwd: ROOT, env: { ...env, DEMO_PORT: '0' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...env, DEMO_PORT: '0' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),

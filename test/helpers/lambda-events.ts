@@ -31,7 +31,10 @@ const CLIENT_HEADERS = new Set(['accept', 'authorization', 'content-length', 'co
 export function lambdaEvent(kind: 'apigw-rest', init?: LambdaEventInit): APIGatewayProxyEvent;
 export function lambdaEvent(kind: 'apigw-http' | 'function-url', init?: LambdaEventInit): APIGatewayProxyEventV2;
 export function lambdaEvent(kind: 'alb' | 'alb-multi-value', init?: LambdaEventInit): ALBEvent;
-export function lambdaEvent(kind: LambdaEventFixture, init?: LambdaEventInit): APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent;
+export function lambdaEvent(
+  kind: LambdaEventFixture,
+  init?: LambdaEventInit,
+): APIGatewayProxyEvent | APIGatewayProxyEventV2 | ALBEvent;
 export function lambdaEvent(kind: LambdaEventFixture, init: LambdaEventInit = {}) {
   const event = JSON.parse(readFileSync(new URL(`../fixtures/events/${kind}.json`, import.meta.url), 'utf8'));
   const method = init.method ?? 'POST';
@@ -42,9 +45,18 @@ export function lambdaEvent(kind: LambdaEventFixture, init: LambdaEventInit = {}
   const single = params.length ? Object.fromEntries(params) : null;
   const multi = params.length ? groupValues(params) : null;
 
-  const fixtureHeaders: Record<string, string> = event.headers ?? Object.fromEntries(Object.entries(event.multiValueHeaders).map(([name, values]) => [name, (values as string[]).join(', ')]));
+  const fixtureHeaders: Record<string, string> =
+    event.headers ??
+    Object.fromEntries(
+      Object.entries(event.multiValueHeaders).map(([name, values]) => [name, (values as string[]).join(', ')]),
+    );
   const headers: Record<string, string> = init.headers
-    ? { ...Object.fromEntries(Object.entries(fixtureHeaders).filter(([name]) => !CLIENT_HEADERS.has(name.toLowerCase()))), ...init.headers }
+    ? {
+        ...Object.fromEntries(
+          Object.entries(fixtureHeaders).filter(([name]) => !CLIENT_HEADERS.has(name.toLowerCase())),
+        ),
+        ...init.headers,
+      }
     : { ...fixtureHeaders };
   for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-length') delete headers[name];
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
@@ -52,18 +64,34 @@ export function lambdaEvent(kind: LambdaEventFixture, init: LambdaEventInit = {}
   const encoded = body !== undefined && base64 ? Buffer.from(body).toString('base64') : body;
 
   if (kind === 'apigw-rest') {
-    Object.assign(event, { httpMethod: method, path, resource: path, body: encoded ?? null, queryStringParameters: single, multiValueQueryStringParameters: multi });
-    Object.assign(event.requestContext, { httpMethod: method, resourcePath: path, path: `/${event.requestContext.stage}${path}` });
+    Object.assign(event, {
+      httpMethod: method,
+      path,
+      resource: path,
+      body: encoded ?? null,
+      queryStringParameters: single,
+      multiValueQueryStringParameters: multi,
+    });
+    Object.assign(event.requestContext, {
+      httpMethod: method,
+      resourcePath: path,
+      path: `/${event.requestContext.stage}${path}`,
+    });
     event.headers = headers;
     event.multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]]));
   } else if (kind === 'apigw-http' || kind === 'function-url') {
     Object.assign(event, { rawPath: path, rawQueryString: query, body: encoded });
     if (encoded === undefined) delete event.body;
-    if (single) event.queryStringParameters = Object.fromEntries(Object.entries(multi!).map(([name, values]) => [name, values.join(',')]));
+    if (single)
+      event.queryStringParameters = Object.fromEntries(
+        Object.entries(multi!).map(([name, values]) => [name, values.join(',')]),
+      );
     if (kind === 'apigw-http') event.routeKey = event.requestContext.routeKey = `${method} ${path}`;
     Object.assign(event.requestContext.http, { method, path });
     // Payload 2.0 moves cookies out of the headers.
-    const { cookie, ...rest } = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+    const { cookie, ...rest } = Object.fromEntries(
+      Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+    );
     event.headers = rest;
     if (cookie) event.cookies = cookie.split(/;\s*/);
   } else {

@@ -45,7 +45,10 @@ export async function startPageServer(port = 5173): Promise<PageServer> {
     origin,
     route: (method, path, handler) => void routes.set(`${method} ${path}`, handler),
     serve: (path, contentType, body) =>
-      void routes.set(`GET ${path}`, (_req, res) => void res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body)),
+      void routes.set(
+        `GET ${path}`,
+        (_req, res) => void res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body),
+      ),
     hits: (method, path) => counts.get(`${method} ${path}`) ?? 0,
     reset: () => counts.clear(),
     close: () =>

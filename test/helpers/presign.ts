@@ -1,7 +1,10 @@
 import { createPresigner, isPresignError, type PresignError, type PresignerOptions } from '../../src/index.js';
 
 /** Fake credentials: presigning is local computation, so unit tests need no server. */
-export const fakeCredentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+export const fakeCredentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
 
 /** A presigner for unit tests: AWS-style endpoint, fake credentials, images allowed. */
 export function testPresigner<Context = unknown>(options: Partial<PresignerOptions<Context>> = {}) {

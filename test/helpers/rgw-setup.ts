@@ -11,9 +11,17 @@ export default async function setup(): Promise<void> {
   try {
     await fetch(rgw.endpoint, { signal: AbortSignal.timeout(5000) });
   } catch (cause) {
-    throw new Error(`Ceph RGW is not reachable at ${rgw.endpoint}: run \`bash scripts/s3-server.sh start\` first.`, { cause });
+    throw new Error(`Ceph RGW is not reachable at ${rgw.endpoint}: run \`bash scripts/s3-server.sh start\` first.`, {
+      cause,
+    });
   }
   await ensureBucket(TEST_BUCKET, [
-    { AllowedOrigins: TEST_ORIGINS, AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 600 },
+    {
+      AllowedOrigins: TEST_ORIGINS,
+      AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD'],
+      AllowedHeaders: ['*'],
+      ExposeHeaders: ['ETag'],
+      MaxAgeSeconds: 600,
+    },
   ]);
 }

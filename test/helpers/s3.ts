@@ -26,7 +26,8 @@ export async function ensureBucket(bucket: string, corsRules?: CORSRule[]): Prom
   await client.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: Error) => {
     if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
   });
-  if (corsRules) await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: corsRules } }));
+  if (corsRules)
+    await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: corsRules } }));
 }
 
 /** A presigner aimed at RGW's test bucket. */
@@ -39,7 +40,10 @@ export function rgwPresigner<Context = unknown>(
 
 /** A small but real JPEG (SOI, APP0/JFIF header, EOI) whose bytes differ on each call. */
 export function jpegBytes(extra = 64): Uint8Array<ArrayBuffer> {
-  const header = [0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00];
+  const header = [
+    0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
+    0x00,
+  ];
   const bytes = new Uint8Array(header.length + extra + 2);
   bytes.set(header);
   bytes.set(randomBytes(extra), header.length);

@@ -33,7 +33,9 @@ beforeAll(async () => {
   });
   endpoint = await listen(createServer(handler));
   endpointUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/presign`;
-  attacker = await listen(createServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage)));
+  attacker = await listen(
+    createServer((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage)),
+  );
   // The user signed in to the app on the endpoint's origin earlier.
   await browser.context.addCookies([{ name: 'session', value: 'alice-session', url: endpointUrl, sameSite: 'Lax' }]);
 });
@@ -58,14 +60,26 @@ async function openAttackerPage(html: string) {
 describe('the endpoint in Chromium, against cross-site requests', () => {
   it.each([
     // The classic trick: the form's `name=value` is itself JSON.
-    ['text/plain', `<form method="post" enctype="text/plain" action="ENDPOINT"><input name='${BODY.slice(0, -1)},"x":"' value='"}'></form>`],
-    ['application/x-www-form-urlencoded', `<form method="post" action="ENDPOINT"><input name="fileName" value="a.jpg"><input name="contentType" value="image/jpeg"></form>`],
-    ['multipart/form-data', `<form method="post" enctype="multipart/form-data" action="ENDPOINT"><input name="fileName" value="a.jpg"></form>`],
+    [
+      'text/plain',
+      `<form method="post" enctype="text/plain" action="ENDPOINT"><input name='${BODY.slice(0, -1)},"x":"' value='"}'></form>`,
+    ],
+    [
+      'application/x-www-form-urlencoded',
+      `<form method="post" action="ENDPOINT"><input name="fileName" value="a.jpg"><input name="contentType" value="image/jpeg"></form>`,
+    ],
+    [
+      'multipart/form-data',
+      `<form method="post" enctype="multipart/form-data" action="ENDPOINT"><input name="fileName" value="a.jpg"></form>`,
+    ],
   ])('a form posting %s with the user’s cookie runs nothing', async (_, form) => {
     calls.authorize = calls.onPresign = 0;
     const page = await openAttackerPage(form.replace('ENDPOINT', endpointUrl));
     try {
-      const answer = track(page, page.waitForResponse((response) => response.url() === endpointUrl, { timeout: 30_000 }));
+      const answer = track(
+        page,
+        page.waitForResponse((response) => response.url() === endpointUrl, { timeout: 30_000 }),
+      );
       await page.evaluate(() => document.forms[0]!.submit());
       const response = await answer;
       expect((await response.request().allHeaders()).cookie).toContain(SESSION);
@@ -80,9 +94,21 @@ describe('the endpoint in Chromium, against cross-site requests', () => {
     calls.authorize = calls.onPresign = 0;
     const page = await openAttackerPage('<!doctype html><title>attacker</title>');
     try {
-      const answer = track(page, page.waitForResponse((response) => response.url() === endpointUrl, { timeout: 30_000 }));
+      const answer = track(
+        page,
+        page.waitForResponse((response) => response.url() === endpointUrl, { timeout: 30_000 }),
+      );
       const type = await page.evaluate(
-        async ({ url, body }) => (await fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body })).type,
+        async ({ url, body }) =>
+          (
+            await fetch(url, {
+              method: 'POST',
+              mode: 'no-cors',
+              credentials: 'include',
+              headers: { 'content-type': 'text/plain' },
+              body,
+            })
+          ).type,
         { url: endpointUrl, body: BODY },
       );
       const response = await answer;
@@ -101,7 +127,12 @@ describe('the endpoint in Chromium, against cross-site requests', () => {
     try {
       const outcome = await page.evaluate(
         ({ url, body }) =>
-          fetch(url, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body }).then(
+          fetch(url, {
+            method: 'POST',
+            credentials: 'include',
+            headers: { 'content-type': 'application/json' },
+            body,
+          }).then(
             () => 'answered',
             () => 'blocked',
           ),

@@ -21,14 +21,25 @@ function handlerCounting() {
 describe('createHttpHandler serves only bodies declared as JSON', () => {
   it.each([
     ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'],
-    ['application/jsonp', 'text/json', 'application/x-json', 'application/json-patch+json', 'application/ld+json', 'json', ''],
+    [
+      'application/jsonp',
+      'text/json',
+      'application/x-json',
+      'application/json-patch+json',
+      'application/ld+json',
+      'json',
+      '',
+    ],
   ])('answers %s (and the rest of its row) with 415 before authorize runs, for every action', async (...types) => {
     const { calls, handle } = handlerCounting();
     for (const type of [...types, undefined]) {
       for (const body of bodies) {
         const headers = type === undefined ? {} : { 'content-type': type };
         const response = await handle({ method: 'POST', headers, body: JSON.stringify(body) });
-        expect([response.status, JSON.parse(response.body).error.code], `${type} ${body.action ?? 'presign'}`).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+        expect([response.status, JSON.parse(response.body).error.code], `${type} ${body.action ?? 'presign'}`).toEqual([
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+        ]);
       }
     }
     expect(calls).toEqual({ authorize: 0, onPresign: 0 });
@@ -41,9 +52,18 @@ describe('createHttpHandler serves only bodies declared as JSON', () => {
     expect(calls.authorize).toBe(0);
   });
 
-  it.each(['application/json', 'APPLICATION/JSON', 'application/json; charset=utf-8', ' Application/Json ;charset="UTF-8"'])('presigns a body declared %j', async (type) => {
+  it.each([
+    'application/json',
+    'APPLICATION/JSON',
+    'application/json; charset=utf-8',
+    ' Application/Json ;charset="UTF-8"',
+  ])('presigns a body declared %j', async (type) => {
     const { calls, handle } = handlerCounting();
-    const response = await handle({ method: 'POST', headers: { 'content-type': type }, body: JSON.stringify(bodies[0]) });
+    const response = await handle({
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: JSON.stringify(bodies[0]),
+    });
     expect(response.status).toBe(200);
     expect(calls).toEqual({ authorize: 1, onPresign: 1 });
   });

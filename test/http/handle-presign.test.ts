@@ -1,7 +1,13 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import { createHttpHandler, ERROR_STATUS, PresignError, type HandlerOptions, type HttpRequest } from '../../src/index.js';
+import {
+  createHttpHandler,
+  ERROR_STATUS,
+  PresignError,
+  type HandlerOptions,
+  type HttpRequest,
+} from '../../src/index.js';
 import { testPresigner } from '../helpers/presign.js';
 
 const RECEIPT_SECRET = 'a-receipt-secret-of-at-least-32-characters';
@@ -9,7 +15,15 @@ const RECEIPT_SECRET = 'a-receipt-secret-of-at-least-32-characters';
 const sampleBody = '{"fileName":"sample.jpg","contentType":"image/jpeg"}';
 
 function handle(request: Partial<HttpRequest>, options: HandlerOptions<any> = {}, presigner = testPresigner<any>()) {
-  return createHttpHandler(presigner, options)({ method: 'POST', body: sampleBody, ...request, headers: { 'content-type': 'application/json', ...request.headers } });
+  return createHttpHandler(
+    presigner,
+    options,
+  )({
+    method: 'POST',
+    body: sampleBody,
+    ...request,
+    headers: { 'content-type': 'application/json', ...request.headers },
+  });
 }
 
 describe('createHttpHandler', () => {
@@ -29,11 +43,49 @@ describe('createHttpHandler', () => {
     ['a JSON array', { body: '[]' }, {}, 400, 'INVALID_REQUEST'],
     ['a missing fileName', { body: '{"contentType":"image/jpeg"}' }, {}, 400, 'INVALID_REQUEST'],
     ['GET', { method: 'GET' }, {}, 405, 'METHOD_NOT_ALLOWED'],
-    ['a body over maxBodySize', { body: `{"fileName":"${'a'.repeat(20_000)}.jpg","contentType":"image/jpeg"}` }, {}, 413, 'BODY_TOO_LARGE'],
-    ['bytes over a small maxBodySize', { body: new TextEncoder().encode(sampleBody) }, { maxBodySize: 10 }, 413, 'BODY_TOO_LARGE'],
-    ['a disallowed type', { body: '{"fileName":"a.pdf","contentType":"application/pdf"}' }, {}, 415, 'TYPE_NOT_ALLOWED'],
-    ['an authorize hook that throws', {}, { authorize: () => { throw new Error('jwt expired: secret=abc'); } }, 401, 'UNAUTHORIZED'],
-    ['an authorize hook that forbids', {}, { authorize: () => { throw new PresignError('FORBIDDEN', 'Not your bucket.'); } }, 403, 'FORBIDDEN'],
+    [
+      'a body over maxBodySize',
+      { body: `{"fileName":"${'a'.repeat(20_000)}.jpg","contentType":"image/jpeg"}` },
+      {},
+      413,
+      'BODY_TOO_LARGE',
+    ],
+    [
+      'bytes over a small maxBodySize',
+      { body: new TextEncoder().encode(sampleBody) },
+      { maxBodySize: 10 },
+      413,
+      'BODY_TOO_LARGE',
+    ],
+    [
+      'a disallowed type',
+      { body: '{"fileName":"a.pdf","contentType":"application/pdf"}' },
+      {},
+      415,
+      'TYPE_NOT_ALLOWED',
+    ],
+    [
+      'an authorize hook that throws',
+      {},
+      {
+        authorize: () => {
+          throw new Error('jwt expired: secret=abc');
+        },
+      },
+      401,
+      'UNAUTHORIZED',
+    ],
+    [
+      'an authorize hook that forbids',
+      {},
+      {
+        authorize: () => {
+          throw new PresignError('FORBIDDEN', 'Not your bucket.');
+        },
+      },
+      403,
+      'FORBIDDEN',
+    ],
   ])('answers %s with %i %s as JSON', async (_, request, options, status, code) => {
     const response = await handle(request, options);
     const body = JSON.parse(response.body);
@@ -62,7 +114,15 @@ describe('createHttpHandler', () => {
 
   it('answers a 500 for unexpected errors without their details, and reports them', async () => {
     const onError = vi.fn();
-    const response = await handle({}, { onError, onPresign: () => { throw new Error('database at 10.1.2.3 is down'); } });
+    const response = await handle(
+      {},
+      {
+        onError,
+        onPresign: () => {
+          throw new Error('database at 10.1.2.3 is down');
+        },
+      },
+    );
     expect(response.status).toBe(500);
     expect(JSON.parse(response.body).error.code).toBe('INTERNAL_ERROR');
     expect(response.body).not.toContain('10.1.2.3');
@@ -71,7 +131,14 @@ describe('createHttpHandler', () => {
 
   it('logs one line without a stack by default', async () => {
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
-    await handle({}, { onPresign: () => { throw new Error('boom'); } });
+    await handle(
+      {},
+      {
+        onPresign: () => {
+          throw new Error('boom');
+        },
+      },
+    );
     expect(log).toHaveBeenCalledOnce();
     expect(String(log.mock.calls[0]![0])).toBe('[upload-presigner] Error: boom');
     log.mockRestore();
@@ -81,7 +148,9 @@ describe('createHttpHandler', () => {
 describe('createHttpHandler: auth hooks', () => {
   it('passes the authorize context to the key function and onPresign', async () => {
     const onPresign = vi.fn();
-    const presigner = testPresigner<{ userId: string }>({ key: ({ prefix, id, safeName, context }) => `${prefix}${context.userId}/${id}-${safeName}` });
+    const presigner = testPresigner<{ userId: string }>({
+      key: ({ prefix, id, safeName, context }) => `${prefix}${context.userId}/${id}-${safeName}`,
+    });
     const response = await handle(
       { headers: { authorization: 'Bearer u-7' } },
       { authorize: (request) => ({ userId: request.headers.authorization!.slice(7) }), onPresign },
@@ -98,7 +167,14 @@ describe('createHttpHandler: CORS', () => {
 
   it('answers a preflight from an allowed origin', async () => {
     const response = await handle(
-      { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } },
+      {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example.com',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      },
       options,
     );
     expect(response.status).toBe(204);
@@ -112,7 +188,10 @@ describe('createHttpHandler: CORS', () => {
 
   it('gives a disallowed origin no allow headers, on preflight and POST', async () => {
     for (const method of ['OPTIONS', 'POST']) {
-      const response = await handle({ method, headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } }, options);
+      const response = await handle(
+        { method, headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } },
+        options,
+      );
       expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-allow'))).toEqual([]);
       expect(response.headers.vary).toBe('Origin');
     }
@@ -125,11 +204,16 @@ describe('createHttpHandler: CORS', () => {
   });
 
   it('reflects no wildcard with credentials: refuses the combination', () => {
-    expect(() => createHttpHandler(testPresigner(), { allowedOrigins: ['*'], allowCredentials: true })).toThrow(/allowCredentials/);
+    expect(() => createHttpHandler(testPresigner(), { allowedOrigins: ['*'], allowCredentials: true })).toThrow(
+      /allowCredentials/,
+    );
   });
 
   it('answers credentials with the exact origin', async () => {
-    const response = await handle({ headers: { origin: 'https://app.example.com' } }, { ...options, allowCredentials: true });
+    const response = await handle(
+      { headers: { origin: 'https://app.example.com' } },
+      { ...options, allowCredentials: true },
+    );
     expect(response.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(response.headers['access-control-allow-credentials']).toBe('true');
   });
@@ -140,7 +224,9 @@ describe('createHttpHandler: verify is bound to the caller the upload was issued
   const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46]);
   const html = new TextEncoder().encode('<!doctype html><script>alert(1)</script>');
   const asUser = (userId: string) => ({ authorization: `Bearer ${userId}`, 'content-type': 'application/json' });
-  const authorize: HandlerOptions<{ userId: string }>['authorize'] = ({ headers }) => ({ userId: headers.authorization!.slice(7) });
+  const authorize: HandlerOptions<{ userId: string }>['authorize'] = ({ headers }) => ({
+    userId: headers.authorization!.slice(7),
+  });
 
   function stored(bytes: Uint8Array) {
     s3.reset();
@@ -161,7 +247,12 @@ describe('createHttpHandler: verify is bound to the caller the upload was issued
   }
 
   it.each<[string, (issued: { key: string; receipt: string }) => object, number, string]>([
-    ['a verify that names only a key (anyone could otherwise claim or delete any upload)', ({ key }) => ({ key }), 400, 'RECEIPT_REQUIRED'],
+    [
+      'a verify that names only a key (anyone could otherwise claim or delete any upload)',
+      ({ key }) => ({ key }),
+      400,
+      'RECEIPT_REQUIRED',
+    ],
     ["another user's receipt", ({ receipt }) => ({ receipt }), 403, 'FORBIDDEN'],
   ])('refuses %s, and neither the storage nor onUploadComplete is reached', async (_, request, status, code) => {
     const { onUploadComplete, call, issued } = await setup();
@@ -188,7 +279,11 @@ describe('createHttpHandler: verify is bound to the caller the upload was issued
   it('tells the operator to set a secret when the presigner has none, instead of verifying', async () => {
     s3.reset();
     const handler = createHttpHandler(testPresigner());
-    const response = await handler({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'verify', receipt: 'x.y' }) });
+    const response = await handler({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'verify', receipt: 'x.y' }),
+    });
     const { error } = JSON.parse(response.body);
     expect([response.status, error.code]).toEqual([400, 'RECEIPTS_DISABLED']);
     expect(error.message).toMatch(/"secret".*PRESIGN_SECRET/);

@@ -3,10 +3,15 @@ import { UploadPresignerStack } from '../lib/upload-presigner-stack';
 
 const app = new App();
 const context = (name: string): string | undefined => app.node.tryGetContext(name) || undefined;
-const list = (value: string | undefined) => value?.split(',').map((item) => item.trim()).filter(Boolean);
+const list = (value: string | undefined) =>
+  value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const userPoolId = context('cognitoUserPoolId');
 const appClientId = context('cognitoAppClientId');
-if (userPoolId && !appClientId) throw new Error('cognitoUserPoolId needs cognitoAppClientId too (the tokens\' audience)');
+if (userPoolId && !appClientId)
+  throw new Error("cognitoUserPoolId needs cognitoAppClientId too (the tokens' audience)");
 
 // Configured with `-c name=value` on the cdk command line (see README.md).
 new UploadPresignerStack(app, context('stackName') ?? 'UploadPresigner', {

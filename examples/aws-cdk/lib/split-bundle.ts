@@ -37,7 +37,9 @@ export function splitBundle(entry: string): Code {
             mainFields: ['module', 'main'],
             minify: true,
             // CommonJS bundled into an ES module still calls require() for Node's built-ins.
-            banner: { js: "import{createRequire as __createRequire}from'node:module';const require=__createRequire(import.meta.url);" },
+            banner: {
+              js: "import{createRequire as __createRequire}from'node:module';const require=__createRequire(import.meta.url);",
+            },
             logLevel: 'warning',
           });
           return true;

@@ -51,7 +51,9 @@ export class UploadPresignerStack extends Stack {
         },
       ],
       // Parts of an abandoned multipart upload are stored (and billed) until aborted.
-      lifecycleRules: [{ id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        { id: 'AbortIncompleteMultipartUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
     });
 
     // A stable secret for receipts and multipart tokens: every instance of the function checks them
@@ -87,7 +89,11 @@ export class UploadPresignerStack extends Stack {
     // A presigned URL carries the function's own permissions: whatever the role may do below the
     // prefix, a URL signed by it may do too. So the role gets the prefix only.
     presignFunction.addToRolePolicy(
-      new PolicyStatement({ sid: 'PutUploads', actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
+      new PolicyStatement({
+        sid: 'PutUploads',
+        actions: ['s3:PutObject'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
     );
     // Multipart uploads (s3:PutObject above covers create, parts and complete; these abort and list
     // the parts) and verification (read the object, remove a refused one).
@@ -102,19 +108,30 @@ export class UploadPresignerStack extends Stack {
     // No CORS configuration on the API on purpose: with it API Gateway would answer preflights
     // itself. The function answers them from PRESIGN_ALLOWED_ORIGINS, so CORS is set in one place.
     const api = new HttpApi(this, 'HttpApi', { apiName: `${id}-presign`, createDefaultStage: false });
-    const stage = api.addStage('DefaultStage', { stageName: '$default', autoDeploy: true, throttle: { rateLimit: 20, burstLimit: 50 } });
+    const stage = api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 20, burstLimit: 50 },
+    });
     const integration = new HttpLambdaIntegration('PresignIntegration', presignFunction);
     const authorizer =
       props.cognito &&
-      new HttpJwtAuthorizer('CognitoAuthorizer', `https://cognito-idp.${this.region}.amazonaws.com/${props.cognito.userPoolId}`, {
-        jwtAudience: [props.cognito.appClientId],
-      });
+      new HttpJwtAuthorizer(
+        'CognitoAuthorizer',
+        `https://cognito-idp.${this.region}.amazonaws.com/${props.cognito.userPoolId}`,
+        {
+          jwtAudience: [props.cognito.appClientId],
+        },
+      );
     api.addRoutes({ path: '/presign', methods: [HttpMethod.POST], integration, authorizer });
     // Browsers send preflights without the Authorization header, so this route has no authorizer.
     api.addRoutes({ path: '/presign', methods: [HttpMethod.OPTIONS], integration });
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the HTTP API.', value: stage.url });
-    new CfnOutput(this, 'PresignUrl', { description: 'POST {"fileName","contentType","size"} here to get an upload URL.', value: `${stage.url}presign` });
+    new CfnOutput(this, 'PresignUrl', {
+      description: 'POST {"fileName","contentType","size"} here to get an upload URL.',
+      value: `${stage.url}presign`,
+    });
     new CfnOutput(this, 'BucketName', { description: 'The bucket uploads land in.', value: bucket.bucketName });
   }
 }

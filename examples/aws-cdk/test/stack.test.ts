@@ -9,7 +9,11 @@ const ORIGINS = ['https://app.example.com', 'http://localhost:5173'];
 function synth(props: Partial<UploadPresignerStackProps> = {}): Template {
   // Skips the esbuild bundling: these tests need the template, not the function's code, and run offline.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new UploadPresignerStack(app, 'Test', { allowedOrigins: ORIGINS, env: { region: 'eu-west-1' }, ...props });
+  const stack = new UploadPresignerStack(app, 'Test', {
+    allowedOrigins: ORIGINS,
+    env: { region: 'eu-west-1' },
+    ...props,
+  });
   return Template.fromStack(stack);
 }
 
@@ -26,9 +30,18 @@ describe('UploadPresignerStack', () => {
           Match.objectLike({ AllowedOrigins: ORIGINS, AllowedMethods: ['PUT', 'POST'], ExposedHeaders: ['ETag'] }),
         ],
       },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      LifecycleConfiguration: { Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' })] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' })],
+      },
     });
   });
 
@@ -36,14 +49,27 @@ describe('UploadPresignerStack', () => {
     const template = synth({ prefix: 'user-files/' });
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-    const s3Statements = statements.filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('s3:')));
-
-    expect(s3Statements.map((statement) => statement.Action).flat().sort()).toEqual(
-      ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'],
+    const s3Statements = statements.filter((statement) =>
+      [statement.Action].flat().some((action: string) => action.startsWith('s3:')),
     );
+
+    expect(
+      s3Statements
+        .map((statement) => statement.Action)
+        .flat()
+        .sort(),
+    ).toEqual([
+      's3:AbortMultipartUpload',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListMultipartUploadParts',
+      's3:PutObject',
+    ]);
     for (const statement of s3Statements) {
       // The ARN is joined from the bucket's ARN and the prefix: nothing outside the prefix, no bucket-level action.
-      expect(statement.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^UploadBucket/), 'Arn'] }, '/user-files/*']] });
+      expect(statement.Resource).toEqual({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^UploadBucket/), 'Arn'] }, '/user-files/*']],
+      });
     }
   });
 
@@ -61,7 +87,9 @@ describe('UploadPresignerStack', () => {
     // instead of being ignored by the deployed function.
     // Tokens resolve at deploy time: the bucket's name, and the secret Secrets Manager generates.
     const deployed = (name: string) => (name === 'PRESIGN_SECRET' ? 'x'.repeat(48) : 'example-bucket');
-    const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : deployed(name)]));
+    const env = Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : deployed(name)]),
+    );
     const read = new Set<string | symbol>();
     const recorded = new Proxy(env, { get: (target, name) => (read.add(name), target[name as string]) });
     expect(() => presignerFromEnv(recorded)).not.toThrow();
@@ -70,7 +98,9 @@ describe('UploadPresignerStack', () => {
 
   it('generates the multipart secret in Secrets Manager and passes a reference to it, not its value', () => {
     const template = synth();
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }) });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
+    });
     expect(JSON.stringify(presignEnvironment(template).PRESIGN_SECRET)).toMatch(/\{\{resolve:secretsmanager:/);
   });
 
@@ -81,7 +111,10 @@ describe('UploadPresignerStack', () => {
   it('has no authorizer unless a user pool is given', () => {
     const template = synth();
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /presign', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /presign',
+      AuthorizationType: 'NONE',
+    });
   });
 
   it('guards POST /presign with a JWT authorizer for the Cognito user pool, and leaves preflights open', () => {
@@ -89,14 +122,20 @@ describe('UploadPresignerStack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: { Issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123', Audience: ['client123'] },
+      JwtConfiguration: {
+        Issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+        Audience: ['client123'],
+      },
     });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: 'POST /presign',
       AuthorizationType: 'JWT',
       AuthorizerId: { Ref: Match.stringLikeRegexp('CognitoAuthorizer') },
     });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'OPTIONS /presign', AuthorizationType: 'NONE' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'OPTIONS /presign',
+      AuthorizationType: 'NONE',
+    });
   });
 
   it('outputs the presign endpoint', () => {

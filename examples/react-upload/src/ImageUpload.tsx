@@ -77,7 +77,9 @@ export function ImageUpload({ endpoint, viewUrl }: ImageUploadProps) {
       )}
       {state.status === 'done' && (
         <figure>
-          <p role="status" className="ok">Uploaded {state.name}</p>
+          <p role="status" className="ok">
+            Uploaded {state.name}
+          </p>
           <img src={viewUrl(state.key)} alt={state.name} />
           <figcaption>{state.key}</figcaption>
         </figure>
@@ -93,7 +95,14 @@ export function ImageUpload({ endpoint, viewUrl }: ImageUploadProps) {
 
 function ProgressBar({ name, percent }: { name: string; percent: number }) {
   return (
-    <div className="progress" role="progressbar" aria-label={`Uploading ${name}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={`Uploading ${name}`}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent}
+    >
       <div className="bar" style={{ width: `${percent}%` }} />
       <span>{percent}%</span>
     </div>

@@ -14,10 +14,17 @@ const DEFAULT_ALLOWED_TYPES = 'image/*';
 // Each variable reuses the core's schema for its option, so the limits and their messages are the
 // core's, while the issue path names the variable instead of the option.
 const option = PresignerOptionsSchema.entries;
-const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 const wholeNumber = (unit: string) =>
   v.pipe(v.string(), v.regex(/^\d+$/, `must be a whole number of ${unit}`), v.transform(Number));
-const trueOrFalse = v.pipe(v.picklist(['true', 'false'], 'must be "true" or "false"'), v.transform((value) => value === 'true'));
+const trueOrFalse = v.pipe(
+  v.picklist(['true', 'false'], 'must be "true" or "false"'),
+  v.transform((value) => value === 'true'),
+);
 // Browsers send an exact origin; a path or trailing slash would never match it.
 const isOrigin = (origin: string) => origin === '*' || (URL.canParse(origin) && new URL(origin).origin === origin);
 
@@ -29,7 +36,10 @@ const EnvSchema = v.object({
       v.string(),
       v.transform(list),
       option.allowedTypes,
-      v.check((types) => types.every(isTypePattern), 'must list media types such as "application/pdf" or wildcards such as "image/*"'),
+      v.check(
+        (types) => types.every(isTypePattern),
+        'must list media types such as "application/pdf" or wildcards such as "image/*"',
+      ),
     ),
     DEFAULT_ALLOWED_TYPES,
   ),
@@ -39,7 +49,10 @@ const EnvSchema = v.object({
     v.pipe(
       v.string(),
       v.transform(list),
-      v.check((origins) => origins.every(isOrigin), 'must list origins such as "https://app.example.com" (no path, no trailing slash) or "*"'),
+      v.check(
+        (origins) => origins.every(isOrigin),
+        'must list origins such as "https://app.example.com" (no path, no trailing slash) or "*"',
+      ),
     ),
   ),
   PRESIGN_METHOD: v.optional(option.method),

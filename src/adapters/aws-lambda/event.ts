@@ -90,7 +90,8 @@ export function toLambdaResult(event: LambdaEvent, response: HttpResponse): Lamb
   const { status: statusCode, headers, body } = response;
   if (eventKind(event) !== 'alb') return { statusCode, headers, body, isBase64Encoded: false };
   const statusDescription = `${statusCode} ${REASON_PHRASES[statusCode] ?? ''}`.trim();
-  if (!(event as ALBEvent).multiValueHeaders) return { statusCode, statusDescription, headers, body, isBase64Encoded: false };
+  if (!(event as ALBEvent).multiValueHeaders)
+    return { statusCode, statusDescription, headers, body, isBase64Encoded: false };
   const multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]]));
   return { statusCode, statusDescription, multiValueHeaders, body, isBase64Encoded: false };
 }

@@ -27,7 +27,10 @@ import type { LambdaEvent, LambdaHandler } from './types.js';
  * });
  * ```
  */
-export function toLambdaHandler<Context>(presigner: Presigner<Context>, options: HandlerOptions<Context> = {}): LambdaHandler {
+export function toLambdaHandler<Context>(
+  presigner: Presigner<Context>,
+  options: HandlerOptions<Context> = {},
+): LambdaHandler {
   const handle = createHttpHandler(presigner, options);
   const report = options.onError ?? logError;
 

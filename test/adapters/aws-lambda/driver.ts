@@ -13,7 +13,12 @@ export function lambdaDriver(kind: LambdaEventFixture): AdapterDriver {
       const handle = toLambdaHandler(presigner, options);
       return {
         async send(request) {
-          const init = { method: request.method, path: request.path, headers: request.headers ?? {}, body: request.body };
+          const init = {
+            method: request.method,
+            path: request.path,
+            headers: request.headers ?? {},
+            body: request.body,
+          };
           return fromLambdaResult(await handle(lambdaEvent(kind, init)));
         },
         async close() {},
@@ -29,7 +34,8 @@ function fromLambdaResult(result: LambdaResult): DriverResponse {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = value;
   if ('multiValueHeaders' in result) {
-    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name.toLowerCase()] = values.join(', ');
+    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+      headers[name.toLowerCase()] = values.join(', ');
   }
   const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
   return { status: result.statusCode, headers, body };

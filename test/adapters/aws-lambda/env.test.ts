@@ -29,7 +29,9 @@ describe('presignerFromEnv', () => {
     expect(result.uploadUrl).toMatch(/^https:\/\/my-uploads\.s3\.eu-central-1\.amazonaws\.com\//);
     expect(new URL(result.uploadUrl).searchParams.get('X-Amz-Security-Token')).toBe('fixture-session-token');
     expect(handlerOptions).toEqual({});
-    await expect(presigner.presign({ fileName: 'a.pdf', contentType: 'application/pdf' })).rejects.toMatchObject({ code: 'TYPE_NOT_ALLOWED' });
+    await expect(presigner.presign({ fileName: 'a.pdf', contentType: 'application/pdf' })).rejects.toMatchObject({
+      code: 'TYPE_NOT_ALLOWED',
+    });
   });
 
   it('takes what a variable cannot carry, such as a key function, beside the variables', async () => {
@@ -47,16 +49,25 @@ describe('presignerFromEnv', () => {
   });
 
   it('reads PRESIGN_ALLOWED_TYPES as a comma-separated list', async () => {
-    const { presigner } = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_ALLOWED_TYPES: ' application/pdf , video/* ' });
-    await expect(presigner.presign({ fileName: 'a.pdf', contentType: 'application/pdf' })).resolves.toMatchObject({ method: 'PUT' });
-    await expect(presigner.presign({ fileName: 'a.mp4', contentType: 'video/mp4' })).resolves.toMatchObject({ method: 'PUT' });
+    const { presigner } = presignerFromEnv({
+      PRESIGN_BUCKET: 'my-uploads',
+      PRESIGN_ALLOWED_TYPES: ' application/pdf , video/* ',
+    });
+    await expect(presigner.presign({ fileName: 'a.pdf', contentType: 'application/pdf' })).resolves.toMatchObject({
+      method: 'PUT',
+    });
+    await expect(presigner.presign({ fileName: 'a.mp4', contentType: 'video/mp4' })).resolves.toMatchObject({
+      method: 'PUT',
+    });
     await expect(presigner.presign(jpeg)).rejects.toMatchObject({ code: 'TYPE_NOT_ALLOWED' });
   });
 
   it('reads PRESIGN_MAX_SIZE in bytes', async () => {
     const { presigner } = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_MAX_SIZE: '999' });
     await expect(presigner.presign(jpeg)).rejects.toMatchObject({ code: 'TOO_LARGE' });
-    await expect(presigner.presign({ ...jpeg, size: 999 })).resolves.toMatchObject({ headers: { 'content-length': '999' } });
+    await expect(presigner.presign({ ...jpeg, size: 999 })).resolves.toMatchObject({
+      headers: { 'content-length': '999' },
+    });
   });
 
   it('reads PRESIGN_EXPIRES_IN in seconds', async () => {
@@ -77,7 +88,10 @@ describe('presignerFromEnv', () => {
   it('reads PRESIGN_METHOD', async () => {
     const { presigner } = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_METHOD: 'POST' });
     const result = await presigner.presign(jpeg);
-    expect(result).toMatchObject({ method: 'POST', fields: { 'Content-Type': 'image/jpeg', 'X-Amz-Security-Token': 'fixture-session-token' } });
+    expect(result).toMatchObject({
+      method: 'POST',
+      fields: { 'Content-Type': 'image/jpeg', 'X-Amz-Security-Token': 'fixture-session-token' },
+    });
   });
 
   it('reads PRESIGN_S3_ENDPOINT and PRESIGN_FORCE_PATH_STYLE', async () => {
@@ -92,66 +106,118 @@ describe('presignerFromEnv', () => {
     const pdf = { fileName: 'report.pdf', contentType: 'application/pdf' };
     const env = { PRESIGN_BUCKET: 'my-uploads', PRESIGN_ALLOWED_TYPES: 'application/pdf' };
     const byDefault = await presignerFromEnv(env).presigner.presign(pdf);
-    const configured = await presignerFromEnv({ ...env, PRESIGN_CONTENT_DISPOSITION: 'inline', PRESIGN_OVERWRITE: 'true' }).presigner.presign(pdf);
-    expect(byDefault).toMatchObject({ headers: { 'content-disposition': 'attachment; filename=report.pdf', 'if-none-match': '*' } });
+    const configured = await presignerFromEnv({
+      ...env,
+      PRESIGN_CONTENT_DISPOSITION: 'inline',
+      PRESIGN_OVERWRITE: 'true',
+    }).presigner.presign(pdf);
+    expect(byDefault).toMatchObject({
+      headers: { 'content-disposition': 'attachment; filename=report.pdf', 'if-none-match': '*' },
+    });
     expect((configured as { headers: Record<string, string> }).headers).toEqual({ 'content-type': 'application/pdf' });
   });
 
-  it.each(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])('reads %s and PRESIGN_PART_SIZE: multipart uploads are signed with them', async (secretVariable) => {
-    const env = {
-      PRESIGN_BUCKET: 'my-uploads',
-      PRESIGN_ALLOWED_TYPES: 'video/*',
-      [secretVariable]: 'a-secret-from-secrets-manager-0123456789',
-      PRESIGN_PART_SIZE: String(6 * 1024 ** 2),
-    };
-    const { presigner } = presignerFromEnv(env);
-    const s3 = mockClient(S3Client);
-    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
-    try {
-      const upload = await presigner.createMultipart({ fileName: 'a.mp4', contentType: 'video/mp4', size: 13 * 1024 ** 2 });
-      expect(upload).toMatchObject({ partSize: 6 * 1024 ** 2, partCount: 3 });
-      // Another instance (another Lambda) with the same configuration and secret accepts the token;
-      // one configured otherwise does not (tokens are bound to the presigner's rules).
-      const other = presignerFromEnv({ ...env }).presigner;
-      await expect(other.signParts({ token: upload.token, partNumbers: [3] })).resolves.toMatchObject({ parts: [{ headers: { 'content-length': String(1024 ** 2) } }] });
-      const otherRules = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', [secretVariable]: 'a-secret-from-secrets-manager-0123456789' }).presigner;
-      await expect(otherRules.signParts({ token: upload.token, partNumbers: [3] })).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
-    } finally {
-      s3.restore();
-    }
-  });
+  it.each(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])(
+    'reads %s and PRESIGN_PART_SIZE: multipart uploads are signed with them',
+    async (secretVariable) => {
+      const env = {
+        PRESIGN_BUCKET: 'my-uploads',
+        PRESIGN_ALLOWED_TYPES: 'video/*',
+        [secretVariable]: 'a-secret-from-secrets-manager-0123456789',
+        PRESIGN_PART_SIZE: String(6 * 1024 ** 2),
+      };
+      const { presigner } = presignerFromEnv(env);
+      const s3 = mockClient(S3Client);
+      s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+      try {
+        const upload = await presigner.createMultipart({
+          fileName: 'a.mp4',
+          contentType: 'video/mp4',
+          size: 13 * 1024 ** 2,
+        });
+        expect(upload).toMatchObject({ partSize: 6 * 1024 ** 2, partCount: 3 });
+        // Another instance (another Lambda) with the same configuration and secret accepts the token;
+        // one configured otherwise does not (tokens are bound to the presigner's rules).
+        const other = presignerFromEnv({ ...env }).presigner;
+        await expect(other.signParts({ token: upload.token, partNumbers: [3] })).resolves.toMatchObject({
+          parts: [{ headers: { 'content-length': String(1024 ** 2) } }],
+        });
+        const otherRules = presignerFromEnv({
+          PRESIGN_BUCKET: 'my-uploads',
+          [secretVariable]: 'a-secret-from-secrets-manager-0123456789',
+        }).presigner;
+        await expect(otherRules.signParts({ token: upload.token, partNumbers: [3] })).rejects.toMatchObject({
+          code: 'INVALID_TOKEN',
+        });
+      } finally {
+        s3.restore();
+      }
+    },
+  );
 
   it.each(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])('never echoes %s in an error', (secretVariable) => {
-    const error = catchError(() => presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', [secretVariable]: 'short-secret' }));
-    expect((error as Error).message).toBe(`${secretVariable} must be at least 32 characters: it signs upload receipts and multipart tokens`);
+    const error = catchError(() =>
+      presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', [secretVariable]: 'short-secret' }),
+    );
+    expect((error as Error).message).toBe(
+      `${secretVariable} must be at least 32 characters: it signs upload receipts and multipart tokens`,
+    );
   });
 
   it('counts an empty variable as unset', async () => {
-    const { presigner } = presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', PRESIGN_MAX_SIZE: '', PRESIGN_ALLOWED_TYPES: ' ' });
+    const { presigner } = presignerFromEnv({
+      PRESIGN_BUCKET: 'my-uploads',
+      PRESIGN_MAX_SIZE: '',
+      PRESIGN_ALLOWED_TYPES: ' ',
+    });
     await expect(presigner.presign({ ...jpeg, size: 10 ** 9 })).resolves.toMatchObject({ method: 'PUT' });
   });
 
   it.each([
     [{ PRESIGN_BUCKET: undefined }, 'PRESIGN_BUCKET is required: the name of the bucket uploads go to'],
     [{ PRESIGN_BUCKET: ' ' }, 'PRESIGN_BUCKET is required: the name of the bucket uploads go to'],
-    [{ PRESIGN_BUCKET: 'My Uploads' }, 'PRESIGN_BUCKET must be a bucket name: 3 or more letters, digits, dots, dashes or underscores, got "My Uploads"'],
+    [
+      { PRESIGN_BUCKET: 'My Uploads' },
+      'PRESIGN_BUCKET must be a bucket name: 3 or more letters, digits, dots, dashes or underscores, got "My Uploads"',
+    ],
     [{ PRESIGN_PREFIX: 'avatars' }, 'PRESIGN_PREFIX must end with "/" (e.g. "uploads/"), got "avatars"'],
-    [{ PRESIGN_ALLOWED_TYPES: 'images' }, 'PRESIGN_ALLOWED_TYPES must list media types such as "application/pdf" or wildcards such as "image/*", got "images"'],
-    [{ PRESIGN_ALLOWED_TYPES: ',' }, 'PRESIGN_ALLOWED_TYPES must name at least one content type: an empty list would refuse every upload, got ","'],
+    [
+      { PRESIGN_ALLOWED_TYPES: 'images' },
+      'PRESIGN_ALLOWED_TYPES must list media types such as "application/pdf" or wildcards such as "image/*", got "images"',
+    ],
+    [
+      { PRESIGN_ALLOWED_TYPES: ',' },
+      'PRESIGN_ALLOWED_TYPES must name at least one content type: an empty list would refuse every upload, got ","',
+    ],
     [{ PRESIGN_MAX_SIZE: 'ten' }, 'PRESIGN_MAX_SIZE must be a whole number of bytes, got "ten"'],
     [{ PRESIGN_MAX_SIZE: '1.5' }, 'PRESIGN_MAX_SIZE must be a whole number of bytes, got "1.5"'],
     [{ PRESIGN_MAX_SIZE: '-1' }, 'PRESIGN_MAX_SIZE must be a whole number of bytes, got "-1"'],
     [{ PRESIGN_MAX_SIZE: '0' }, 'PRESIGN_MAX_SIZE must be at least 1 byte, got "0"'],
     [{ PRESIGN_EXPIRES_IN: '5m' }, 'PRESIGN_EXPIRES_IN must be a whole number of seconds, got "5m"'],
-    [{ PRESIGN_EXPIRES_IN: '604801' }, 'PRESIGN_EXPIRES_IN must be at most 604800 seconds (7 days), the SigV4 limit, got "604801"'],
-    [{ PRESIGN_ALLOWED_ORIGINS: 'https://app.example.com/' }, 'PRESIGN_ALLOWED_ORIGINS must list origins such as "https://app.example.com" (no path, no trailing slash) or "*", got "https://app.example.com/"'],
+    [
+      { PRESIGN_EXPIRES_IN: '604801' },
+      'PRESIGN_EXPIRES_IN must be at most 604800 seconds (7 days), the SigV4 limit, got "604801"',
+    ],
+    [
+      { PRESIGN_ALLOWED_ORIGINS: 'https://app.example.com/' },
+      'PRESIGN_ALLOWED_ORIGINS must list origins such as "https://app.example.com" (no path, no trailing slash) or "*", got "https://app.example.com/"',
+    ],
     [{ PRESIGN_METHOD: 'put' }, 'PRESIGN_METHOD must be "PUT" or "POST", got "put"'],
-    [{ PRESIGN_S3_ENDPOINT: '127.0.0.1:7480' }, 'PRESIGN_S3_ENDPOINT must be a URL such as http://127.0.0.1:7480, got "127.0.0.1:7480"'],
+    [
+      { PRESIGN_S3_ENDPOINT: '127.0.0.1:7480' },
+      'PRESIGN_S3_ENDPOINT must be a URL such as http://127.0.0.1:7480, got "127.0.0.1:7480"',
+    ],
     [{ PRESIGN_FORCE_PATH_STYLE: 'yes' }, 'PRESIGN_FORCE_PATH_STYLE must be "true" or "false", got "yes"'],
     [{ PRESIGN_FORCE_PATH_STYLE: 'TRUE' }, 'PRESIGN_FORCE_PATH_STYLE must be "true" or "false", got "TRUE"'],
     [{ PRESIGN_OVERWRITE: 'yes' }, 'PRESIGN_OVERWRITE must be "true" or "false", got "yes"'],
-    [{ PRESIGN_CONTENT_DISPOSITION: 'download' }, 'PRESIGN_CONTENT_DISPOSITION must be "attachment", "inline" or "auto", got "download"'],
-    [{ PRESIGN_PART_SIZE: '1048576' }, 'PRESIGN_PART_SIZE must be at least 5 MiB (5242880), the smallest part S3 accepts, got "1048576"'],
+    [
+      { PRESIGN_CONTENT_DISPOSITION: 'download' },
+      'PRESIGN_CONTENT_DISPOSITION must be "attachment", "inline" or "auto", got "download"',
+    ],
+    [
+      { PRESIGN_PART_SIZE: '1048576' },
+      'PRESIGN_PART_SIZE must be at least 5 MiB (5242880), the smallest part S3 accepts, got "1048576"',
+    ],
   ])('refuses %j with an error naming the variable', (env: Record<string, string | undefined>, message) => {
     const error = catchError(() => presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads', ...env }));
     expect(error).toBeInstanceOf(PresignError);
@@ -187,8 +253,12 @@ describe('handler', () => {
     const second = await handler(lambdaEvent('alb'));
 
     expect(log).toHaveBeenCalledOnce();
-    expect(log).toHaveBeenCalledWith('[upload-presigner] PRESIGN_BUCKET is required: the name of the bucket uploads go to');
-    const body = JSON.stringify({ error: { code: 'INVALID_OPTIONS', message: 'The upload endpoint is misconfigured; the server log says why.' } });
+    expect(log).toHaveBeenCalledWith(
+      '[upload-presigner] PRESIGN_BUCKET is required: the name of the bucket uploads go to',
+    );
+    const body = JSON.stringify({
+      error: { code: 'INVALID_OPTIONS', message: 'The upload endpoint is misconfigured; the server log says why.' },
+    });
     expect(first).toEqual({
       statusCode: 500,
       headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },

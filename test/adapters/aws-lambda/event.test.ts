@@ -1,11 +1,22 @@
 import { STATUS_CODES } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { eventKind, getBody, getHeaders, getMethod, REASON_PHRASES, toLambdaResult } from '../../../src/adapters/aws-lambda/event.js';
+import {
+  eventKind,
+  getBody,
+  getHeaders,
+  getMethod,
+  REASON_PHRASES,
+  toLambdaResult,
+} from '../../../src/adapters/aws-lambda/event.js';
 import { ERROR_STATUS } from '../../../src/index.js';
 import type { LambdaEvent } from '../../../src/adapters/aws-lambda/index.js';
 import { lambdaEvent, SAMPLE_BODY } from '../../helpers/lambda-events.js';
 
-const response = { status: 415, headers: { 'content-type': 'application/json; charset=utf-8', vary: 'Origin' }, body: '{"error":{}}' };
+const response = {
+  status: 415,
+  headers: { 'content-type': 'application/json; charset=utf-8', vary: 'Origin' },
+  body: '{"error":{}}',
+};
 
 describe('eventKind', () => {
   it.each([
@@ -29,9 +40,12 @@ describe('eventKind', () => {
 });
 
 describe('getMethod', () => {
-  it.each(['apigw-rest', 'apigw-http', 'function-url', 'alb', 'alb-multi-value'] as const)('reads the method of %s', (fixture) => {
-    expect(getMethod(lambdaEvent(fixture, { method: 'PATCH' }))).toBe('PATCH');
-  });
+  it.each(['apigw-rest', 'apigw-http', 'function-url', 'alb', 'alb-multi-value'] as const)(
+    'reads the method of %s',
+    (fixture) => {
+      expect(getMethod(lambdaEvent(fixture, { method: 'PATCH' }))).toBe('PATCH');
+    },
+  );
 });
 
 describe('getHeaders', () => {
@@ -50,15 +64,23 @@ describe('getHeaders', () => {
   });
 
   it('reads an ALB event that has only multiValueHeaders', () => {
-    const event = lambdaEvent('alb-multi-value', { headers: { 'content-type': 'application/json', origin: 'https://app.example.com' } });
+    const event = lambdaEvent('alb-multi-value', {
+      headers: { 'content-type': 'application/json', origin: 'https://app.example.com' },
+    });
     event.multiValueHeaders!['X-Forwarded-For'] = ['203.0.113.1', '10.0.0.1'];
     const headers = getHeaders(event);
     expect(event.headers).toBeUndefined();
-    expect(headers).toMatchObject({ 'content-type': 'application/json', origin: 'https://app.example.com', 'x-forwarded-for': '203.0.113.1, 10.0.0.1' });
+    expect(headers).toMatchObject({
+      'content-type': 'application/json',
+      origin: 'https://app.example.com',
+      'x-forwarded-for': '203.0.113.1, 10.0.0.1',
+    });
   });
 
   it('reads a single-value ALB event', () => {
-    expect(getHeaders(lambdaEvent('alb', { headers: { Origin: 'https://app.example.com' } })).origin).toBe('https://app.example.com');
+    expect(getHeaders(lambdaEvent('alb', { headers: { Origin: 'https://app.example.com' } })).origin).toBe(
+      'https://app.example.com',
+    );
   });
 
   it('gives payload 2.0 cookies back as the cookie header', () => {
@@ -83,9 +105,12 @@ describe('getBody', () => {
     expect(new TextDecoder().decode(body as Uint8Array)).toBe(SAMPLE_BODY);
   });
 
-  it.each(['apigw-http', 'function-url', 'alb', 'alb-multi-value'] as const)('passes the text body of %s through', (fixture) => {
-    expect(getBody(lambdaEvent(fixture))).toBe(SAMPLE_BODY);
-  });
+  it.each(['apigw-http', 'function-url', 'alb', 'alb-multi-value'] as const)(
+    'passes the text body of %s through',
+    (fixture) => {
+      expect(getBody(lambdaEvent(fixture))).toBe(SAMPLE_BODY);
+    },
+  );
 
   it.each(['apigw-rest', 'apigw-http'] as const)('gives undefined when %s has no body', (fixture) => {
     expect(getBody(lambdaEvent(fixture, { body: undefined }))).toBeUndefined();
@@ -93,14 +118,17 @@ describe('getBody', () => {
 });
 
 describe('toLambdaResult', () => {
-  it.each(['apigw-rest', 'apigw-http', 'function-url'] as const)('answers %s with statusCode, headers and a text body', (fixture) => {
-    expect(toLambdaResult(lambdaEvent(fixture), response)).toEqual({
-      statusCode: 415,
-      headers: response.headers,
-      body: response.body,
-      isBase64Encoded: false,
-    });
-  });
+  it.each(['apigw-rest', 'apigw-http', 'function-url'] as const)(
+    'answers %s with statusCode, headers and a text body',
+    (fixture) => {
+      expect(toLambdaResult(lambdaEvent(fixture), response)).toEqual({
+        statusCode: 415,
+        headers: response.headers,
+        body: response.body,
+        isBase64Encoded: false,
+      });
+    },
+  );
 
   it('adds the statusDescription an ALB needs', () => {
     expect(toLambdaResult(lambdaEvent('alb'), response)).toEqual({
@@ -110,7 +138,9 @@ describe('toLambdaResult', () => {
       body: response.body,
       isBase64Encoded: false,
     });
-    expect(toLambdaResult(lambdaEvent('alb'), { ...response, status: 200 })).toMatchObject({ statusDescription: '200 OK' });
+    expect(toLambdaResult(lambdaEvent('alb'), { ...response, status: 200 })).toMatchObject({
+      statusDescription: '200 OK',
+    });
   });
 
   it('knows the reason phrase of every status the handler answers with, as node:http names it', () => {
