@@ -1,8 +1,7 @@
-// RFC 9110 media type: type "/" subtype *( OWS ";" OWS parameter ), parameter values token or quoted.
+import { format, parse as parseMediaType } from 'content-type';
+
+// What `allowedTypes` may name: an exact type or a family wildcard (checked once, at creation).
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const MEDIA_TYPE = new RegExp(
-  `^(${TOKEN})/(${TOKEN})((?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|"(?:[\\t\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\x20-\\x7e])*"))*)$`,
-);
 const PATTERN = new RegExp(`^(${TOKEN})/(${TOKEN}|\\*)$`);
 
 /**
@@ -71,10 +70,11 @@ export const WILDCARD_TYPES: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Parses a Content-Type, lower-casing the type and subtype so that `IMAGE/JPEG` and `image/jpeg`
- * are one type. Returns `undefined` for anything that is not a media type.
+ * are one type (jshttp's `content-type`, formatted back canonically: parameter names lower-cased, values
+ * quoted only where needed). Returns `undefined` for anything that is not a media type or not printable ASCII.
  */
 export function parseContentType(raw: string): { essence: string; value: string } | undefined {
-  // A service sees the same few types over and over; the regular expression is the costly part.
+  // A service sees the same few types over and over; parsing them again is the costly part.
   let parsed = parsedTypes.get(raw);
   if (parsed === undefined && !parsedTypes.has(raw)) {
     if (parsedTypes.size >= 256) parsedTypes.clear();
@@ -84,15 +84,17 @@ export function parseContentType(raw: string): { essence: string; value: string 
 }
 const parsedTypes = new Map<string, { essence: string; value: string } | undefined>();
 
+// Printable ASCII only: a header a browser can send and SigV4 signs byte for byte.
+const HEADER_TEXT = /^[\t\x20-\x7e]*$/;
+
 function parse(raw: string): { essence: string; value: string } | undefined {
-  const match = MEDIA_TYPE.exec(raw.trim());
-  if (!match) return undefined;
-  const essence = `${match[1]}/${match[2]}`.toLowerCase();
-  const parameters = match[3]!
-    .split(';')
-    .slice(1)
-    .map((parameter) => parameter.trim());
-  return { essence, value: [essence, ...parameters].join('; ') };
+  if (!HEADER_TEXT.test(raw)) return undefined;
+  try {
+    const { type, parameters } = parseMediaType(raw.trim());
+    return { essence: type, value: format({ type, parameters }) };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -94,13 +94,27 @@ describe('createPresigner: content types', () => {
     expect(upper.headers['content-type']).toBe('text/plain; charset=utf-8');
   });
 
-  it.each(['jpeg', 'image/', '/jpeg', 'image/jpeg;', 'image/jp eg', 'image/jpeg\r\nx-evil: 1'])(
-    'refuses a malformed type (%j) as an invalid request',
-    async (contentType) => {
-      const error = await presignError(testPresigner().presign({ fileName: 'a.jpg', contentType }));
-      expect(error.code).toBe('INVALID_REQUEST');
-    },
-  );
+  it('keeps a quoted parameter whole, even with a semicolon inside', async () => {
+    const presigner = testPresigner({ allowedTypes: ['text/plain'] });
+    const result = (await presigner.presign({
+      fileName: 'a.txt',
+      contentType: 'text/plain; name="a;b c"; Charset=utf-8',
+    })) as PresignedPut;
+    expect(result.headers['content-type']).toBe('text/plain; name="a;b c"; charset=utf-8');
+  });
+
+  it.each([
+    'jpeg',
+    'image/',
+    '/jpeg',
+    'image/jp eg',
+    'image/jpeg\r\nx-evil: 1',
+    'image/jpeg; name=é',
+    'text/plain, text/html',
+  ])('refuses a malformed type (%j) as an invalid request', async (contentType) => {
+    const error = await presignError(testPresigner().presign({ fileName: 'a.jpg', contentType }));
+    expect(error.code).toBe('INVALID_REQUEST');
+  });
 });
 
 describe('createPresigner: size', () => {
