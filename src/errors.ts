@@ -1,4 +1,5 @@
 import type { BaseIssue } from 'valibot';
+import type { ErrorBody, ErrorCode, ErrorIssue } from './protocol.js';
 
 /**
  * Every error code upload-presigner produces, mapped to the HTTP status the HTTP handler answers
@@ -13,8 +14,12 @@ export const ERROR_STATUS = {
   INVALID_REQUEST: 400,
   /** `maxSize` is configured with `method: "PUT"`, so the request must declare `size`. */
   SIZE_REQUIRED: 400,
+  /** The presigner's `checksum` option requires a digest (`checksum`, or `checksums` for parts) and the request has none. */
+  CHECKSUM_REQUIRED: 400,
   /** The file name's extension belongs to another type than the declared `contentType`. */
   EXTENSION_MISMATCH: 400,
+  /** An endpoint with profiles got a request naming none, or one it does not serve (or one without profiles got a `profile`). */
+  UNKNOWN_PROFILE: 400,
   /** A multipart action reached a presigner without `secret`: a single upload still works up to 5 GiB. */
   MULTIPART_DISABLED: 400,
   /** A verify request reached the HTTP endpoint with a bare `key`: a browser must send the `receipt` it was given. */
@@ -43,22 +48,26 @@ export const ERROR_STATUS = {
   TOO_LARGE: 413,
   /** The presign request body itself is over the handler's `maxBodySize`. */
   BODY_TOO_LARGE: 413,
+  /** A `presignBatch` request names more files than one batch may (100): split it. */
+  TOO_MANY_FILES: 413,
   /** `contentType` is not in `allowedTypes`. */
   TYPE_NOT_ALLOWED: 415,
   /** The request body is not declared `application/json`: what a cross-site form or no-cors fetch sends. */
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** `verify` refused what was stored (type, size or content) and removed it. */
   VERIFICATION_FAILED: 422,
+  /** `verify` found stored bytes whose digest (the ETag's MD5, or the stored checksum) is not the one declared, and removed them. */
+  CHECKSUM_MISMATCH: 422,
   /** The storage failed or refused a call the server made (a multipart step, a HeadObject); the log says which. */
   STORAGE_ERROR: 502,
   /** The URL could not be signed: credentials or region could not be resolved. */
   SIGNING_FAILED: 500,
   /** Anything unexpected; the message never carries its details. */
   INTERNAL_ERROR: 500,
-} as const;
+} as const satisfies Record<ErrorCode, number>;
 
-/** A code from {@link ERROR_STATUS}. */
-export type PresignErrorCode = keyof typeof ERROR_STATUS;
+/** A code from {@link ERROR_STATUS}: the protocol's {@link ErrorCode}. */
+export type PresignErrorCode = ErrorCode;
 
 /**
  * What an error keeps of a validation issue: where (`"credentials.accessKeyId"`) and what, never
@@ -69,15 +78,10 @@ export type PresignErrorCode = keyof typeof ERROR_STATUS;
  * if (isPresignError(error)) for (const { path, message } of error.issues ?? []) console.log(path, message);
  * ```
  */
-export interface PresignIssue {
-  path?: string;
-  message: string;
-}
+export type PresignIssue = ErrorIssue;
 
 /** The JSON body every failed request answers with. */
-export interface PresignErrorBody {
-  error: { code: PresignErrorCode; message: string; issues?: PresignIssue[] };
-}
+export type PresignErrorBody = ErrorBody;
 
 /**
  * The one error class of upload-presigner. `status` is looked up from the code, so it can never

@@ -1,15 +1,16 @@
 import * as v from 'valibot';
 
-/** Seven days: the longest a SigV4 presigned URL may live. */
-export const MAX_EXPIRES_IN = 604_800;
-/** Five GiB: the largest object a single PUT or POST may create. */
-export const MAX_SINGLE_UPLOAD_SIZE = 5 * 1024 ** 3;
-/** Five TiB: the largest object S3 stores, reachable only by a multipart upload. */
-export const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
-/** S3's smallest part (all but the last): 5 MiB. */
-export const MIN_PART_SIZE = 5 * 1024 ** 2;
-/** S3's most parts in one multipart upload. */
-export const MAX_PARTS = 10_000;
+import {
+  DEFAULT_PART_SIZE,
+  MAX_EXPIRES_IN,
+  MAX_OBJECT_SIZE,
+  MAX_PARTS,
+  MAX_PARTS_PER_REQUEST,
+  MAX_SINGLE_UPLOAD_SIZE,
+  MIN_PART_SIZE,
+} from './protocol.js';
+
+export { MAX_EXPIRES_IN, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PARTS_PER_REQUEST, MAX_SINGLE_UPLOAD_SIZE, MIN_PART_SIZE };
 
 /**
  * The request a client sends to be given an upload: the original contract
@@ -54,8 +55,6 @@ const partNumber = v.pipe(
   v.minValue(1, 'partNumber must be at least 1'),
   v.maxValue(MAX_PARTS, `partNumber must be at most ${MAX_PARTS}`),
 );
-/** The most part URLs one `signParts` call signs. */
-export const MAX_PARTS_PER_REQUEST = 100;
 
 /** `createMultipart`: a presign request whose `size` is required (part URLs sign each part's length). */
 export const CreateMultipartSchema = v.object({
@@ -214,6 +213,6 @@ export const PresignerOptionsSchema = v.object({
       v.minValue(MIN_PART_SIZE, 'must be at least 5 MiB (5242880), the smallest part S3 accepts'),
       v.maxValue(MAX_SINGLE_UPLOAD_SIZE, 'must be at most 5 GiB, the largest part S3 accepts'),
     ),
-    8 * 1024 ** 2,
+    DEFAULT_PART_SIZE,
   ),
 });

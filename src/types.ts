@@ -1,6 +1,29 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { InferInput, InferOutput } from 'valibot';
 import type { PresignRequestSchema, VerifyRequestSchema } from './schemas.js';
+import type {
+  CompletedUpload,
+  MultipartUpload,
+  PresignResult,
+  SignedParts,
+  StoredPart,
+  VerifiedUpload,
+} from './protocol.js';
+
+// The wire shapes live in the protocol the browser client shares; re-exported for the server's code.
+export type {
+  AbortedUpload,
+  CompletedUpload,
+  MultipartUpload,
+  PartList,
+  PresignedPost,
+  PresignedPut,
+  PresignResult,
+  SignedPart,
+  SignedParts,
+  StoredPart,
+  VerifiedUpload,
+} from './protocol.js';
 
 /** What a client asks for: `{ fileName, contentType, size? }`, as validated by `PresignRequestSchema`. */
 export type PresignRequest = InferOutput<typeof PresignRequestSchema>;
@@ -97,107 +120,6 @@ export interface PresignerOptions<Context = unknown> {
   multipartSecret?: string;
   /** Bytes per part of a multipart upload: default 8 MiB, at least 5 MiB; grown when a file would need over 10,000 parts. */
   partSize?: number;
-}
-
-/** What `verify` found in the storage. */
-export interface VerifiedUpload {
-  key: string;
-  /** Bytes stored. */
-  size: number;
-  /** The Content-Type stored with the object (the signed one). */
-  contentType: string;
-  /** The type the first bytes show, when they show one. */
-  detectedType?: string;
-  etag?: string;
-  lastModified?: string;
-}
-
-/** Fields shared by both kinds of result. */
-interface PresignResultBase {
-  /** The object key the upload will create. */
-  key: string;
-  /** When the URL stops working (ISO 8601). */
-  expiresAt: string;
-  /**
-   * With a `secret`: proof for `verify` that this caller was given this upload. Send it back as
-   * `{"action":"verify","receipt":…}`; it is accepted only with the same `authorize` context.
-   */
-  receipt?: string;
-  /** Seconds the URL lives; less than `options.expiresIn` when the credentials expire sooner. */
-  expiresIn: number;
-}
-
-/** A presigned PUT: send the file as the body, with exactly `headers`. */
-export interface PresignedPut extends PresignResultBase {
-  method: 'PUT';
-  uploadUrl: string;
-  /**
-   * The headers the request must carry for the signature to hold: Content-Type, Content-Length when
-   * the size is signed, Content-Disposition when one is, and `If-None-Match: *` unless `overwrite`.
-   */
-  headers: Record<string, string>;
-}
-
-/** A presigned POST: send a multipart form with `fields` first and the file last, under the name `file`. */
-export interface PresignedPost extends PresignResultBase {
-  method: 'POST';
-  uploadUrl: string;
-  fields: Record<string, string>;
-}
-
-/** What {@link Presigner.presign} returns. */
-export type PresignResult = PresignedPut | PresignedPost;
-
-/**
- * A started multipart upload: cut the file into `partCount` parts of `partSize` bytes (the last
- * one smaller), send each to a URL from `signParts`, then `completeMultipart`.
- */
-export interface MultipartUpload {
-  method: 'MULTIPART';
-  /** The object key the upload will create. */
-  key: string;
-  uploadId: string;
-  /** Names this upload in `signParts`, `listParts`, `completeMultipart` and `abortMultipart`; signed, so it cannot be altered. */
-  token: string;
-  /** Proof for `verify` once the upload is complete, as for a single upload. */
-  receipt: string;
-  /** The declared total size in bytes: the storage refuses any part of another length. */
-  size: number;
-  contentType: string;
-  partSize: number;
-  partCount: number;
-  /** When the token stops being accepted (ISO 8601); part URLs live `expiresIn` each. */
-  expiresAt: string;
-}
-
-/** One presigned part: PUT its bytes to `url` with exactly this Content-Length. */
-export interface SignedPart {
-  partNumber: number;
-  url: string;
-  headers: { 'content-length': string };
-}
-
-/** What {@link Presigner.signParts} returns. */
-export interface SignedParts {
-  parts: SignedPart[];
-  /** When these URLs stop working (ISO 8601). */
-  expiresAt: string;
-  expiresIn: number;
-}
-
-/** A part the storage holds. */
-export interface StoredPart {
-  partNumber: number;
-  size: number;
-  etag: string;
-}
-
-/** What {@link Presigner.completeMultipart} returns: the object as stored. */
-export interface CompletedUpload {
-  key: string;
-  size: number;
-  contentType: string;
-  etag?: string;
 }
 
 /** A configured presigner. */

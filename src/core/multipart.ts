@@ -10,6 +10,7 @@ import {
 import type { CompletedUpload, MultipartUpload, Presigner, SignedParts, StoredPart } from '../types.js';
 import { parseRequest, type ResolvedOptions } from './config.js';
 import { clampToCredentials, expiry, loadCredentials, signing, signPart, type Signer } from './signer.js';
+import { partSizeFor } from '../protocol.js';
 import { open, seal } from './receipt.js';
 import { admitUpload } from './upload-request.js';
 
@@ -21,7 +22,6 @@ import { admitUpload } from './upload-request.js';
 
 /** How long a token is accepted: long enough for a slow upload of 5 TiB, short enough to end. */
 const TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
-const MIB = 1024 ** 2;
 
 /** What a token carries, sealed. */
 interface UploadClaims {
@@ -201,12 +201,6 @@ export function multipartOperations<Context>(
       throw new PresignError('STORAGE_ERROR', `The multipart upload of ${claims.key} survived three aborts.`);
     },
   };
-}
-
-/** `partSize`, grown (in whole MiB) when the file would otherwise need more than 10,000 parts. */
-function partSizeFor(size: number, partSize: number): number {
-  const smallest = Math.ceil(size / MAX_PARTS);
-  return smallest <= partSize ? partSize : Math.ceil(smallest / MIB) * MIB;
 }
 
 const partCountOf = ({ size, partSize }: UploadClaims) => Math.max(1, Math.ceil(size / partSize));
