@@ -6,6 +6,7 @@
  */
 export { createPresigner } from './core/create-presigner.js';
 export { createHttpHandler } from './http/handle-presign.js';
+export type { ProfileName, Presigners, Profiles } from './core/profiles.js';
 export { ERROR_STATUS, PresignError, isPresignError } from './errors.js';
 export type { PresignErrorBody, PresignErrorCode, PresignIssue } from './errors.js';
 export {

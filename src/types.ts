@@ -179,6 +179,8 @@ export interface HttpRequest {
   body?: unknown;
   /** The runtime's own request (Lambda event, Express `req`, fetch `Request`), for `authorize`. */
   raw?: unknown;
+  /** On an endpoint with profiles, the one the body names, e.g. `"avatar"`: set before `authorize` runs. */
+  profile?: string;
 }
 
 /** What an adapter writes back. `body` is JSON, or empty for a preflight. */

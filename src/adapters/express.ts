@@ -5,14 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHttpHandler, logError, serverError } from '../http/handle-presign.js';
-import type { HandlerOptions, HttpResponse, Presigner } from '../types.js';
+import type { Presigners } from '../core/profiles.js';
+import type { HandlerOptions, HttpResponse } from '../types.js';
 import { readNodeBody } from './read-body.js';
 
 /** A `node:http` request, with the `body` that an Express body parser may have set. */
 type NodeRequest = IncomingMessage & { body?: unknown };
 
 /**
- * Turns a presigner into an Express handler, which is also a `node:http` request listener.
+ * Turns a presigner (or {@link Profiles} of them) into an Express handler, which is also a `node:http` request listener.
  * `authorize` receives the `req` as `raw`; `next` is never called, since every request is answered.
  *
  * Mount it without `express.json()` for uniform JSON errors: it reads the body itself, at most
@@ -32,10 +33,10 @@ type NodeRequest = IncomingMessage & { body?: unknown };
  * ```
  */
 export function toExpressHandler<Context>(
-  presigner: Presigner<Context>,
+  presigners: Presigners<Context>,
   options: HandlerOptions<Context> = {},
 ): (req: NodeRequest, res: ServerResponse, next?: (error?: unknown) => void) => void {
-  const handle = createHttpHandler(presigner, options);
+  const handle = createHttpHandler(presigners, options);
   const answer = async (req: NodeRequest, res: ServerResponse) => {
     // A body parser ends the stream when it reads it (body-parser 1.x also sets `req._body`, 2.x
     // does not); when the request's type was not the parser's, the stream is still unread.

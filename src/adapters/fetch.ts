@@ -4,11 +4,12 @@
  * @module
  */
 import { createHttpHandler, DEFAULT_MAX_BODY_SIZE, logError, serverError } from '../http/handle-presign.js';
-import type { HandlerOptions, HttpResponse, Presigner } from '../types.js';
+import type { Presigners } from '../core/profiles.js';
+import type { HandlerOptions, HttpResponse } from '../types.js';
 import { readBody } from './read-body.js';
 
 /**
- * Turns a presigner into a `(request: Request) => Promise<Response>` handler for Hono, Next.js
+ * Turns a presigner (or {@link Profiles} of them) into a `(request: Request) => Promise<Response>` handler for Hono, Next.js
  * route handlers, Bun, Deno and Cloudflare Workers. `authorize` receives the `Request` as `raw`.
  * A body over `maxBodySize` is answered 413 after reading one byte past the limit; one whose
  * Content-Length is within the limit is read whole, as HTTP framing holds it to that length.
@@ -23,10 +24,10 @@ import { readBody } from './read-body.js';
  * ```
  */
 export function toFetchHandler<Context>(
-  presigner: Presigner<Context>,
+  presigners: Presigners<Context>,
   options: HandlerOptions<Context> = {},
 ): (request: Request) => Promise<Response> {
-  const handle = createHttpHandler(presigner, options);
+  const handle = createHttpHandler(presigners, options);
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   return async (request) => {
     try {

@@ -5,6 +5,7 @@ import type { Presigner, PresignerOptions, PresignResult } from '../types.js';
 import { parseOptions, parseRequest } from './config.js';
 import { assertSafeKey } from './keys.js';
 import type { MultipartOperations } from './multipart.js';
+import { registerProfileBinder } from './profiles.js';
 import { configFingerprint, open, seal } from './receipt.js';
 import type { SignRequest } from './sdk-signer.js';
 import { clampToCredentials, directSigner, loadCredentials, loadSdkSigner, signUpload } from './signer.js';
@@ -66,7 +67,7 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
   const viaSdk = direct ? undefined : loadSdkSigner(client);
   // Surfaces when presign awaits it; this only keeps an unused presigner from an unhandled rejection.
   viaSdk?.catch(() => {});
-  const fingerprint = configFingerprint(config);
+  let fingerprint = configFingerprint(config);
   // Multipart steps are loaded on first use, like the SDK they call: a presign never parses them.
   let multipartSteps: Promise<MultipartOperations<Context>> | undefined;
   const multipart = () =>
@@ -118,7 +119,7 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
     return result;
   }
 
-  return {
+  const presigner: Presigner<Context> = {
     async presign(input, context) {
       const request = parseRequest(PresignRequestSchema, input, 'presign request');
       const { key, contentType, size, contentDisposition } = admitUpload(config, request, context as Context, false);
@@ -187,4 +188,16 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
     completeMultipart: (input, context) => multipart().then((steps) => steps.completeMultipart(input, context)),
     abortMultipart: (input, context) => multipart().then((steps) => steps.abortMultipart(input, context)),
   };
+  // Serving a profile, it seals for that profile alone (see profiles.ts); the multipart steps,
+  // which hold the fingerprint, are loaded again.
+  let profile: string | undefined;
+  registerProfileBinder(presigner, (name) => {
+    if (profile === undefined) {
+      profile = name;
+      fingerprint = configFingerprint(config, name);
+      multipartSteps = undefined;
+    }
+    return profile;
+  });
+  return presigner;
 }

@@ -55,8 +55,10 @@ function contextHash(secret: string, context: unknown): string {
  * option but the secrets, the credentials and the code. A presigner with other rules, even one
  * whose prefix contains this one's, refuses what this one issued.
  */
-export function configFingerprint(config: ResolvedOptions): string {
+export function configFingerprint(config: ResolvedOptions, profile?: string): string {
   const rules: Record<string, unknown> = { ...config };
+  // A profile's name counts as a rule: profiles alike in every other rule still differ in hooks and keys.
+  if (profile !== undefined) rules.profile = profile;
   // Credentials and secrets rotate without changing a rule; functions and the client have no JSON.
   for (const name of ['client', 'credentials', 'secret', 'multipartSecret', 'key', 'onUploadComplete'])
     delete rules[name];
@@ -110,7 +112,7 @@ export function open(
   if (fingerprint !== expected.fingerprint) {
     throw new PresignError(
       'INVALID_TOKEN',
-      `The ${name} was issued under another configuration (bucket, prefix, types, size or method).`,
+      `The ${name} was issued under another configuration (bucket, prefix, types, size, method or profile).`,
     );
   }
   if ((expires as number) * 1000 <= Date.now()) {

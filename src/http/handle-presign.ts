@@ -1,7 +1,8 @@
 import { ERROR_STATUS, isPresignError, PresignError, type PresignErrorCode } from '../errors.js';
 import { parseContentType } from '../core/content-type.js';
+import { profileChooser, type Presigners, type Profiles } from '../core/profiles.js';
 import { formatSize } from '../format-size.js';
-import type { HandlerOptions, HttpRequest, HttpResponse, Presigner } from '../types.js';
+import type { HandlerOptions, HttpRequest, HttpResponse } from '../types.js';
 
 /** The largest presign request body, unless `maxBodySize` says otherwise: a real one is ~100 bytes. */
 export const DEFAULT_MAX_BODY_SIZE = 16 * 1024;
@@ -12,18 +13,21 @@ const ALLOWED_METHODS = 'POST, OPTIONS';
 /**
  * Makes every decision about a presign request: method, body size and parsing, CORS, auth,
  * validation, status codes and error bodies. Adapters only translate their runtime to and from
- * it, so every adapter answers the same request the same way.
+ * it, so every adapter answers the same request the same way. Given {@link Profiles} instead of
+ * one presigner, it serves each request with the profile its body names (`"profile": "avatar"`).
  *
  * @example
  * ```ts
  * const handle = createHttpHandler(presigner, { allowedOrigins: ['https://app.example.com'] });
+ * const serveBoth = createHttpHandler({ avatar: avatarPresigner, document: documentPresigner });
  * const { status, headers, body } = await handle({ method: 'POST', headers: {}, body: '{"fileName":"a.jpg","contentType":"image/jpeg"}' });
  * ```
  */
 export function createHttpHandler<Context>(
-  presigner: Presigner<Context>,
+  presigners: Presigners<Context>,
   options: HandlerOptions<Context> = {},
 ): (request: HttpRequest) => Promise<HttpResponse> {
+  const choose = profileChooser(presigners);
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   if (allowedOrigins.has('*') && options.allowCredentials) {
     throw new PresignError(
@@ -83,6 +87,9 @@ export function createHttpHandler<Context>(
       assertJsonBody(request.headers['content-type']);
       const input = parseBody(request.body, request.headers['content-length'], maxBodySize);
       const action = actionOf(input);
+      const { presigner, profile } = choose(input);
+      // `authorize` may decide by profile, e.g. that only editors upload videos.
+      if (profile !== undefined) request = { ...request, profile };
       const context = await authorize(options.authorize, request);
       if (action === 'presign' || action === 'createMultipart') {
         const result = await presigner[action](input, context);

@@ -1,10 +1,11 @@
 import { createHttpHandler, logError, serverError } from '../../http/handle-presign.js';
-import type { HandlerOptions, Presigner } from '../../types.js';
+import type { Presigners } from '../../core/profiles.js';
+import type { HandlerOptions } from '../../types.js';
 import { getBody, getHeaders, getMethod, toLambdaResult } from './event.js';
 import type { LambdaEvent, LambdaHandler } from './types.js';
 
 /**
- * Turns a presigner into a Lambda handler for API Gateway REST APIs (payload 1.0), HTTP APIs and
+ * Turns a presigner (or {@link Profiles} of them) into a Lambda handler for API Gateway REST APIs (payload 1.0), HTTP APIs and
  * Function URLs (payload 2.0) and ALB. The event is `request.raw`, so `authorize` can read the
  * authorizer's claims from `requestContext.authorizer`.
  *
@@ -28,10 +29,10 @@ import type { LambdaEvent, LambdaHandler } from './types.js';
  * ```
  */
 export function toLambdaHandler<Context>(
-  presigner: Presigner<Context>,
+  presigners: Presigners<Context>,
   options: HandlerOptions<Context> = {},
 ): LambdaHandler {
-  const handle = createHttpHandler(presigner, options);
+  const handle = createHttpHandler(presigners, options);
   const report = options.onError ?? logError;
 
   // One implementation answers every overload of LambdaHandler; toLambdaResult picks the shape.
