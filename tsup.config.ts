@@ -8,6 +8,7 @@ export default defineConfig({
     fetch: 'src/adapters/fetch.ts',
     client: 'src/client/index.ts',
     doctor: 'src/doctor/index.ts',
+    react: 'src/react/index.ts',
     cli: 'src/cli.ts',
   },
   format: ['esm', 'cjs'],

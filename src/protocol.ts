@@ -27,6 +27,8 @@ export const MIN_PART_SIZE = 5 * MIB;
 export const MAX_PARTS = 10_000;
 /** The most part URLs one `signParts` call signs. */
 export const MAX_PARTS_PER_REQUEST = 100;
+/** The most files one `presignBatch` call presigns; more answer `TOO_MANY_FILES`. */
+export const MAX_BATCH_FILES = 100;
 /** The presigner's part size unless its `partSize` option says otherwise: 8 MiB. */
 export const DEFAULT_PART_SIZE = 8 * MIB;
 
@@ -63,6 +65,7 @@ export const ACTIONS = [
   'listParts',
   'completeMultipart',
   'abortMultipart',
+  'presignBatch',
 ] as const;
 
 /** One of {@link ACTIONS}. */
@@ -253,3 +256,6 @@ export interface ErrorIssue {
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; issues?: ErrorIssue[] };
 }
+
+/** One file's answer in a `presignBatch`: what its own `presign` answers, or its error with the status. */
+export type PresignBatchItem = PresignResult | (ErrorBody & { status: number });

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 
 import {
   DEFAULT_PART_SIZE,
+  MAX_BATCH_FILES,
   MAX_EXPIRES_IN,
   MAX_OBJECT_SIZE,
   MAX_PARTS,
@@ -10,7 +11,15 @@ import {
   MIN_PART_SIZE,
 } from './protocol.js';
 
-export { MAX_EXPIRES_IN, MAX_OBJECT_SIZE, MAX_PARTS, MAX_PARTS_PER_REQUEST, MAX_SINGLE_UPLOAD_SIZE, MIN_PART_SIZE };
+export {
+  MAX_BATCH_FILES,
+  MAX_EXPIRES_IN,
+  MAX_OBJECT_SIZE,
+  MAX_PARTS,
+  MAX_PARTS_PER_REQUEST,
+  MAX_SINGLE_UPLOAD_SIZE,
+  MIN_PART_SIZE,
+};
 
 /**
  * The request a client sends to be given an upload: the original contract
@@ -99,6 +108,17 @@ export const CompleteMultipartSchema = v.object({
 
 /** `listParts` and `abortMultipart`: the upload is named by its token alone. */
 export const UploadTokenSchema = v.object({ token: uploadToken });
+
+/**
+ * `presignBatch`: `{"action":"presignBatch","files":[{fileName,contentType,size}, …]}`. Each item is
+ * checked later, exactly as a `presign` body, so that one bad item fails alone.
+ */
+export const PresignBatchSchema = v.object({
+  files: v.pipe(
+    v.array(v.unknown(), 'files must be an array of presign requests such as {"fileName","contentType","size"}'),
+    v.minLength(1, 'files must name at least one file'),
+  ),
+});
 
 /**
  * `verify`: from a browser, the `receipt` that `presign` or `createMultipart` returned, which names

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatSize } from '../src/format-size.js';
 
 describe('formatSize', () => {
@@ -18,5 +18,27 @@ describe('formatSize', () => {
     [2 * 1024 ** 5, '2048 TiB'],
   ])('%d bytes reads "%s"', (bytes, text) => {
     expect(formatSize(bytes)).toBe(text);
+  });
+
+  it('creates no number formatter before it formats a size: Intl costs a Lambda cold start ~15 ms', async () => {
+    // Prepare: a fresh copy of the module, with every formatter Intl makes counted.
+    const { NumberFormat } = Intl;
+    let created = 0;
+    Intl.NumberFormat = new Proxy(NumberFormat, {
+      construct: (target, args: Parameters<typeof NumberFormat>) => (created++, Reflect.construct(target, args)),
+    });
+    vi.resetModules();
+    try {
+      // Act
+      const fresh = await import('../src/format-size.js');
+      const atImport = created;
+      const text = fresh.formatSize(6_500_000);
+
+      // Assess
+      expect(atImport).toBe(0);
+      expect(text).toBe('6.2 MiB (6,500,000 bytes)');
+    } finally {
+      Intl.NumberFormat = NumberFormat;
+    }
   });
 });

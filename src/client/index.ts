@@ -15,6 +15,8 @@
  */
 export { uploadFile } from './upload-file.js';
 export type { UploadFileOptions, UploadResult } from './upload-file.js';
+export { uploadFiles } from './upload-files.js';
+export type { FileUpload, FileUploads, FileUploadStatus, UploadFilesOptions } from './upload-files.js';
 export { UploadError, isUploadError } from './errors.js';
 export type { UploadErrorOptions, UploadStage } from './errors.js';
 export { requestPresign } from './request-presign.js';

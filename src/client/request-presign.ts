@@ -136,7 +136,15 @@ function readErrorBody(json: unknown): { code?: string; message?: string } {
   };
 }
 
-function isPresignedUpload(value: unknown): value is PresignedUpload {
+/**
+ * Tells whether an endpoint's answer is an upload URL with what sending to it needs.
+ *
+ * @example
+ * ```ts
+ * if (!isPresignedUpload(json)) throw new Error('not the presign endpoint');
+ * ```
+ */
+export function isPresignedUpload(value: unknown): value is PresignedUpload {
   if (typeof value !== 'object' || value === null) return false;
   const result = value as Record<string, unknown>;
   if (typeof result.uploadUrl !== 'string' || typeof result.key !== 'string') return false;

@@ -1,8 +1,9 @@
 import { isUploadError, storageFailure, UploadError } from './errors.js';
+import { limitedSend, type Limiter } from './limiter.js';
 import { EXPIRY_MARGIN_MS } from './part-urls.js';
 import { requestPresign, type PresignedUpload } from './request-presign.js';
 import { withRetries } from './retry.js';
-import { sendWithProgress, type SendResponse, type UploadProgress } from './send-with-progress.js';
+import type { SendResponse, UploadProgress } from './send-with-progress.js';
 import { uploadMultipart } from './upload-multipart.js';
 
 /** Options of {@link uploadFile}. */
@@ -86,7 +87,28 @@ export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 ** 2;
  * });
  * ```
  */
-export async function uploadFile(file: Blob, options: UploadFileOptions): Promise<UploadResult> {
+export function uploadFile(file: Blob, options: UploadFileOptions): Promise<UploadResult> {
+  return uploadInQueue(file, options);
+}
+
+/** What `uploadFiles` adds to {@link UploadFileOptions} for each of its files. */
+export interface QueuedUploadOptions extends UploadFileOptions {
+  /** The connection budget every request that carries bytes waits for. */
+  limiter?: Limiter;
+  /** A presign made ahead (in a batch), used unless it is about to expire. */
+  presigned?: PresignedUpload | undefined;
+}
+
+/**
+ * {@link uploadFile} as `uploadFiles` runs it for each file: its bytes wait for the shared limiter,
+ * and a single upload may start from a URL presigned in a batch.
+ *
+ * @example
+ * ```ts
+ * const result = await uploadInQueue(file, { endpoint: '/api/presign', limiter: createLimiter(4) });
+ * ```
+ */
+export async function uploadInQueue(file: Blob, options: QueuedUploadOptions): Promise<UploadResult> {
   const { signal, onProgress } = options;
   const retry = {
     retries: options.retries ?? DEFAULT_RETRIES,
@@ -108,7 +130,7 @@ export async function uploadFile(file: Blob, options: UploadFileOptions): Promis
         throw error;
     }
   }
-  let presigned: PresignedUpload | undefined;
+  let presigned = options.presigned;
   let sentUrl: string | undefined;
   let lastPercent = -1;
   const reportProgress = (progress: UploadProgress) => {
@@ -122,7 +144,7 @@ export async function uploadFile(file: Blob, options: UploadFileOptions): Promis
     }
     const retryOfSameUrl = sentUrl === presigned.uploadUrl;
     sentUrl = presigned.uploadUrl;
-    const result = await send(presigned, file, signal, reportProgress, retryOfSameUrl);
+    const result = await send(presigned, file, signal, reportProgress, retryOfSameUrl, options.limiter);
     if (onProgress && lastPercent !== 100) onProgress({ loaded: file.size, total: file.size, percent: 100 });
     return result;
   }, retry);
@@ -134,7 +156,9 @@ async function send(
   signal: AbortSignal | undefined,
   onProgress: (progress: UploadProgress) => void,
   retryOfSameUrl: boolean,
+  limiter: Limiter | undefined,
 ): Promise<UploadResult> {
+  const sendWithProgress = limitedSend(limiter);
   const common = { url: presigned.uploadUrl, fileSize: file.size, signal, onProgress };
   let response: SendResponse;
   let contentType: string;

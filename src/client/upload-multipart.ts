@@ -9,8 +9,9 @@ import {
 import { partUrls } from './part-urls.js';
 import type { PresignBody } from './request-presign.js';
 import { withRetries, type RetryOptions } from './retry.js';
-import { sendWithProgress, type UploadProgress } from './send-with-progress.js';
-import type { UploadFileOptions, UploadResult } from './upload-file.js';
+import { limitedSend } from './limiter.js';
+import type { UploadProgress } from './send-with-progress.js';
+import type { QueuedUploadOptions, UploadResult } from './upload-file.js';
 
 const DEFAULT_PART_CONCURRENCY = 4;
 /** Part URLs are signed this many rounds of `partConcurrency` ahead: few endpoint calls, fresh URLs. */
@@ -35,7 +36,7 @@ const ABORT_TIMEOUT_MS = 10_000;
 export async function uploadMultipart(
   file: Blob,
   body: PresignBody,
-  options: UploadFileOptions & { retry: RetryOptions },
+  options: QueuedUploadOptions & { retry: RetryOptions },
 ): Promise<UploadResult> {
   const { signal, retry } = options;
   const target = { endpoint: options.endpoint, headers: options.headers, signal };
@@ -78,7 +79,7 @@ export async function uploadMultipart(
  */
 function startUpload(
   body: PresignBody,
-  options: UploadFileOptions & { retry: RetryOptions },
+  options: QueuedUploadOptions & { retry: RetryOptions },
 ): Promise<StartedMultipart> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -101,7 +102,7 @@ function startUpload(
 }
 
 /** Aborts the upload in the storage, so that no part is left behind. Best effort, and bounded in time. */
-function dropUpload(upload: StartedMultipart, options: UploadFileOptions): Promise<unknown> {
+function dropUpload(upload: StartedMultipart, options: QueuedUploadOptions): Promise<unknown> {
   const cleanup = {
     endpoint: options.endpoint,
     headers: options.headers,
@@ -117,7 +118,7 @@ function dropUpload(upload: StartedMultipart, options: UploadFileOptions): Promi
 async function sendParts(
   file: Blob,
   upload: StartedMultipart,
-  options: UploadFileOptions & { retry: RetryOptions },
+  options: QueuedUploadOptions & { retry: RetryOptions },
   stop: AbortController,
 ): Promise<string> {
   const { partSize, partCount, token } = upload;
@@ -129,6 +130,7 @@ async function sendParts(
   const urlFor = partUrls((numbers) => signParts(target, token, numbers), partCount, concurrency * SIGN_AHEAD_ROUNDS);
   const retry = { ...options.retry, signal: stop.signal };
   const progress = partProgress(file.size, options.onProgress);
+  const sendWithProgress = limitedSend(options.limiter);
   let location = '';
   let corsProven = false;
 

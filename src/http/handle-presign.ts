@@ -1,8 +1,11 @@
-import { ERROR_STATUS, isPresignError, PresignError, type PresignErrorCode } from '../errors.js';
+import { ERROR_STATUS, isPresignError, PresignError, type PresignErrorBody, type PresignErrorCode } from '../errors.js';
+import { ACTIONS, MAX_BATCH_FILES, type Action, type PresignBatchItem } from '../protocol.js';
+import { parseRequest } from '../core/config.js';
 import { parseContentType } from '../core/content-type.js';
 import { profileChooser, type Presigners, type Profiles } from '../core/profiles.js';
 import { formatSize } from '../format-size.js';
-import type { HandlerOptions, HttpRequest, HttpResponse } from '../types.js';
+import { PresignBatchSchema } from '../schemas.js';
+import type { HandlerOptions, HttpRequest, HttpResponse, PresignResult } from '../types.js';
 
 /** The largest presign request body, unless `maxBodySize` says otherwise: a real one is ~100 bytes. */
 export const DEFAULT_MAX_BODY_SIZE = 16 * 1024;
@@ -90,6 +93,15 @@ export function createHttpHandler<Context>(
       const { presigner, profile } = choose(input);
       // `authorize` may decide by profile, e.g. that only editors upload videos.
       if (profile !== undefined) request = { ...request, profile };
+      if (action === 'presignBatch') {
+        const presignOne = async (file: unknown) => {
+          const context = await authorize(options.authorize, singlePresignRequest(request, file));
+          const result = await presigner.presign(file, context);
+          await options.onPresign?.(result, context);
+          return result;
+        };
+        return json(200, await presignBatch(input, presignOne, reportError));
+      }
       const context = await authorize(options.authorize, request);
       if (action === 'presign' || action === 'createMultipart') {
         const result = await presigner[action](input, context);
@@ -101,11 +113,7 @@ export function createHttpHandler<Context>(
     } catch (error) {
       const known = isPresignError(error) ? error : undefined;
       if (!known || known.status >= 500) {
-        try {
-          reportError(error);
-        } catch {
-          // A failing reporter must not turn an answer into a hang.
-        }
+        reportSafely(reportError, error);
         return serverError(known?.code ?? 'INTERNAL_ERROR', cors);
       }
       return json(known.status, known.toJSON(), known.code === 'METHOD_NOT_ALLOWED' ? { allow: ALLOWED_METHODS } : {});
@@ -118,17 +126,6 @@ export function createHttpHandler<Context>(
  * presigner method they run, e.g. `{"action":"verify","receipt":"…"}` or
  * `{"action":"signParts","token":"…","partNumbers":[1,2]}`.
  */
-const ACTIONS = [
-  'presign',
-  'verify',
-  'createMultipart',
-  'signParts',
-  'listParts',
-  'completeMultipart',
-  'abortMultipart',
-] as const;
-type Action = (typeof ACTIONS)[number];
-
 function actionOf(input: unknown): Action {
   const action = typeof input === 'object' && input !== null ? (input as { action?: unknown }).action : undefined;
   if (action === undefined) return 'presign';
@@ -139,6 +136,46 @@ function actionOf(input: unknown): Action {
     );
   }
   return action as Action;
+}
+
+/**
+ * Presigns each file of `{"action":"presignBatch","files":[…]}` as its own `presign` would be, and
+ * answers `{"results":[…]}` in the same order: one refused file fails alone, with the code and
+ * status a single presign would have answered.
+ */
+async function presignBatch(
+  input: unknown,
+  presignOne: (file: unknown) => Promise<PresignResult>,
+  reportError: (error: unknown) => void,
+): Promise<{ results: PresignBatchItem[] }> {
+  const { files } = parseRequest(PresignBatchSchema, input, 'presignBatch request');
+  if (files.length > MAX_BATCH_FILES) {
+    throw new PresignError(
+      'TOO_MANY_FILES',
+      `A batch presigns at most ${MAX_BATCH_FILES} files; this one names ${files.length}: split it.`,
+    );
+  }
+  const settle = (file: unknown) =>
+    presignOne(file).catch((error: unknown): PresignBatchItem => {
+      const known = isPresignError(error) && error.status < 500 ? error : undefined;
+      if (known) return { status: known.status, ...known.toJSON() };
+      reportSafely(reportError, error);
+      const answer = serverError(isPresignError(error) ? error.code : 'INTERNAL_ERROR');
+      return { status: answer.status, ...(JSON.parse(answer.body) as PresignErrorBody) };
+    });
+  return { results: await Promise.all(files.map(settle)) };
+}
+
+/**
+ * The request `authorize` would have seen had the file come alone: a hook that reads the body
+ * (to allow a type per user, say) judges each file of a batch as it judges a single presign.
+ */
+function singlePresignRequest(request: HttpRequest, file: unknown): HttpRequest {
+  if (typeof request.body !== 'string' && !(request.body instanceof Uint8Array)) return { ...request, body: file };
+  const text = JSON.stringify(file) ?? '';
+  const body = typeof request.body === 'string' ? text : new TextEncoder().encode(text);
+  const length = String(new TextEncoder().encode(text).byteLength);
+  return { ...request, headers: { ...request.headers, 'content-length': length }, body };
 }
 
 /**
@@ -222,6 +259,14 @@ export function serverError(code: PresignErrorCode, headers: Record<string, stri
       ? 'The upload endpoint is misconfigured; the server log says why.'
       : 'The upload could not be prepared; the server log says why.';
   return jsonResponse(ERROR_STATUS[code], { error: { code, message } }, headers);
+}
+
+function reportSafely(reportError: (error: unknown) => void, error: unknown): void {
+  try {
+    reportError(error);
+  } catch {
+    // A failing reporter must not turn an answer into a hang.
+  }
 }
 
 /** The default error report: one line, no stack, the cause's message when there is one. */

@@ -1,0 +1,264 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isUploadError, uploadFiles, type FileUpload } from '../../src/client/index.js';
+import { createHttpHandler } from '../../src/index.js';
+import { STEP_MS } from '../helpers/bounds.js';
+import { testPresigner } from '../helpers/presign.js';
+
+// The state machine of uploadFiles in Node: presign and presignBatch answered by the real handler
+// and presigner (fake credentials sign locally), multipart steps by a stand-in, and the storage by
+// a fake XMLHttpRequest that the test answers by hand. What RGW and Chromium do is proven in
+// test/react/use-uploads.browser.test.ts.
+
+const PART_SIZE = 4;
+const MULTIPART_THRESHOLD = 8;
+
+interface Sent {
+  url: string;
+  size: number;
+  answer(status: number): void;
+  aborted: boolean;
+}
+
+let sent: Sent[];
+let inFlight: number;
+let peak: number;
+let endpointCalls: Array<{ action: string; files?: number }>;
+let supportsBatch: boolean;
+
+class FakeXhr {
+  status = 0;
+  responseText = '';
+  upload = new EventTarget();
+  private readonly events = new EventTarget();
+  private url = '';
+  private done = false;
+  open(_method: string, url: string) {
+    this.url = url;
+  }
+  setRequestHeader() {}
+  getResponseHeader(name: string) {
+    return name === 'etag' ? '"etag"' : null;
+  }
+  addEventListener(type: string, listener: EventListener) {
+    this.events.addEventListener(type, listener);
+  }
+  send(body: Blob) {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    const entry: Sent = {
+      url: this.url,
+      size: body.size,
+      aborted: false,
+      answer: (status) => {
+        if (this.finish()) return;
+        this.status = status;
+        this.responseText = status === 200 ? '' : '<Error><Code>AccessDenied</Code></Error>';
+        this.events.dispatchEvent(new Event('load'));
+      },
+    };
+    sent.push(entry);
+    this.abort = () => {
+      if (this.finish()) return;
+      entry.aborted = true;
+      this.events.dispatchEvent(new Event('abort'));
+    };
+  }
+  abort() {}
+  private finish(): boolean {
+    if (this.done) return true;
+    this.done = true;
+    inFlight--;
+    return false;
+  }
+}
+
+const handle = createHttpHandler(testPresigner({ allowedTypes: ['image/*'], maxSize: 1024 }));
+
+async function endpoint(_url: string, init: RequestInit): Promise<Response> {
+  const body = JSON.parse(init.body as string);
+  endpointCalls.push({ action: body.action ?? 'presign', files: body.files?.length });
+  const json = (value: unknown) => new Response(JSON.stringify(value), { status: 200 });
+  const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+  switch (body.action) {
+    case 'presignBatch':
+      if (!supportsBatch)
+        return new Response('{"error":{"code":"INVALID_REQUEST","message":"Unknown action"}}', { status: 400 });
+      break;
+    case 'createMultipart':
+      return json({
+        method: 'MULTIPART',
+        key: `uploads/${body.fileName}`,
+        uploadId: 'id',
+        token: body.fileName,
+        receipt: 'r',
+        size: body.size,
+        contentType: body.contentType,
+        partSize: PART_SIZE,
+        partCount: Math.ceil(body.size / PART_SIZE),
+        expiresAt,
+      });
+    case 'signParts':
+      return json({
+        parts: body.partNumbers.map((partNumber: number) => ({
+          partNumber,
+          url: `https://s3.test/${body.token}?partNumber=${partNumber}`,
+          headers: {},
+        })),
+        expiresAt,
+        expiresIn: 3600,
+      });
+    case 'completeMultipart':
+      return json({ key: `uploads/${body.token}`, size: 12, contentType: 'image/png' });
+    case 'abortMultipart':
+      return json({ key: `uploads/${body.token}`, aborted: true });
+  }
+  const answer = await handle({ method: 'POST', headers: { 'content-type': 'application/json' }, body: init.body });
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+const image = (name: string, size: number, type = 'image/png') => new File([new Uint8Array(size)], name, { type });
+
+/** Answers every request the storage holds open with 200, until the uploads settle. */
+async function answerAll(settled: Promise<unknown>): Promise<void> {
+  let done = false;
+  void settled.finally(() => (done = true));
+  while (!done) {
+    for (const request of sent) request.answer(200);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+beforeEach(() => {
+  sent = [];
+  inFlight = 0;
+  peak = 0;
+  endpointCalls = [];
+  supportsBatch = true;
+  vi.stubGlobal('XMLHttpRequest', FakeXhr);
+  vi.stubGlobal('fetch', endpoint);
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+const options = { endpoint: '/api/presign', multipartThreshold: MULTIPART_THRESHOLD, retries: 0 };
+
+describe('uploadFiles', () => {
+  it('keeps single uploads and the parts of multipart ones within one budget of connections', async () => {
+    // Prepare: two multipart files of 3 parts and four small files, a budget of 3.
+    const files = [image('m1.png', 12), image('s1.png', 2), image('m2.png', 12), image('s2.png', 2)];
+    files.push(image('s3.png', 2), image('s4.png', 2));
+    // Act
+    const uploads = uploadFiles(files, { ...options, concurrency: 3, partConcurrency: 3 });
+    await expect.poll(() => inFlight, { timeout: STEP_MS }).toBe(3);
+    await answerAll(uploads.settled());
+    // Assess
+    expect(peak).toBe(3);
+    expect(sent).toHaveLength(2 * 3 + 4);
+    expect(uploads.files.map((file) => file.status)).toEqual(Array(6).fill('done'));
+    expect(uploads.progress).toEqual({ loaded: 32, total: 32, percent: 100 });
+  });
+
+  it('presigns small files in batches, and one refused file fails alone with the server reason', async () => {
+    // Prepare
+    const files = [
+      image('a.png', 2),
+      image('evil.html', 2, 'image/png'),
+      image('c.png', 2),
+      image('d.pdf', 2, 'application/pdf'),
+    ];
+    const changes: FileUpload[][] = [];
+    // Act
+    const uploads = uploadFiles(files, { ...options, concurrency: 2, onChange: (now) => changes.push([...now]) });
+    await answerAll(uploads.settled());
+    // Assess
+    expect(endpointCalls).toEqual([{ action: 'presignBatch', files: 4 }]);
+    const [a, html, c, pdf] = uploads.files;
+    expect([a!.status, c!.status]).toEqual(['done', 'done']);
+    expect(a!.key).toMatch(/^uploads\/.+-a\.png$/);
+    expect(html!.status).toBe('error');
+    expect(isUploadError(html!.error) && [html!.error.stage, html!.error.status, html!.error.code]).toEqual([
+      'presign',
+      400,
+      'EXTENSION_MISMATCH',
+    ]);
+    expect(isUploadError(pdf!.error) && pdf!.error.code).toBe('TYPE_NOT_ALLOWED');
+    expect(sent).toHaveLength(2);
+    // Each file went queued → uploading → an end, and never back.
+    const order = ['queued', 'uploading', 'done', 'error'];
+    for (let id = 0; id < 4; id++) {
+      const statuses = changes.map((files) => order.indexOf(files[id]!.status));
+      expect(statuses).toEqual([...statuses].sort());
+    }
+    expect(uploads.progress).toEqual({ loaded: 4, total: 4, percent: 100 });
+  });
+
+  it('asks file by file when the endpoint has no batch action, and stops asking for batches', async () => {
+    // Prepare
+    supportsBatch = false;
+    // Act
+    const uploads = uploadFiles([image('a.png', 2), image('b.png', 2), image('c.png', 2)], {
+      ...options,
+      concurrency: 1,
+    });
+    await answerAll(uploads.settled());
+    // Assess
+    expect(endpointCalls.map((call) => call.action)).toEqual(['presignBatch', 'presign', 'presign', 'presign']);
+    expect(uploads.files.every((file) => file.status === 'done')).toBe(true);
+  });
+
+  it('cancels one file (aborting its multipart upload) while the others complete', async () => {
+    // Prepare
+    const uploads = uploadFiles([image('m1.png', 12), image('s1.png', 2)], { ...options, concurrency: 4 });
+    await expect
+      .poll(() => sent.filter((request) => request.url.includes('m1.png')).length, { timeout: STEP_MS })
+      .toBe(3);
+    // Act
+    uploads.cancel(0);
+    await answerAll(uploads.settled());
+    // Assess
+    expect(uploads.files.map((file) => file.status)).toEqual(['cancelled', 'done']);
+    expect(sent.filter((request) => request.url.includes('m1.png')).every((request) => request.aborted)).toBe(true);
+    expect(endpointCalls.filter((call) => call.action === 'abortMultipart')).toHaveLength(1);
+    expect(uploads.progress.percent).toBe(100);
+  });
+
+  it('cancels every file, queued ones included, and retries only the failed ones', async () => {
+    // Prepare: the first file's PUT is refused by the storage, the others wait.
+    const uploads = uploadFiles([image('a.png', 2), image('b.png', 2), image('c.png', 2)], {
+      ...options,
+      concurrency: 1,
+    });
+    await expect.poll(() => sent.length, { timeout: STEP_MS }).toBe(1);
+    sent[0]!.answer(403);
+    await expect.poll(() => uploads.files[0]!.status, { timeout: STEP_MS }).toBe('error');
+    await expect.poll(() => sent.length, { timeout: STEP_MS }).toBe(2);
+    // Act
+    uploads.cancel();
+    const afterCancel = await uploads.settled();
+    uploads.retry();
+    const retried = uploads.settled();
+    await answerAll(retried);
+    // Assess
+    expect(afterCancel.map((file) => file.status)).toEqual(['error', 'cancelled', 'cancelled']);
+    expect(isUploadError(afterCancel[0]!.error) && afterCancel[0]!.error.stage).toBe('upload');
+    expect((await retried).map((file) => file.status)).toEqual(['done', 'cancelled', 'cancelled']);
+    uploads.retry(2);
+    await answerAll(uploads.settled());
+    expect(uploads.files.map((file) => file.status)).toEqual(['done', 'cancelled', 'done']);
+  });
+
+  it('cancels everything when its signal aborts, and takes files added later', async () => {
+    // Prepare
+    const controller = new AbortController();
+    const uploads = uploadFiles([], { ...options, signal: controller.signal });
+    // Act
+    const [added] = uploads.add([image('a.png', 2)]);
+    await expect.poll(() => sent.length, { timeout: STEP_MS }).toBe(1);
+    controller.abort();
+    // Assess
+    expect((await uploads.settled()).map((file) => file.status)).toEqual(['cancelled']);
+    expect(added!.status).toBe('queued');
+    expect(sent[0]!.aborted).toBe(true);
+  });
+});
