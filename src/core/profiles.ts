@@ -34,7 +34,7 @@ export type Presigners<Context = unknown> = Presigner<Context> | Profiles<Contex
 export type ProfileName<P> = Extract<keyof P, string>;
 
 /** A name that reads well in a JSON body and in an error message. */
-const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** How a presigner from `createPresigner` binds what it seals to a profile: its current profile after. */
 type ProfileBinder = (profile: string) => string;

@@ -3,6 +3,7 @@ import { isTypePattern } from '../../core/content-type.js';
 import { createPresigner } from '../../core/create-presigner.js';
 import { PresignError } from '../../errors.js';
 import { PresignerOptionsSchema } from '../../schemas.js';
+import { PROFILE_NAME, type Profiles } from '../../core/profiles.js';
 import type { HandlerOptions, Presigner, PresignerOptions } from '../../types.js';
 import { toLambdaResult } from './event.js';
 import { serverError } from '../../http/handle-presign.js';
@@ -28,6 +29,43 @@ const trueOrFalse = v.pipe(
 // Browsers send an exact origin; a path or trailing slash would never match it.
 const isOrigin = (origin: string) => origin === '*' || (URL.canParse(origin) && new URL(origin).origin === origin);
 
+const TYPE_PATTERNS = 'must list media types such as "application/pdf" or wildcards such as "image/*"';
+const PROFILES_EXAMPLE = '{"avatar":{"allowedTypes":["image/*"],"maxSize":2097152}}';
+
+// What a profile in PRESIGN_PROFILES may set: the rules that tell profiles apart. Unset, a rule is
+// the PRESIGN_* variable's; the bucket, endpoint and secret are always those.
+const PROFILE_FIELDS = [
+  'prefix',
+  'allowedTypes',
+  'maxSize',
+  'expiresIn',
+  'method',
+  'contentDisposition',
+  'overwrite',
+  'partSize',
+] as const;
+const ProfileSchema = v.strictObject(
+  {
+    prefix: v.optional(v.unwrap(option.prefix)),
+    allowedTypes: v.optional(
+      v.pipe(
+        option.allowedTypes,
+        v.check((types) => types.every(isTypePattern), TYPE_PATTERNS),
+      ),
+    ),
+    maxSize: v.optional(v.unwrap(option.maxSize)),
+    expiresIn: v.optional(v.unwrap(option.expiresIn)),
+    method: v.optional(v.unwrap(option.method)),
+    contentDisposition: v.optional(v.unwrap(option.contentDisposition)),
+    overwrite: v.optional(v.unwrap(option.overwrite)),
+    partSize: v.optional(v.unwrap(option.partSize)),
+  },
+  (issue) =>
+    issue.expected === 'never'
+      ? `is not a profile field: use ${PROFILE_FIELDS.join(', ')}`
+      : `must be an object of ${PROFILE_FIELDS.join(', ')}`,
+);
+
 const EnvSchema = v.object({
   PRESIGN_BUCKET: v.pipe(v.string('is required: the name of the bucket uploads go to'), option.bucket),
   PRESIGN_PREFIX: v.optional(v.pipe(v.string(), v.unwrap(option.prefix))),
@@ -36,10 +74,7 @@ const EnvSchema = v.object({
       v.string(),
       v.transform(list),
       option.allowedTypes,
-      v.check(
-        (types) => types.every(isTypePattern),
-        'must list media types such as "application/pdf" or wildcards such as "image/*"',
-      ),
+      v.check((types) => types.every(isTypePattern), TYPE_PATTERNS),
     ),
     DEFAULT_ALLOWED_TYPES,
   ),
@@ -63,6 +98,20 @@ const EnvSchema = v.object({
   PRESIGN_SECRET: v.optional(v.pipe(v.string(), v.unwrap(option.secret))),
   PRESIGN_MULTIPART_SECRET: v.optional(v.pipe(v.string(), v.unwrap(option.multipartSecret))),
   PRESIGN_PART_SIZE: v.optional(v.pipe(wholeNumber('bytes'), v.unwrap(option.partSize))),
+  PRESIGN_PROFILES: v.optional(
+    v.pipe(
+      v.string(),
+      v.parseJson(undefined, `must be JSON such as ${PROFILES_EXAMPLE}`),
+      // valibot's record takes a list as an object of its indices.
+      v.check((value) => !Array.isArray(value), `must be a JSON object of profiles such as ${PROFILES_EXAMPLE}`),
+      v.record(
+        v.pipe(v.string(), v.regex(PROFILE_NAME, 'is not a profile name: use 1-64 letters, digits, "-" or "_"')),
+        ProfileSchema,
+        `must be a JSON object of profiles such as ${PROFILES_EXAMPLE}`,
+      ),
+      v.check((profiles) => Object.keys(profiles).length > 0, 'must name at least one profile'),
+    ),
+  ),
 });
 
 // Never echoed in an error message: it would land in the logs.
@@ -90,6 +139,10 @@ const SECRET_VARIABLES = new Set(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])
  *   `{{resolve:secretsmanager:…}}` reference), not from the code. `PRESIGN_MULTIPART_SECRET`, its
  *   former name, is still read.
  * - `PRESIGN_PART_SIZE`: bytes per part of a multipart upload; default 8 MiB, at least 5 MiB.
+ * - `PRESIGN_PROFILES`: JSON naming profiles, e.g. `{"avatar":{"allowedTypes":["image/*"]}}`.
+ *   Each may set `prefix`, `allowedTypes`, `maxSize`, `expiresIn`, `method`,
+ *   `contentDisposition`, `overwrite` and `partSize`, and takes the other variables for the rest.
+ *   Returned as `profiles`, which the ready-made {@link handler} serves instead of `presigner`.
  *
  * @throws PresignError `INVALID_OPTIONS` naming each wrong variable, e.g.
  * `PRESIGN_MAX_SIZE must be a whole number of bytes, got "ten"`.
@@ -107,6 +160,8 @@ export function presignerFromEnv<Context = unknown>(
   extra: Pick<PresignerOptions<Context>, 'key' | 'onUploadComplete' | 'quarantinePrefix'> = {},
 ): {
   presigner: Presigner<Context>;
+  /** The presigners `PRESIGN_PROFILES` names, when it is set. */
+  profiles?: Profiles<Context>;
   handlerOptions: HandlerOptions<Context>;
 } {
   const vars: Record<string, string | undefined> = {};
@@ -115,14 +170,18 @@ export function presignerFromEnv<Context = unknown>(
   if (!result.success) {
     const problems = new Map<string, string>();
     for (const issue of result.issues) {
-      const name = String(issue.path?.[0]?.key);
-      const got = vars[name] === undefined || SECRET_VARIABLES.has(name) ? '' : `, got "${vars[name]}"`;
-      if (!problems.has(name)) problems.set(name, `${name} ${issue.message}${got}`);
+      // Inside PRESIGN_PROFILES, the path names the profile and its field, and the value is its own.
+      const path = issue.path?.map((item) => String(item.key)) ?? [];
+      const [name = '', ...field] = path;
+      const value = field.length > 0 ? JSON.stringify(issue.input) : `"${vars[name]}"`;
+      const got = vars[name] === undefined || SECRET_VARIABLES.has(name) ? '' : `, got ${value}`;
+      const where = path.join('.');
+      if (!problems.has(where)) problems.set(where, `${where} ${issue.message}${got}`);
     }
     throw new PresignError('INVALID_OPTIONS', [...problems.values()].join('; '), { issues: result.issues });
   }
   const config = result.output;
-  const presigner = createPresigner<Context>({
+  const options: PresignerOptions<Context> = {
     ...extra,
     bucket: config.PRESIGN_BUCKET,
     prefix: config.PRESIGN_PREFIX,
@@ -137,9 +196,29 @@ export function presignerFromEnv<Context = unknown>(
     secret: config.PRESIGN_SECRET,
     multipartSecret: config.PRESIGN_MULTIPART_SECRET,
     partSize: config.PRESIGN_PART_SIZE,
-  });
+  };
+  const presigner = createPresigner<Context>(options);
+  const profiles = config.PRESIGN_PROFILES && profilesFrom(config.PRESIGN_PROFILES, options);
   const allowedOrigins = config.PRESIGN_ALLOWED_ORIGINS;
-  return { presigner, handlerOptions: allowedOrigins ? { allowedOrigins } : {} };
+  return { presigner, ...(profiles && { profiles }), handlerOptions: allowedOrigins ? { allowedOrigins } : {} };
+}
+
+/** A presigner per profile: its own rules over the shared options; an error names the profile. */
+function profilesFrom<Context>(
+  profiles: Record<string, v.InferOutput<typeof ProfileSchema>>,
+  shared: PresignerOptions<Context>,
+): Profiles<Context> {
+  return Object.fromEntries(
+    Object.entries(profiles).map(([name, rules]) => {
+      const own = Object.fromEntries(Object.entries(rules).filter(([, value]) => value !== undefined));
+      try {
+        return [name, createPresigner<Context>({ ...shared, ...own })];
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new PresignError('INVALID_OPTIONS', `PRESIGN_PROFILES.${name}: ${message}`, { cause: error });
+      }
+    }),
+  );
 }
 
 let configured: LambdaHandler | undefined;
@@ -163,8 +242,8 @@ export const handler = (async (event: LambdaEvent) => {
 
 function handlerFromEnv(): LambdaHandler {
   try {
-    const { presigner, handlerOptions } = presignerFromEnv();
-    return toLambdaHandler(presigner, handlerOptions);
+    const { presigner, profiles, handlerOptions } = presignerFromEnv();
+    return toLambdaHandler(profiles ?? presigner, handlerOptions);
   } catch (error) {
     console.error(`[upload-presigner] ${error instanceof Error ? error.message : String(error)}`);
     const response = serverError('INVALID_OPTIONS');
