@@ -6,6 +6,7 @@ export default defineConfig({
     'aws-lambda': 'src/adapters/aws-lambda/index.ts',
     express: 'src/adapters/express.ts',
     fetch: 'src/adapters/fetch.ts',
+    fastify: 'src/adapters/fastify.ts',
     client: 'src/client/index.ts',
     doctor: 'src/doctor/index.ts',
     react: 'src/react/index.ts',

@@ -26,6 +26,15 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The public types: expectTypeOf assertions and @ts-expect-error calls, checked by tsc, never run.
+          name: 'types',
+          include: [],
+          typecheck: { enabled: true, only: true, include: ['test/types/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Compiles every README block against dist/, rebuilt first when src/ is newer: 25-50 s
           // on 2 cores, so `npm test` runs it (just after its build) and `npm run test:unit` does not.
           name: 'readme',

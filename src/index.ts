@@ -9,6 +9,18 @@ export { createHttpHandler } from './http/handle-presign.js';
 export type { ProfileName, Presigners, Profiles } from './core/profiles.js';
 export { ERROR_STATUS, PresignError, isPresignError } from './errors.js';
 export type { PresignErrorBody, PresignErrorCode, PresignIssue } from './errors.js';
+export { ACTIONS, DEFAULT_PART_SIZE, partSizeFor } from './protocol.js';
+export type {
+  AbortedUpload,
+  Action,
+  ActionAnswers,
+  ActionBody,
+  ActionRequests,
+  ErrorBody,
+  ErrorCode,
+  PartList,
+  PresignBody,
+} from './protocol.js';
 export {
   CompleteMultipartSchema,
   CreateMultipartSchema,

@@ -98,6 +98,11 @@ export interface SignPartsBody {
   checksums?: string[];
 }
 
+/** What `createMultipart` takes: a presign body whose `size` is required (each part URL signs its length). */
+export interface MultipartBody extends PresignBody {
+  size: number;
+}
+
 /** Fields shared by both kinds of presign answer. */
 interface PresignResultBase {
   /** The object key the upload will create. */
@@ -259,3 +264,41 @@ export interface ErrorBody {
 
 /** One file's answer in a `presignBatch`: what its own `presign` answers, or its error with the status. */
 export type PresignBatchItem = PresignResult | (ErrorBody & { status: number });
+
+/**
+ * The body each action takes, without its `action` field. The server's valibot schemas check
+ * these shapes (a type test proves they agree); `checksum`, `checksums` and `profile` are optional
+ * fields that not every endpoint uses.
+ */
+export interface ActionRequests {
+  presign: PresignBody;
+  verify: { receipt: string };
+  createMultipart: MultipartBody;
+  signParts: SignPartsBody;
+  listParts: { token: string };
+  completeMultipart: { token: string; parts?: { partNumber: number; etag?: string }[] };
+  abortMultipart: { token: string };
+  presignBatch: { files: PresignBody[] };
+}
+
+/** What each action answers with status 200. */
+export interface ActionAnswers {
+  presign: PresignResult;
+  verify: VerifiedUpload;
+  createMultipart: MultipartUpload;
+  signParts: SignedParts;
+  listParts: PartList;
+  completeMultipart: CompletedUpload;
+  abortMultipart: AbortedUpload;
+  presignBatch: { results: PresignBatchItem[] };
+}
+
+/**
+ * A request body as sent to the endpoint: `{ action, ...fields }`, or a bare presign body.
+ *
+ * @example
+ * ```ts
+ * const body: ActionBody = { action: 'listParts', token };
+ * ```
+ */
+export type ActionBody = PresignBody | { [A in Action]: { action: A } & ActionRequests[A] }[Action];

@@ -21,6 +21,35 @@ export { UploadError, isUploadError } from './errors.js';
 export type { UploadErrorOptions, UploadStage } from './errors.js';
 export { requestPresign } from './request-presign.js';
 export type { PresignBody, PresignedUpload, PresignEndpoint } from './request-presign.js';
+export {
+  ACTIONS,
+  DEFAULT_PART_SIZE,
+  MAX_OBJECT_SIZE,
+  MAX_PARTS,
+  MAX_PARTS_PER_REQUEST,
+  MAX_SINGLE_UPLOAD_SIZE,
+  MIN_PART_SIZE,
+  partSizeFor,
+} from '../protocol.js';
+export type {
+  AbortedUpload,
+  Action,
+  ActionAnswers,
+  ActionBody,
+  ActionRequests,
+  CompletedUpload,
+  ErrorBody,
+  ErrorCode,
+  MultipartUpload,
+  PartList,
+  PresignedPost,
+  PresignedPut,
+  PresignResult,
+  SignedPart,
+  SignedParts,
+  StoredPart,
+  VerifiedUpload,
+} from '../protocol.js';
 export { sendWithProgress } from './send-with-progress.js';
 export type { SendRequest, SendResponse, UploadProgress } from './send-with-progress.js';
 export { presignForUppy } from './uppy.js';

@@ -1,56 +1,28 @@
+import {
+  MAX_PARTS_PER_REQUEST,
+  type AbortedUpload,
+  type CompletedUpload,
+  type MultipartUpload,
+  type PartList,
+  type SignedPart,
+  type SignedParts,
+  type StoredPart,
+} from '../protocol.js';
 import { callEndpoint, type PresignBody, type PresignEndpoint } from './request-presign.js';
 
-// The endpoint's multipart answers (the server's `MultipartUpload`, `SignedParts`, `StoredPart` and
-// `CompletedUpload`), restated here so that the browser bundle never pulls in server code.
+// The client's former names of the protocol's multipart answers.
+/** A started multipart upload: the protocol's {@link MultipartUpload}. */
+export type StartedMultipart = MultipartUpload;
+/** One presigned part: the protocol's {@link SignedPart}. */
+export type SignedPartUrl = SignedPart;
+/** What `signParts` answers: the protocol's {@link SignedParts}. */
+export type SignedPartUrls = SignedParts;
+/** A part the storage holds: the protocol's {@link StoredPart}. */
+export type StoredPartInfo = StoredPart;
+/** The object `completeMultipart` made: the protocol's {@link CompletedUpload}. */
+export type CompletedMultipart = CompletedUpload;
 
-/** A started multipart upload: cut the file into `partCount` parts of `partSize` bytes, the last one smaller. */
-export interface StartedMultipart {
-  method: 'MULTIPART';
-  key: string;
-  uploadId: string;
-  /** Names the upload in every later call; signed by the server. */
-  token: string;
-  /** Proof for verify, as a single upload's. */
-  receipt?: string;
-  size: number;
-  contentType: string;
-  partSize: number;
-  partCount: number;
-  expiresAt: string;
-}
-
-/** One presigned part: PUT its bytes to `url` with exactly these headers (its signed Content-Length). */
-export interface SignedPartUrl {
-  partNumber: number;
-  url: string;
-  headers: Record<string, string>;
-}
-
-/** What `signParts` answers. */
-export interface SignedPartUrls {
-  parts: SignedPartUrl[];
-  /** When these URLs stop working (ISO 8601). */
-  expiresAt: string;
-  expiresIn: number;
-}
-
-/** A part the storage holds. */
-export interface StoredPartInfo {
-  partNumber: number;
-  size: number;
-  etag: string;
-}
-
-/** The object `completeMultipart` made, as stored. */
-export interface CompletedMultipart {
-  key: string;
-  size: number;
-  contentType: string;
-  etag?: string;
-}
-
-/** The most part URLs one `signParts` call may ask for. */
-export const MAX_PARTS_PER_REQUEST = 100;
+export { MAX_PARTS_PER_REQUEST };
 
 /**
  * Starts a multipart upload (`{"action":"createMultipart"}`): the server checks the file as it
@@ -95,7 +67,7 @@ export function signParts(target: PresignEndpoint, token: string, partNumbers: n
  * const { parts } = await listParts(target, upload.token);
  * ```
  */
-export function listParts(target: PresignEndpoint, token: string): Promise<{ key: string; parts: StoredPartInfo[] }> {
+export function listParts(target: PresignEndpoint, token: string): Promise<PartList> {
   return callEndpoint(
     target,
     { action: 'listParts', token },
@@ -131,7 +103,7 @@ export function completeMultipart(target: PresignEndpoint, token: string): Promi
  * await abortMultipart(target, upload.token);
  * ```
  */
-export function abortMultipart(target: PresignEndpoint, token: string): Promise<{ key: string; aborted: true }> {
+export function abortMultipart(target: PresignEndpoint, token: string): Promise<AbortedUpload> {
   return callEndpoint(
     target,
     { action: 'abortMultipart', token },
@@ -146,11 +118,11 @@ const isStarted = (value: unknown): value is StartedMultipart =>
   value.method === 'MULTIPART';
 const isSignedParts = (value: unknown): value is SignedPartUrls =>
   has(value, { expiresAt: 'string' }) && Array.isArray(value.parts);
-const isPartList = (value: unknown): value is { key: string; parts: StoredPartInfo[] } =>
+const isPartList = (value: unknown): value is PartList =>
   has(value, { key: 'string' }) && Array.isArray(value.parts);
 const isCompleted = (value: unknown): value is CompletedMultipart =>
   has(value, { key: 'string', size: 'number', contentType: 'string' });
-const isAborted = (value: unknown): value is { key: string; aborted: true } =>
+const isAborted = (value: unknown): value is AbortedUpload =>
   has(value, { key: 'string' }) && value.aborted === true;
 
 /** Whether `value` is an object whose named fields have these `typeof`s. */

@@ -1,34 +1,10 @@
+import type { ActionBody, PresignBody, PresignResult } from '../protocol.js';
 import { isTransientStatus, PRESIGN_NETWORK_HINT, UploadError } from './errors.js';
 
-/**
- * What the presign endpoint answers (the server's `PresignResult`), restated here so that the
- * browser bundle never pulls in server code.
- */
-export type PresignedUpload = (
-  | {
-      method: 'PUT';
-      uploadUrl: string;
-      key: string;
-      headers: Record<string, string>;
-      expiresAt: string;
-      expiresIn: number;
-    }
-  | {
-      method: 'POST';
-      uploadUrl: string;
-      key: string;
-      fields: Record<string, string>;
-      expiresAt: string;
-      expiresIn: number;
-    }
-) & { receipt?: string };
+export type { PresignBody };
 
-/** The JSON body the presign endpoint reads. */
-export interface PresignBody {
-  fileName: string;
-  contentType: string;
-  size: number;
-}
+/** What the presign endpoint answers: the protocol's {@link PresignResult}, under the client's former name. */
+export type PresignedUpload = PresignResult;
 
 /** How to reach the presign endpoint. */
 export interface PresignEndpoint {
@@ -73,7 +49,7 @@ export interface EndpointCall {
  */
 export async function callEndpoint<T>(
   target: PresignEndpoint,
-  body: object,
+  body: ActionBody,
   call: EndpointCall,
   isExpected: (value: unknown) => value is T,
 ): Promise<T> {

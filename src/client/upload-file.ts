@@ -1,4 +1,5 @@
 import { isUploadError, storageFailure, UploadError } from './errors.js';
+import { MAX_SINGLE_UPLOAD_SIZE } from '../protocol.js';
 import { limitedSend, type Limiter } from './limiter.js';
 import { EXPIRY_MARGIN_MS } from './part-urls.js';
 import { requestPresign, type PresignedUpload } from './request-presign.js';
@@ -60,8 +61,6 @@ export interface UploadResult {
 
 const DEFAULT_RETRIES = 2;
 const DEFAULT_RETRY_DELAY = 500;
-/** The most one PUT or POST carries. */
-const MAX_SINGLE_UPLOAD_SIZE = 5 * 1024 ** 3;
 /** Uppy's default: below it, one request is simpler and as fast. */
 export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 ** 2;
 

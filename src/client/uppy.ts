@@ -1,3 +1,4 @@
+import { DEFAULT_PART_SIZE, partSizeFor } from '../protocol.js';
 import { UploadError } from './errors.js';
 import {
   abortMultipart,
@@ -112,10 +113,6 @@ export interface UppyAwsS3Options {
 
 /** Part URLs signed per `signParts` call: Uppy asks for one part at a time. */
 const SIGN_AHEAD = 8;
-const MIB = 1024 ** 2;
-/** The presigner's default `partSize`, and S3's most parts per upload (restated: the bundle has no server code). */
-const DEFAULT_PART_SIZE = 8 * MIB;
-const MAX_PARTS = 10_000;
 
 interface MultipartState {
   upload: StartedMultipart;
@@ -158,11 +155,7 @@ export function presignForUppy(options: PresignForUppyOptions): UppyAwsS3Options
     size: file.size ?? 0,
   });
   const presign = (file: UppyFileLike, contentType?: string) => requestPresign(target, describe(file, contentType));
-  // The server's rule: partSize, grown in whole MiB when a file would need more than 10,000 parts.
-  const chunkSize = (size: number) => {
-    const smallest = Math.ceil(size / MAX_PARTS);
-    return smallest <= partSize ? partSize : Math.ceil(smallest / MIB) * MIB;
-  };
+  const chunkSize = (size: number) => partSizeFor(size, partSize);
 
   async function start(file: UppyFileLike): Promise<MultipartState> {
     const upload = await createMultipart(target, describe(file));

@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { createAdaptorServer, getRequestListener } from '@hono/node-server';
 import express5 from 'express';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { toExpressHandler } from '../../src/adapters/express.js';
+import { toFastifyPlugin } from '../../src/adapters/fastify.js';
 import { toFetchHandler } from '../../src/adapters/fetch.js';
 import type { HandlerOptions, Presigner } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
@@ -121,5 +123,14 @@ export const serverDrivers: ServerDriver[] = [
   {
     name: 'node:http (express handler)',
     start: (presigner, options) => listen(atPresign(toExpressHandler(presigner, options))),
+  },
+  {
+    name: 'fastify 5',
+    start: async (presigner, options) => {
+      const app = Fastify();
+      await app.register(toFastifyPlugin(presigner, options));
+      const url = await app.listen({ port: 0, host: '127.0.0.1' });
+      return { url, send: (request) => send(url, request), close: () => app.close() };
+    },
   },
 ];

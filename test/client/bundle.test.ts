@@ -18,9 +18,11 @@ describe('upload-presigner/client bundle', () => {
     const inputs = Object.keys(result.metafile.inputs);
     // The doctor's explanation is shared with the server so that both explain errors alike; the
     // browser reads the XML with its own DOMParser, so no XML parser is bundled.
+    // The protocol (action names, wire types, limits, the part-size rule) is shared and imports nothing.
     expect(inputs.filter((path) => !path.startsWith('src/client/'))).toEqual([
       'src/doctor/error-xml-dom.ts',
       'src/doctor/explain-failure.ts',
+      'src/protocol.ts',
     ]);
     expect(result.outputFiles[0]!.text).not.toMatch(/node:|@aws-sdk|valibot/);
   });
