@@ -118,12 +118,10 @@ const isStarted = (value: unknown): value is StartedMultipart =>
   value.method === 'MULTIPART';
 const isSignedParts = (value: unknown): value is SignedPartUrls =>
   has(value, { expiresAt: 'string' }) && Array.isArray(value.parts);
-const isPartList = (value: unknown): value is PartList =>
-  has(value, { key: 'string' }) && Array.isArray(value.parts);
+const isPartList = (value: unknown): value is PartList => has(value, { key: 'string' }) && Array.isArray(value.parts);
 const isCompleted = (value: unknown): value is CompletedMultipart =>
   has(value, { key: 'string', size: 'number', contentType: 'string' });
-const isAborted = (value: unknown): value is AbortedUpload =>
-  has(value, { key: 'string' }) && value.aborted === true;
+const isAborted = (value: unknown): value is AbortedUpload => has(value, { key: 'string' }) && value.aborted === true;
 
 /** Whether `value` is an object whose named fields have these `typeof`s. */
 function has(value: unknown, fields: Record<string, 'string' | 'number'>): value is Record<string, unknown> {
