@@ -18,6 +18,7 @@ export type { UploadFileOptions, UploadResult } from './upload-file.js';
 export { uploadFiles } from './upload-files.js';
 export type { FileUpload, FileUploads, FileUploadStatus, UploadFilesOptions } from './upload-files.js';
 export { UploadError, isUploadError } from './errors.js';
+export { clearResumableUploads } from './resume.js';
 export type { UploadErrorOptions, UploadStage } from './errors.js';
 export { requestPresign } from './request-presign.js';
 export type { PresignBody, PresignedUpload, PresignEndpoint } from './request-presign.js';

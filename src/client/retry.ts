@@ -15,6 +15,8 @@ const MAX_RETRY_DELAY = 15_000;
 /**
  * Runs `attempt` until it succeeds, fails for good (not a retryable `UploadError`, or out of tries),
  * or the signal aborts. A single upload, a part and each endpoint call all retry by these rules.
+ * While the browser is offline, a failed try waits for the network to come back and does not count:
+ * a lost network pauses the upload for as long as it lasts, and only the signal ends that wait.
  *
  * @example
  * ```ts
@@ -28,7 +30,14 @@ export async function withRetries<T>(attempt: () => Promise<T>, options: RetryOp
       return await attempt();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (!isUploadError(error) || !error.retryable || tries >= options.retries) throw error;
+      if (!isUploadError(error)) throw error;
+      // No response while offline is the network, even where it could have been CORS online.
+      if (isOffline() && (error.retryable || error.status === 0)) {
+        await backOnline(signal);
+        tries--;
+        continue;
+      }
+      if (!error.retryable || tries >= options.retries) throw error;
       await sleep(backoff(tries, options.retryDelay), signal);
     }
   }
@@ -38,6 +47,26 @@ export async function withRetries<T>(attempt: () => Promise<T>, options: RetryOp
 function backoff(attempt: number, baseDelay: number): number {
   const exponential = Math.min(MAX_RETRY_DELAY, baseDelay * 2 ** attempt);
   return exponential / 2 + Math.random() * (exponential / 2);
+}
+
+/** Only a browser says it is offline; elsewhere every failure counts. */
+function isOffline(): boolean {
+  return typeof navigator !== 'undefined' && navigator.onLine === false && typeof addEventListener === 'function';
+}
+
+function backOnline(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      removeEventListener('online', online);
+      signal?.removeEventListener('abort', aborted);
+    };
+    const online = () => (done(), resolve());
+    const aborted = () => (done(), reject(signal!.reason));
+    addEventListener('online', online);
+    signal?.addEventListener('abort', aborted, { once: true });
+    // The network may have come back between the failure and now.
+    if (!isOffline()) online();
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

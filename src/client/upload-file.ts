@@ -21,7 +21,13 @@ export interface UploadFileOptions {
    * reports 100 once, when the storage has put the parts together.
    */
   onProgress?: (progress: UploadProgress) => void;
-  /** How many times to try again after a transient failure (no response from the presign endpoint, 408, 429, 5xx). Default 2. */
+  /**
+   * How many times to try again after a transient failure (no response, 408, 429, 5xx), waiting
+   * `retryDelay` doubled each time (at most 15 s, with jitter): the default rides out a storage or
+   * endpoint gone for 15 s (at most 30 s). While the browser is offline, failures wait for the
+   * network and do not count.
+   * @default 6
+   */
   retries?: number;
   /** First wait before trying again, in ms; doubles each time, with jitter. Default 500. */
   retryDelay?: number;
@@ -37,6 +43,15 @@ export interface UploadFileOptions {
   multipartThreshold?: number;
   /** How many parts of a multipart upload are sent at once. Default 4. */
   partConcurrency?: number;
+  /**
+   * Whether a multipart upload interrupted by a reload, a crash or a closed tab resumes when the
+   * same file is picked again: its token and a fingerprint of the file are kept in IndexedDB until
+   * it completes or fails, and only the parts the storage lacks are sent. Needs IndexedDB and Web
+   * Crypto (a secure origin); without them the upload starts over. `clearResumableUploads()`
+   * forgets every kept upload.
+   * @default true
+   */
+  resume?: boolean;
 }
 
 /** What {@link uploadFile} resolves with. */
@@ -59,7 +74,8 @@ export interface UploadResult {
   receipt?: string;
 }
 
-const DEFAULT_RETRIES = 2;
+/** Backoff from 500 ms gives 15-30 s in all: a storage restart, not a user left waiting on a dead endpoint. */
+const DEFAULT_RETRIES = 6;
 const DEFAULT_RETRY_DELAY = 500;
 /** Uppy's default: below it, one request is simpler and as fast. */
 export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 ** 2;

@@ -3,11 +3,13 @@ import {
   abortMultipart,
   completeMultipart,
   createMultipart,
+  listParts,
   signParts,
   type StartedMultipart,
 } from './multipart-endpoint.js';
 import { partUrls } from './part-urls.js';
 import type { PresignBody } from './request-presign.js';
+import { openResumable, type Resumable } from './resume.js';
 import { withRetries, type RetryOptions } from './retry.js';
 import { limitedSend } from './limiter.js';
 import type { UploadProgress } from './send-with-progress.js';
@@ -40,7 +42,11 @@ export async function uploadMultipart(
 ): Promise<UploadResult> {
   const { signal, retry } = options;
   const target = { endpoint: options.endpoint, headers: options.headers, signal };
-  const upload = await startUpload(body, options);
+  const resumable = options.resume === false ? undefined : await openResumable(file, body, options.endpoint);
+  const resumed = resumable && (await resumeUpload(resumable, options));
+  const upload = resumed?.upload ?? (await startUpload(body, options));
+  // Saved before any part goes, so that a page closed from now on can pick the upload up again.
+  if (!resumed) await resumable?.save(upload).catch(() => undefined);
   // Stops every part once one fails for good, as the caller's signal stops them all.
   const stop = new AbortController();
   const forward = () => stop.abort(signal!.reason);
@@ -48,8 +54,9 @@ export async function uploadMultipart(
   // The signal may have aborted after the endpoint answered, before the listener existed.
   if (signal?.aborted) forward();
   try {
-    const location = await sendParts(file, upload, options, stop);
+    const location = await sendParts(file, upload, options, stop, resumed?.stored ?? new Set());
     const stored = await withRetries(() => completeMultipart(target, upload.token), retry);
+    await resumable?.forget().catch(() => undefined);
     options.onProgress?.({ loaded: file.size, total: file.size, percent: 100 });
     const receipt = upload.receipt !== undefined ? { receipt: upload.receipt } : {};
     return {
@@ -66,10 +73,41 @@ export async function uploadMultipart(
     // Parts are cancelled by now (sendParts returns only once none is in flight): drop what the
     // storage holds, so that neither a failure nor a cancel leaves parts behind.
     await dropUpload(upload, options);
+    await resumable?.forget().catch(() => undefined);
     throw signal?.aborted ? signal.reason : error;
   } finally {
     signal?.removeEventListener('abort', forward);
   }
+}
+
+/**
+ * Picks up the upload this file was interrupted in, when the browser kept one: the storage's list
+ * of parts says which it holds at their full length, and only the others are sent. A record the
+ * endpoint no longer accepts (another secret, an upload completed or aborted meanwhile) is
+ * forgotten, its upload aborted as far as the endpoint still allows, and the file starts over.
+ */
+async function resumeUpload(
+  resumable: Resumable,
+  options: QueuedUploadOptions & { retry: RetryOptions },
+): Promise<{ upload: StartedMultipart; stored: Set<number> } | undefined> {
+  const upload = await resumable.find().catch(() => undefined);
+  if (!upload) return undefined;
+  const target = { endpoint: options.endpoint, headers: options.headers, signal: options.signal };
+  try {
+    const { parts } = await withRetries(() => listParts(target, upload.token), options.retry);
+    const complete = parts.filter(({ partNumber, size }) => size === partLength(upload, partNumber));
+    return { upload, stored: new Set(complete.map(({ partNumber }) => partNumber)) };
+  } catch (error) {
+    await dropUpload(upload, options);
+    await resumable.forget().catch(() => undefined);
+    if (options.signal?.aborted) throw options.signal.reason;
+    return undefined;
+  }
+}
+
+/** The signed length of a part: `partSize` but for the last one. */
+function partLength({ partSize, partCount, size }: StartedMultipart, partNumber: number): number {
+  return partNumber < partCount ? partSize : size - partSize * (partCount - 1);
 }
 
 /**
@@ -108,31 +146,37 @@ function dropUpload(upload: StartedMultipart, options: QueuedUploadOptions): Pro
     headers: options.headers,
     signal: AbortSignal.timeout(ABORT_TIMEOUT_MS),
   };
-  return abortMultipart(cleanup, upload.token).catch(() => undefined);
+  // Tried again within the bound: the failure that ends an upload is often the storage's own.
+  const retry = { retries: 3, retryDelay: 500, signal: cleanup.signal };
+  return withRetries(() => abortMultipart(cleanup, upload.token), retry).catch(() => undefined);
 }
 
 /**
- * Sends every part, `partConcurrency` at a time, and returns (the object's location) only once
- * none is in flight, or throws the first lasting failure.
+ * Sends every part the storage does not hold yet, `partConcurrency` at a time, and returns (the
+ * object's location) only once none is in flight, or throws the first lasting failure.
  */
 async function sendParts(
   file: Blob,
   upload: StartedMultipart,
   options: QueuedUploadOptions & { retry: RetryOptions },
   stop: AbortController,
+  stored: ReadonlySet<number>,
 ): Promise<string> {
   const { partSize, partCount, token } = upload;
+  const missing = Array.from({ length: partCount }, (_, index) => index + 1).filter((number) => !stored.has(number));
   const concurrency = Math.min(
-    partCount,
+    missing.length,
     Math.max(1, Math.floor(options.partConcurrency ?? DEFAULT_PART_CONCURRENCY) || 1),
   );
   const target = { endpoint: options.endpoint, headers: options.headers, signal: stop.signal };
   const urlFor = partUrls((numbers) => signParts(target, token, numbers), partCount, concurrency * SIGN_AHEAD_ROUNDS);
   const retry = { ...options.retry, signal: stop.signal };
   const progress = partProgress(file.size, options.onProgress);
+  for (const partNumber of stored) progress(partNumber, partLength(upload, partNumber));
   const sendWithProgress = limitedSend(options.limiter);
   let location = '';
-  let corsProven = false;
+  // Parts stored before a reload got through: CORS admits the page.
+  let corsProven = stored.size > 0;
 
   const sendPart = (partNumber: number) => {
     const start = (partNumber - 1) * partSize;
@@ -165,11 +209,13 @@ async function sendParts(
     }, retry);
   };
 
-  let next = 1;
   let failure: unknown;
   const worker = async () => {
-    while (next <= partCount && !stop.signal.aborted) {
-      const partNumber = next++;
+    for (
+      let partNumber = missing.shift();
+      partNumber !== undefined && !stop.signal.aborted;
+      partNumber = missing.shift()
+    ) {
       try {
         await sendPart(partNumber);
       } catch (error) {
@@ -182,7 +228,8 @@ async function sendParts(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (stop.signal.aborted) throw failure ?? stop.signal.reason;
-  return location;
+  // Every part was stored before a reload: any part's URL names the object.
+  return location || (await urlFor(1)).url.split('?')[0]!;
 }
 
 /**

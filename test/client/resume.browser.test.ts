@@ -1,0 +1,204 @@
+import type { Page, Route } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { toExpressHandler } from '../../src/adapters/express.js';
+import { STEP_MS, transferMs } from '../helpers/bounds.js';
+import { closePage, launchBrowser, screenshot, type TestBrowser } from '../helpers/browser.js';
+import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
+import { rgw, rgwPresigner } from '../helpers/s3.js';
+import {
+  LAB_ENTRY,
+  LAB_PAGE,
+  openUploads,
+  randomFileOnDisk,
+  removeUploads,
+  storedParts,
+  storedSha256,
+  uploadInLab,
+  watchActions,
+  watchPartPuts,
+} from '../helpers/upload-lab.js';
+
+const MIB = 1024 ** 2;
+/** 30 MiB in 5 MiB parts: 6 of them. */
+const FILE_SIZE = 30 * MIB;
+const PART_COUNT = 6;
+const OPTIONS = { multipartThreshold: 10 * MIB, partConcurrency: 1, retryDelay: 50 };
+
+let server: PageServer;
+let browser: TestBrowser;
+let page: Page;
+let file: Awaited<ReturnType<typeof randomFileOnDisk>>;
+/** Every upload the endpoint started, to check and clean up. */
+const started: { key: string; uploadId: string }[] = [];
+
+function usePresigner(secret = 'resume-browser-test-secret-0123456789') {
+  const presigner = rgwPresigner({
+    allowedTypes: ['video/mp4'],
+    maxSize: 64 * MIB,
+    multipartSecret: secret,
+    partSize: 5 * MIB,
+  });
+  server.route('POST', '/presign', toExpressHandler(presigner));
+}
+
+async function openLab() {
+  await page.goto(`${server.origin}/`, { timeout: STEP_MS });
+  await page.waitForFunction(() => 'ready' in window, undefined, { timeout: STEP_MS });
+  await page.setInputFiles('#file', file.path);
+}
+
+/**
+ * Starts the upload with parts from `heldFrom` on held back (they never reach RGW), waits until the
+ * parts before are stored, and reloads the page: an upload interrupted in the middle.
+ */
+async function interruptAt(heldFrom: number) {
+  const held: Route[] = [];
+  const isHeld = (url: URL) => Number(url.searchParams.get('partNumber')) >= heldFrom;
+  await page.route(isHeld, (route) => void held.push(route));
+  // The page dies with the reload: its upload never settles.
+  void page.evaluate((options) => (window as any).upload(options), OPTIONS).catch(() => undefined);
+  await expect.poll(() => held.length, { timeout: transferMs(FILE_SIZE) }).toBe(1);
+  const { key, uploadId } = started.at(-1)!;
+  expect(await storedParts(key, uploadId)).toEqual(Array.from({ length: heldFrom - 1 }, (_, i) => i + 1));
+  await page.unroute(isHeld);
+  await page.reload({ timeout: STEP_MS });
+  await page.waitForFunction(() => 'ready' in window, undefined, { timeout: STEP_MS });
+  await page.setInputFiles('#file', file.path);
+  return { key, uploadId };
+}
+
+const records = () => page.evaluate(() => (window as any).resumeRecords() as Promise<[string, unknown][]>);
+
+beforeAll(async () => {
+  server = await startPageServer(5173);
+  server.serve('/', 'text/html; charset=utf-8', LAB_PAGE);
+  server.serve('/page.js', 'text/javascript', await bundleForBrowser(LAB_ENTRY));
+  browser = await launchBrowser();
+  file = await randomFileOnDisk('resume.mp4', FILE_SIZE);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await file?.remove();
+});
+
+beforeEach(async () => {
+  page = await browser.newPage();
+  page.on('response', async (response) => {
+    if (response.url() !== `${server.origin}/presign` || !response.ok()) return;
+    if (response.request().postDataJSON()?.action !== 'createMultipart') return;
+    started.push((await response.json()) as { key: string; uploadId: string });
+  });
+  usePresigner();
+  await openLab();
+  await page.evaluate(() => (window as any).clearResumable());
+});
+
+afterEach(async () => {
+  await closePage(page, () => (window as any).controller?.abort());
+  await removeUploads(new Set(started.splice(0).map(({ key }) => key)));
+});
+
+describe('uploadFile resumes an interrupted multipart upload in Chromium against Ceph RGW', () => {
+  it(
+    'after a reload at half the parts, the same file picked again sends only the missing parts and completes byte-identical',
+    async () => {
+      // Prepare: parts 1-3 of 6 stored, then the page reloads (part 4 never got through).
+      const puts = watchPartPuts(page, rgw.endpoint);
+      const actions = watchActions(page, `${server.origin}/presign`);
+      const { key, uploadId } = await interruptAt(4);
+      const before = { puts: puts.splice(0), actions: actions.splice(0) };
+      expect(await records()).toHaveLength(1);
+      // Act
+      const outcome = await uploadInLab(page, OPTIONS);
+      await screenshot(page, 'client-resume-after-reload');
+      // Assess
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.result).toMatchObject({ key, method: 'MULTIPART', size: FILE_SIZE });
+      expect(before.puts).toEqual([1, 2, 3, 4]);
+      // After the reload: the storage's list decided, and only the missing parts went.
+      expect(puts).toEqual([4, 5, 6]);
+      expect(actions).not.toContain('createMultipart');
+      expect(actions.filter((action) => action === 'listParts')).toHaveLength(1);
+      expect(await storedSha256(key)).toBe(file.sha256);
+      expect(await openUploads(key)).toEqual([]);
+      expect(started.map((upload) => upload.uploadId)).toEqual([uploadId]);
+      // A completed upload is forgotten.
+      expect(await records()).toEqual([]);
+      expect(browser.errors).toEqual([]);
+    },
+    transferMs(2 * FILE_SIZE) + 4 * STEP_MS,
+  );
+
+  it(
+    'starts over when the kept token has expired, and when the endpoint no longer accepts it',
+    async () => {
+      // Prepare: an interrupted upload whose record says its token expired a minute ago.
+      const puts = watchPartPuts(page, rgw.endpoint);
+      const expired = await interruptAt(3);
+      await page.evaluate((at) => (window as any).ageRecords(at), new Date(Date.now() - 60_000).toISOString());
+      puts.splice(0);
+      // Act
+      const afterExpiry = await uploadInLab(page, OPTIONS);
+      // Assess: a new upload, every part sent.
+      expect(afterExpiry.error).toBeUndefined();
+      expect(afterExpiry.result!.key).not.toBe(expired.key);
+      expect(puts.splice(0)).toEqual(Array.from({ length: PART_COUNT }, (_, i) => i + 1));
+      expect(await storedSha256(afterExpiry.result!.key)).toBe(file.sha256);
+      expect(await records()).toEqual([]);
+
+      // Prepare: another interrupted upload, then the endpoint's secret changes (a foreign token).
+      const foreign = await interruptAt(3);
+      usePresigner('another-secret-for-the-resume-test-012345');
+      puts.splice(0);
+      // Act
+      const afterForeign = await uploadInLab(page, OPTIONS);
+      // Assess
+      expect(afterForeign.error).toBeUndefined();
+      expect(afterForeign.result!.key).not.toBe(foreign.key);
+      expect(puts).toEqual(Array.from({ length: PART_COUNT }, (_, i) => i + 1));
+      expect(await storedSha256(afterForeign.result!.key)).toBe(file.sha256);
+      expect(await openUploads(afterForeign.result!.key)).toEqual([]);
+      expect(await records()).toEqual([]);
+    },
+    transferMs(4 * FILE_SIZE) + 6 * STEP_MS,
+  );
+
+  it('keeps at most 20 interrupted uploads, forgetting the oldest, and clears them on request', async () => {
+    // Prepare: no part ever reaches RGW, so every upload stays interrupted.
+    await page.route(
+      (url) => url.searchParams.has('partNumber'),
+      () => undefined,
+    );
+    // Act: 22 uploads of 22 different files, one after the other.
+    for (let index = 0; index < 22; index++) {
+      const name = `kept-${index}.mp4`;
+      await page.evaluate(([file, size]) => (window as any).makeFile(file, size, 'video/mp4'), [
+        name,
+        11 * MIB,
+      ] as const);
+      void page
+        .evaluate(([options, file]) => (window as any).upload(options, file), [OPTIONS, name] as const)
+        .catch(() => undefined);
+      await expect.poll(() => started.length, { timeout: STEP_MS }).toBe(index + 1);
+      await expect
+        .poll(async () => (await records()).some(([, record]) => (record as any).upload.key === started[index]!.key), {
+          timeout: STEP_MS,
+        })
+        .toBe(true);
+    }
+    await page.reload({ timeout: STEP_MS });
+    await page.waitForFunction(() => 'ready' in window, undefined, { timeout: STEP_MS });
+    // Assess: the 20 newest are kept.
+    const kept = (await records()).map(([, record]) => (record as any).upload.key as string);
+    expect(kept.sort()).toEqual(
+      started
+        .slice(2)
+        .map(({ key }) => key)
+        .sort(),
+    );
+    await page.evaluate(() => (window as any).clearResumable());
+    expect(await records()).toEqual([]);
+  });
+});
