@@ -1,0 +1,62 @@
+// A page that renders useUploads' state as plain DOM for test/react/use-uploads.browser.test.ts:
+// each file an <li> with its status, percent, key and error in data attributes, and buttons.
+// createElement rather than JSX, so that the repository's type check needs no JSX settings.
+import { createElement as h, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { isUploadError } from 'upload-presigner/client';
+import { useUploads } from 'upload-presigner/react';
+
+const threshold = Number(new URLSearchParams(location.search).get('multipartThreshold') ?? Infinity);
+
+function Uploads() {
+  const { files, progress, upload, cancel, retry } = useUploads({
+    endpoint: '/api/presign',
+    concurrency: 2,
+    retries: 0,
+    multipartThreshold: threshold,
+  });
+  return h(
+    'section',
+    null,
+    h('input', {
+      type: 'file',
+      multiple: true,
+      onChange: (event: { target: HTMLInputElement }) => void upload(event.target.files ?? []),
+    }),
+    h('p', { id: 'total', 'data-percent': progress.percent }),
+    h('button', { id: 'retry-all', onClick: () => retry() }, 'Retry failed'),
+    h(
+      'ul',
+      null,
+      files.map((file) =>
+        h(
+          'li',
+          {
+            key: file.id,
+            'data-name': file.name,
+            'data-status': file.status,
+            'data-percent': file.progress.percent,
+            'data-key': file.key ?? '',
+            'data-code': isUploadError(file.error) ? (file.error.code ?? '') : '',
+            'data-hint': isUploadError(file.error) ? (file.error.hint ?? '') : '',
+          },
+          file.name,
+          h('button', { className: 'cancel', onClick: () => cancel(file.id) }, 'Cancel'),
+          h('button', { className: 'retry', onClick: () => retry(file.id) }, 'Retry'),
+        ),
+      ),
+    ),
+  );
+}
+
+function App() {
+  const [mounted, setMounted] = useState(true);
+  return h(
+    'main',
+    null,
+    h('button', { id: 'unmount', onClick: () => setMounted(false) }, 'Leave'),
+    mounted ? h(Uploads) : h('p', { id: 'gone' }, 'Left'),
+  );
+}
+
+createRoot(document.getElementById('root')!).render(h(App));

@@ -1,0 +1,258 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
+import type { Page, Request, Route } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { toExpressHandler } from '../../src/adapters/express.js';
+import { STEP_MS, transferMs } from '../helpers/bounds.js';
+import { closePage, launchBrowser, screenshot, type TestBrowser } from '../helpers/browser.js';
+import { startPageServer, type PageServer } from '../helpers/page-server.js';
+import { ensureBucket, jpegBytes, rgw, rgwClient, rgwPresigner } from '../helpers/s3.js';
+
+// useUploads on a real Vite build of test/react/harness, in Chromium, against Ceph RGW. The page's
+// own bucket admits only this server's (random) port, so that other browser tests can run at once.
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HARNESS = fileURLToPath(new URL('./harness', import.meta.url));
+const BUCKET = 'upload-presigner-react-hooks';
+const PREFIX = `react-${randomUUID()}/`;
+const MIB = 1024 ** 2;
+const MULTIPART_THRESHOLD = 5 * MIB;
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript' };
+
+let outDir: string;
+let server: PageServer;
+let browser: TestBrowser;
+let page: Page;
+/** Requests from the page to the endpoint or the storage that have not ended yet. */
+let open: Set<Request>;
+
+async function buildHarness(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'react-hooks-build-'));
+  await build({
+    root: HARNESS,
+    configFile: false,
+    logLevel: 'silent',
+    resolve: {
+      alias: {
+        'upload-presigner/client': join(ROOT, 'src/client/index.ts'),
+        'upload-presigner/react': join(ROOT, 'src/react/index.ts'),
+      },
+    },
+    build: { outDir: dir, emptyOutDir: true },
+  });
+  return dir;
+}
+
+async function serveDirectory(dir: string, prefix = ''): Promise<void> {
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const path = `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) await serveDirectory(dir, path);
+    else
+      server.serve(
+        path === '/index.html' ? '/' : path,
+        CONTENT_TYPES[extname(entry.name)] ?? 'application/octet-stream',
+        await readFile(join(dir, path)),
+      );
+  }
+}
+
+interface Shown {
+  name: string;
+  status: string;
+  key: string;
+  code: string;
+  hint: string;
+}
+
+function shown(): Promise<Shown[]> {
+  return page.$$eval('li', (items) =>
+    items.map((item) => ({
+      name: item.dataset.name!,
+      status: item.dataset.status!,
+      key: item.dataset.key!,
+      code: item.dataset.code!,
+      hint: item.dataset.hint!,
+    })),
+  );
+}
+
+const statuses = async () => (await shown()).map(({ name, status }) => `${name}:${status}`);
+
+/** Picks files as a person would, in the page's one `<input type=file multiple>`. */
+function pick(files: Array<{ name: string; mimeType: string; buffer: Buffer }>): Promise<void> {
+  return page.locator('input[type=file]').setInputFiles(files);
+}
+
+const jpeg = (name: string, size = 2048) => ({ name, mimeType: 'image/jpeg', buffer: Buffer.from(jpegBytes(size)) });
+
+/** Holds every storage request `matches` accepts, unanswered, until the test lets it go. */
+async function holdStorageRequests(matches: (url: string) => boolean): Promise<Route[]> {
+  const held: Route[] = [];
+  await page.route(`${rgw.endpoint}/**`, (route) => {
+    if (route.request().method() === 'PUT' && matches(route.request().url())) held.push(route);
+    else void route.continue();
+  });
+  return held;
+}
+
+async function stored(key: string): Promise<Buffer | undefined> {
+  const object = await rgwClient()
+    .send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
+    .catch(() => undefined);
+  return object && Buffer.from(await object.Body!.transformToByteArray());
+}
+
+async function openUploads(): Promise<string[]> {
+  const listed = await rgwClient().send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: PREFIX }));
+  return (listed.Uploads ?? []).map((upload) => upload.Key!);
+}
+
+beforeAll(async () => {
+  outDir = await buildHarness();
+  server = await startPageServer(0);
+  await serveDirectory(outDir);
+  await ensureBucket(BUCKET, [
+    {
+      AllowedOrigins: [server.origin],
+      AllowedMethods: ['PUT', 'POST', 'GET'],
+      AllowedHeaders: ['*'],
+      ExposeHeaders: ['ETag'],
+    },
+  ]);
+  const presigner = rgwPresigner({
+    bucket: BUCKET,
+    prefix: PREFIX,
+    allowedTypes: ['image/jpeg', 'image/png'],
+    maxSize: 64 * MIB,
+    secret: 'react-hooks-test-secret-of-at-least-32-characters',
+  });
+  server.route('POST', '/api/presign', toExpressHandler(presigner));
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+async function openHarness(query = ''): Promise<void> {
+  page = await browser.newPage();
+  open = new Set();
+  const tracked = (request: Request) =>
+    request.url().startsWith(rgw.endpoint) || request.url().startsWith(`${server.origin}/api/`);
+  page.on('request', (request) => tracked(request) && open.add(request));
+  page.on('requestfinished', (request) => open.delete(request));
+  page.on('requestfailed', (request) => open.delete(request));
+  await page.goto(`${server.origin}/${query}`, { timeout: STEP_MS });
+  await page.waitForSelector('input[type=file]', { state: 'attached', timeout: STEP_MS });
+}
+
+beforeEach(() => server.reset());
+afterEach(async () => {
+  if (page) await closePage(page);
+});
+
+describe('useUploads in Chromium against Ceph RGW', () => {
+  it('uploads several files in one presign round trip; a refused one fails alone, with the reason', async () => {
+    // Prepare
+    await openHarness();
+    const files = [jpeg('a.jpg'), jpeg('b.jpg'), jpeg('c.jpg')];
+    const pdf = { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n') };
+    // Act
+    await pick([files[0]!, pdf, files[1]!, files[2]!]);
+    await expect
+      .poll(statuses, { timeout: STEP_MS })
+      .toEqual(['a.jpg:done', 'report.pdf:error', 'b.jpg:done', 'c.jpg:done']);
+    await screenshot(page, 'react-hooks-several');
+    // Assess
+    const [a, refused, b, c] = await shown();
+    expect(refused!.code).toBe('TYPE_NOT_ALLOWED');
+    for (const [item, file] of [
+      [a, files[0]],
+      [b, files[1]],
+      [c, files[2]],
+    ] as const) {
+      expect(item!.key).toMatch(new RegExp(`^${PREFIX}[0-9a-f-]{36}-${file!.name.replace('.', '\\.')}$`));
+      expect((await stored(item!.key))?.equals(file!.buffer)).toBe(true);
+    }
+    expect(server.hits('POST', '/api/presign')).toBe(1);
+    expect(await page.locator('#total').getAttribute('data-percent')).toBe('100');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('cancels one upload in flight: its request stops and nothing is stored, while the other completes', async () => {
+    // Prepare
+    await openHarness();
+    const held = await holdStorageRequests((url) => url.includes('-slow.jpg'));
+    // Act
+    await pick([jpeg('slow.jpg'), jpeg('quick.jpg')]);
+    await expect.poll(() => held.length, { timeout: STEP_MS }).toBe(1);
+    await page.locator('li[data-name="slow.jpg"] .cancel').click();
+    // Assess
+    await expect.poll(statuses, { timeout: STEP_MS }).toEqual(['slow.jpg:cancelled', 'quick.jpg:done']);
+    await expect.poll(() => open.size, { timeout: STEP_MS }).toBe(0);
+    const slowKey = decodeURIComponent(new URL(held[0]!.request().url()).pathname.split('/').slice(2).join('/'));
+    const head = await rgwClient()
+      .send(new HeadObjectCommand({ Bucket: BUCKET, Key: slowKey }))
+      .then(
+        () => 'found',
+        (error: Error) => error.name,
+      );
+    expect(head).toBe('NotFound');
+  });
+
+  it('retries a failed upload on request: the error carries its hint, and the second try stores the file', async () => {
+    // Prepare: the storage connection drops on the first try only.
+    await openHarness();
+    const file = jpeg('flaky.jpg');
+    let tries = 0;
+    await page.route(`${rgw.endpoint}/**`, (route) =>
+      route.request().method() === 'PUT' && tries++ === 0 ? route.abort('connectionreset') : route.continue(),
+    );
+    // Act
+    await pick([file]);
+    await expect.poll(statuses, { timeout: STEP_MS }).toEqual(['flaky.jpg:error']);
+    const [failed] = await shown();
+    await page.locator('li[data-name="flaky.jpg"] .retry').click();
+    await expect.poll(statuses, { timeout: STEP_MS }).toEqual(['flaky.jpg:done']);
+    // Assess
+    expect(failed!.hint).not.toBe('');
+    const [done] = await shown();
+    expect((await stored(done!.key))?.equals(file.buffer)).toBe(true);
+    expect(tries).toBe(2);
+  });
+
+  it('unmounting during a multipart upload leaves no request running and no upload open in RGW', async () => {
+    // Prepare: a 12 MiB file goes in two parts of 8 and 4 MiB; the storage holds both part PUTs.
+    await openHarness(`?multipartThreshold=${MULTIPART_THRESHOLD}`);
+    const held = await holdStorageRequests((url) => url.includes('partNumber='));
+    const big = {
+      name: 'big.jpg',
+      mimeType: 'image/jpeg',
+      buffer: Buffer.concat([jpegBytes(16), randomBytes(12 * MIB)]),
+    };
+    await pick([big]);
+    await expect.poll(() => held.length, { timeout: transferMs(big.buffer.length) }).toBe(2);
+    expect(await openUploads()).toHaveLength(1);
+    // Act
+    await page.locator('#unmount').click();
+    // Assess
+    await expect.poll(() => open.size, { timeout: STEP_MS }).toBe(0);
+    await expect.poll(openUploads, { timeout: STEP_MS }).toEqual([]);
+    expect(await page.locator('#gone').count()).toBe(1);
+    const listed = await rgwClient().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: PREFIX }));
+    expect((listed.Contents ?? []).filter((object) => object.Key!.endsWith('-big.jpg'))).toEqual([]);
+    expect(browser.errors).toEqual([]);
+  });
+});
