@@ -29,7 +29,7 @@ let page: Page;
 
 /**
  * Builds the example with its own vite.config.ts, as `npm run build` in its folder would, except
- * that `upload-presigner/client` resolves to this repository's source instead of the npm release.
+ * that `upload-presigner/client` and `/react` resolve to this repository's source instead of the npm release.
  */
 async function buildExample(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'react-upload-build-'));
@@ -37,7 +37,12 @@ async function buildExample(): Promise<string> {
     root: EXAMPLE,
     configFile: join(EXAMPLE, 'vite.config.ts'),
     logLevel: 'silent',
-    resolve: { alias: { 'upload-presigner/client': join(ROOT, 'src/client/index.ts') } },
+    resolve: {
+      alias: {
+        'upload-presigner/client': join(ROOT, 'src/client/index.ts'),
+        'upload-presigner/react': join(ROOT, 'src/react/index.ts'),
+      },
+    },
     build: { outDir: dir, emptyOutDir: true },
   });
   return dir;
@@ -135,6 +140,34 @@ describe('examples/react-upload in Chromium against Ceph RGW', () => {
     expect(
       await page.locator('figure img').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]),
     ).toEqual([320, 200]);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('uploads several images at once; a refused one shows its reason beside the others', async () => {
+    // Prepare
+    const [first, second] = [await makeJpeg(page, 'first'), await makeJpeg(page, 'second')];
+    // Act
+    await page.locator('input[type=file]').setInputFiles([
+      { name: 'first.jpg', mimeType: 'image/jpeg', buffer: first },
+      { name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n') },
+      { name: 'second.jpg', mimeType: 'image/jpeg', buffer: second },
+    ]);
+    await expect
+      .poll(() => page.locator('[role=status]').allTextContents(), { timeout: STEP_MS })
+      .toEqual(['Uploaded first.jpg', 'Uploaded second.jpg']);
+    await screenshot(page, 'react-several');
+    // Assess
+    expect(await page.locator('li[data-name="notes.pdf"] [role=alert]').textContent()).toBe(
+      'This file type is not accepted. Uploads of type application/pdf are not allowed.',
+    );
+    const keys = await page.locator('figcaption').allTextContents();
+    for (const [key, bytes] of [
+      [keys[0]!, first],
+      [keys[1]!, second],
+    ] as const) {
+      const object = await rgwClient().send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+      expect(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes)).toBe(true);
+    }
     expect(browser.errors).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState, type DragEvent } from 'react';
-import { isUploadError, uploadFile } from 'upload-presigner/client';
+import { useState, type DragEvent } from 'react';
+import { isUploadError, type FileUpload } from 'upload-presigner/client';
+import { useUploads } from 'upload-presigner/react';
 
 interface ImageUploadProps {
   /** Your presign endpoint (upload-presigner's handler). */
@@ -8,45 +9,16 @@ interface ImageUploadProps {
   viewUrl: (key: string) => string;
 }
 
-type State =
-  | { status: 'idle' }
-  | { status: 'uploading'; name: string; percent: number }
-  | { status: 'done'; name: string; key: string }
-  | { status: 'error'; message: string };
-
 export function ImageUpload({ endpoint, viewUrl }: ImageUploadProps) {
-  const [state, setState] = useState<State>({ status: 'idle' });
+  // The hook holds each file's state; leaving the page (unmounting) cancels what is still running.
+  const { files, upload, cancel, retry } = useUploads({ endpoint });
   const [dragging, setDragging] = useState(false);
-  const inFlight = useRef<AbortController | null>(null);
-
-  // Leaving the page (or unmounting) cancels the upload instead of letting it finish unseen.
-  useEffect(() => () => inFlight.current?.abort(), []);
-
-  async function upload(file: File) {
-    inFlight.current?.abort();
-    const controller = new AbortController();
-    inFlight.current = controller;
-    setState({ status: 'uploading', name: file.name, percent: 0 });
-    try {
-      const { key } = await uploadFile(file, {
-        endpoint,
-        signal: controller.signal,
-        onProgress: ({ percent }) => setState({ status: 'uploading', name: file.name, percent }),
-      });
-      setState({ status: 'done', name: file.name, key });
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      // For the developer: when the browser hides the storage's answer, the hint lists the likely causes.
-      if (isUploadError(error) && error.hint) console.warn(error.message);
-      setState({ status: 'error', message: describe(error) });
-    }
-  }
+  const send = (picked: FileList) => void upload(picked).then(warnHints);
 
   function onDrop(event: DragEvent) {
     event.preventDefault();
     setDragging(false);
-    const file = event.dataTransfer.files[0];
-    if (file) void upload(file);
+    send(event.dataTransfer.files);
   }
 
   return (
@@ -63,33 +35,62 @@ export function ImageUpload({ endpoint, viewUrl }: ImageUploadProps) {
         <input
           type="file"
           accept="image/*"
+          multiple
           onChange={(event) => {
-            const file = event.target.files?.[0];
-            if (file) void upload(file);
+            if (event.target.files) send(event.target.files);
             event.target.value = '';
           }}
         />
-        <span>Drop an image here, or click to choose one.</span>
+        <span>Drop images here, or click to choose them.</span>
       </label>
 
-      {(state.status === 'uploading' || state.status === 'done') && (
-        <ProgressBar name={state.name} percent={state.status === 'done' ? 100 : state.percent} />
+      <ul className="files">
+        {files.map((file) => (
+          <FileRow
+            key={file.id}
+            file={file}
+            viewUrl={viewUrl}
+            onCancel={() => cancel(file.id)}
+            onRetry={() => retry(file.id)}
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+interface FileRowProps {
+  file: FileUpload;
+  viewUrl: (key: string) => string;
+  onCancel: () => void;
+  onRetry: () => void;
+}
+
+function FileRow({ file, viewUrl, onCancel, onRetry }: FileRowProps) {
+  const running = file.status === 'queued' || file.status === 'uploading';
+  return (
+    <li className={`file ${file.status}`} data-name={file.name}>
+      {(running || file.status === 'done') && (
+        <ProgressBar name={file.name} percent={file.status === 'done' ? 100 : file.progress.percent} />
       )}
-      {state.status === 'done' && (
+      {running && <button onClick={onCancel}>Cancel</button>}
+      {file.status === 'done' && (
         <figure>
           <p role="status" className="ok">
-            Uploaded {state.name}
+            Uploaded {file.name}
           </p>
-          <img src={viewUrl(state.key)} alt={state.name} />
-          <figcaption>{state.key}</figcaption>
+          <img src={viewUrl(file.key!)} alt={file.name} />
+          <figcaption>{file.key}</figcaption>
         </figure>
       )}
-      {state.status === 'error' && (
+      {file.status === 'error' && (
         <p role="alert" className="error">
-          {state.message}
+          {describe(file.error)}
         </p>
       )}
-    </section>
+      {file.status === 'cancelled' && <p className="cancelled">Cancelled {file.name}</p>}
+      {(file.status === 'error' || file.status === 'cancelled') && <button onClick={onRetry}>Retry</button>}
+    </li>
   );
 }
 
@@ -116,4 +117,9 @@ function describe(error: unknown): string {
   if (error.code === 'TOO_LARGE') return `This file is too large. ${error.detail ?? ''}`.trim();
   if (error.stage === 'upload' && error.status === 0) return 'The storage refused the upload. Please try again later.';
   return error.detail ?? error.message;
+}
+
+/** For the developer: when the browser hides the storage's answer, the hint lists the likely causes. */
+function warnHints(files: FileUpload[]): void {
+  for (const { error } of files) if (isUploadError(error) && error.hint) console.warn(error.message);
 }

@@ -6,7 +6,7 @@ import './styles.css';
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <main>
-      <h1>Upload an image</h1>
+      <h1>Upload images</h1>
       <ImageUpload endpoint="/api/presign" viewUrl={(key) => `/api/view?key=${encodeURIComponent(key)}`} />
     </main>
   </StrictMode>,
