@@ -302,3 +302,43 @@ export interface ActionAnswers {
  * ```
  */
 export type ActionBody = PresignBody | { [A in Action]: { action: A } & ActionRequests[A] }[Action];
+
+/**
+ * What any request body may add on an endpoint with profiles: the one it is for. The server answers
+ * `UNKNOWN_PROFILE` (400) when an endpoint with profiles gets none or one it does not serve, and
+ * when an endpoint of one presigner gets one.
+ *
+ * @example
+ * ```ts
+ * const body: ActionBody & ProfileField = { profile: 'avatar', fileName: 'me.jpg', contentType: 'image/jpeg', size: 48_213 };
+ * ```
+ */
+export interface ProfileField {
+  profile?: string;
+}
+
+/**
+ * The profile names of an endpoint's profiles, from their type alone, e.g. `'avatar' | 'document'`
+ * for `ProfileName<typeof profiles>`: the client imports the type, never the server code.
+ *
+ * @example
+ * ```ts
+ * const name: ProfileName<typeof profiles> = 'avatar';
+ * ```
+ */
+export type ProfileName<Profiles> = Extract<keyof Profiles, string>;
+
+/**
+ * The `profile` option of a client call: with the type of the server's profiles (`uploadFile<typeof
+ * profiles>(…)`) one of their names, required; without it, any name or none.
+ *
+ * @example
+ * ```ts
+ * const options: { endpoint: string } & ProfileChoice<typeof profiles> = { endpoint: '/api/presign', profile: 'avatar' };
+ * ```
+ */
+export type ProfileChoice<Profiles> = [ProfileName<Profiles>] extends [never]
+  ? { profile?: string | undefined }
+  : string extends ProfileName<Profiles>
+    ? { profile?: string | undefined }
+    : { profile: ProfileName<Profiles> };

@@ -12,7 +12,21 @@ export interface PresignEndpoint {
   endpoint: string;
   /** Extra request headers, e.g. `{ authorization: 'Bearer …' }`. */
   headers?: Record<string, string> | undefined;
+  /** On an endpoint with profiles, the one to use, e.g. `avatar`: sent as each body's `profile`. */
+  profile?: string | undefined;
   signal?: AbortSignal | undefined;
+}
+
+/**
+ * Where an upload's requests go: the endpoint, its headers and profile, picked from its options.
+ *
+ * @example
+ * ```ts
+ * const target = { ...endpointOf(options), signal };
+ * ```
+ */
+export function endpointOf({ endpoint, headers, profile }: PresignEndpoint): PresignEndpoint {
+  return { endpoint, headers, profile };
 }
 
 /**
@@ -58,7 +72,7 @@ export async function callEndpoint<T>(
     response = await fetch(target.endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...target.headers },
-      body: JSON.stringify(body),
+      body: JSON.stringify(target.profile === undefined ? body : { ...body, profile: target.profile }),
       signal: target.signal,
     });
   } catch (cause) {

@@ -1,8 +1,8 @@
 import { isUploadError, storageFailure, UploadError } from './errors.js';
-import { MAX_SINGLE_UPLOAD_SIZE } from '../protocol.js';
+import { MAX_SINGLE_UPLOAD_SIZE, type ProfileChoice } from '../protocol.js';
 import { limitedSend, type Limiter } from './limiter.js';
 import { EXPIRY_MARGIN_MS } from './part-urls.js';
-import { requestPresign, type PresignedUpload } from './request-presign.js';
+import { endpointOf, requestPresign, type PresignedUpload } from './request-presign.js';
 import { withRetries } from './retry.js';
 import type { SendResponse, UploadProgress } from './send-with-progress.js';
 import { uploadMultipart } from './upload-multipart.js';
@@ -13,6 +13,11 @@ export interface UploadFileOptions {
   endpoint: string;
   /** Extra headers for the presign request only (never sent to the storage), e.g. an `authorization`. */
   headers?: Record<string, string>;
+  /**
+   * On an endpoint with profiles, the one this upload is for, e.g. `avatar`. With the type of the
+   * server's profiles, `uploadFile<typeof profiles>(…)`, only their names compile.
+   */
+  profile?: string | undefined;
   /** Aborts the presign request, the upload and any wait between retries; `uploadFile` then rejects with its reason. */
   signal?: AbortSignal;
   /**
@@ -102,7 +107,10 @@ export const DEFAULT_MULTIPART_THRESHOLD = 100 * 1024 ** 2;
  * });
  * ```
  */
-export function uploadFile(file: Blob, options: UploadFileOptions): Promise<UploadResult> {
+export function uploadFile<Profiles = never>(
+  file: Blob,
+  options: UploadFileOptions & ProfileChoice<Profiles>,
+): Promise<UploadResult> {
   return uploadInQueue(file, options);
 }
 
@@ -155,7 +163,7 @@ export async function uploadInQueue(file: Blob, options: QueuedUploadOptions): P
 
   return withRetries(async () => {
     if (!presigned || Date.parse(presigned.expiresAt) - Date.now() < EXPIRY_MARGIN_MS) {
-      presigned = await requestPresign({ endpoint: options.endpoint, headers: options.headers, signal }, body);
+      presigned = await requestPresign({ ...endpointOf(options), signal }, body);
     }
     const retryOfSameUrl = sentUrl === presigned.uploadUrl;
     sentUrl = presigned.uploadUrl;

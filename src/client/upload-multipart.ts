@@ -8,7 +8,7 @@ import {
   type StartedMultipart,
 } from './multipart-endpoint.js';
 import { partUrls } from './part-urls.js';
-import type { PresignBody } from './request-presign.js';
+import { endpointOf, type PresignBody } from './request-presign.js';
 import { openResumable, type Resumable } from './resume.js';
 import { withRetries, type RetryOptions } from './retry.js';
 import { limitedSend } from './limiter.js';
@@ -41,7 +41,7 @@ export async function uploadMultipart(
   options: QueuedUploadOptions & { retry: RetryOptions },
 ): Promise<UploadResult> {
   const { signal, retry } = options;
-  const target = { endpoint: options.endpoint, headers: options.headers, signal };
+  const target = { ...endpointOf(options), signal };
   const resumable = options.resume === false ? undefined : await openResumable(file, body, options.endpoint);
   const resumed = resumable && (await resumeUpload(resumable, options));
   const upload = resumed?.upload ?? (await startUpload(body, options));
@@ -92,7 +92,7 @@ async function resumeUpload(
 ): Promise<{ upload: StartedMultipart; stored: Set<number> } | undefined> {
   const upload = await resumable.find().catch(() => undefined);
   if (!upload) return undefined;
-  const target = { endpoint: options.endpoint, headers: options.headers, signal: options.signal };
+  const target = { ...endpointOf(options), signal: options.signal };
   try {
     const { parts } = await withRetries(() => listParts(target, upload.token), options.retry);
     const complete = parts.filter(({ partNumber, size }) => size === partLength(upload, partNumber));
@@ -121,10 +121,7 @@ function startUpload(
 ): Promise<StartedMultipart> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const starting = withRetries(
-    () => createMultipart({ endpoint: options.endpoint, headers: options.headers }, body),
-    options.retry,
-  );
+  const starting = withRetries(() => createMultipart(endpointOf(options), body), options.retry);
   if (!signal) return starting;
   return new Promise((resolve, reject) => {
     const cancel = () => {
@@ -141,11 +138,7 @@ function startUpload(
 
 /** Aborts the upload in the storage, so that no part is left behind. Best effort, and bounded in time. */
 function dropUpload(upload: StartedMultipart, options: QueuedUploadOptions): Promise<unknown> {
-  const cleanup = {
-    endpoint: options.endpoint,
-    headers: options.headers,
-    signal: AbortSignal.timeout(ABORT_TIMEOUT_MS),
-  };
+  const cleanup = { ...endpointOf(options), signal: AbortSignal.timeout(ABORT_TIMEOUT_MS) };
   // Tried again within the bound: the failure that ends an upload is often the storage's own.
   const retry = { retries: 3, retryDelay: 500, signal: cleanup.signal };
   return withRetries(() => abortMultipart(cleanup, upload.token), retry).catch(() => undefined);
@@ -168,7 +161,7 @@ async function sendParts(
     missing.length,
     Math.max(1, Math.floor(options.partConcurrency ?? DEFAULT_PART_CONCURRENCY) || 1),
   );
-  const target = { endpoint: options.endpoint, headers: options.headers, signal: stop.signal };
+  const target = { ...endpointOf(options), signal: stop.signal };
   const urlFor = partUrls((numbers) => signParts(target, token, numbers), partCount, concurrency * SIGN_AHEAD_ROUNDS);
   const retry = { ...options.retry, signal: stop.signal };
   const progress = partProgress(file.size, options.onProgress);

@@ -1,4 +1,4 @@
-import { DEFAULT_PART_SIZE, partSizeFor } from '../protocol.js';
+import { DEFAULT_PART_SIZE, partSizeFor, type ProfileChoice } from '../protocol.js';
 import { UploadError } from './errors.js';
 import {
   abortMultipart,
@@ -12,7 +12,7 @@ import {
   type StoredPartInfo,
 } from './multipart-endpoint.js';
 import { partUrls } from './part-urls.js';
-import { requestPresign, type PresignEndpoint } from './request-presign.js';
+import { endpointOf, requestPresign, type PresignEndpoint } from './request-presign.js';
 import { isForbiddenHeader } from './send-with-progress.js';
 import { DEFAULT_MULTIPART_THRESHOLD } from './upload-file.js';
 
@@ -22,6 +22,11 @@ export interface PresignForUppyOptions {
   endpoint: string;
   /** Extra headers for the presign request, e.g. an `authorization`. */
   headers?: Record<string, string>;
+  /**
+   * On an endpoint with profiles, the one this upload is for, e.g. `avatar`. With the type of the
+   * server's profiles, `presignForUppy<typeof profiles>(…)`, only their names compile.
+   */
+  profile?: string | undefined;
   /** Files of this many bytes or more go as multipart uploads. Default 100 MiB, as `uploadFile`'s; `Infinity` never. */
   multipartThreshold?: number;
   /**
@@ -142,8 +147,10 @@ interface MultipartState {
  * uppy.on('upload-success', (file, response) => console.log(response.body?.key));
  * ```
  */
-export function presignForUppy(options: PresignForUppyOptions): UppyAwsS3Options {
-  const target: PresignEndpoint = { endpoint: options.endpoint, headers: options.headers };
+export function presignForUppy<Profiles = never>(
+  options: PresignForUppyOptions & ProfileChoice<Profiles>,
+): UppyAwsS3Options {
+  const target: PresignEndpoint = endpointOf(options);
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
   const partSize = options.partSize ?? DEFAULT_PART_SIZE;
   const files = new Map<string, UppyFileLike>();

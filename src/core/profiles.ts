@@ -30,8 +30,7 @@ export type Profiles<Context = unknown> = Readonly<Record<string, Presigner<Cont
  */
 export type Presigners<Context = unknown> = Presigner<Context> | Profiles<Context>;
 
-/** The profile names of a {@link Profiles} type, for the client: `ProfileName<typeof profiles>`. */
-export type ProfileName<P> = Extract<keyof P, string>;
+export type { ProfileName } from '../protocol.js';
 
 /** A name that reads well in a JSON body and in an error message. */
 export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

@@ -47,10 +47,9 @@ describe('presignerFromEnv with PRESIGN_PROFILES', () => {
     expect(presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads' })).not.toHaveProperty('profiles');
   });
 
-  it.each([
+  it.each<[string, string, string]>([
     ['not JSON', '{avatar', 'PRESIGN_PROFILES must be JSON such as {"avatar":'],
     ['a JSON list', '["avatar"]', 'PRESIGN_PROFILES must be a JSON object of profiles such as'],
-    ,
     ['no profile', '{}', 'PRESIGN_PROFILES must name at least one profile'],
     [
       'a misspelt field',
