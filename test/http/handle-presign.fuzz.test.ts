@@ -7,6 +7,7 @@ import { toLambdaHandler } from '../../src/adapters/aws-lambda/index.js';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { toFetchHandler } from '../../src/adapters/fetch.js';
 import { createPresigner, ERROR_STATUS, type HandlerOptions, type Presigner } from '../../src/index.js';
+import { MAX_BATCH_FILES } from '../../src/protocol.js';
 import { lambdaEvent, lambdaEventKinds } from '../helpers/lambda-events.js';
 
 // Property-based fuzzing of the one HTTP core through every adapter (presign requests, and actions
@@ -314,6 +315,14 @@ const actionObject = fc.oneof(
     },
     { requiredKeys: ['action', 'token'] },
   ),
+  fc.record({
+    action: fc.constant('presignBatch'),
+    files: fc.oneof(
+      { weight: 8, arbitrary: fc.array(presignObject, { minLength: 1, maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.anything() },
+      { weight: 1, arbitrary: fc.constant(Array.from({ length: MAX_BATCH_FILES + 1 }, () => jpeg)) },
+    ),
+  }),
 );
 
 /** A body as the client sends it: text (JSON or not) or bytes. */
@@ -406,7 +415,9 @@ function checkResponse(sent: FuzzRequest, status: number, text: string): void {
   if (sent.method.toUpperCase() === 'HEAD' && text === '') return expect(status).toBe(405);
   expect(text).not.toContain(SECRET);
   expect(text).not.toContain(RECEIPT_SECRET);
-  expect(text).not.toMatch(STACK);
+  // A batch's answers share one line, where one's "at most" and another's expiry time would read as a
+  // stack frame: checkBatch looks at each on its own.
+  if (!(status === 200 && text.startsWith('{"results":'))) expect(text).not.toMatch(STACK);
   if (status === 204) return expect(text).toBe('');
   const json = JSON.parse(text);
   if (status !== 200) {
@@ -419,6 +430,27 @@ function checkResponse(sent: FuzzRequest, status: number, text: string): void {
   const input = JSON.parse(typeof sent.body === 'string' ? sent.body : new TextDecoder().decode(sent.body));
   expect(sent.method.toUpperCase()).toBe('POST');
   expect(sent.headers['content-type']?.split(';')[0]!.trim().toLowerCase()).toBe('application/json');
+  if (input.action === 'presignBatch') return checkBatch(sent, input.files, json.results);
+  checkUpload(sent, input, json, text);
+}
+
+/** A batch answers each file as its own presign would: a URL the file deserved, or an error below 500. */
+function checkBatch(sent: FuzzRequest, files: unknown[], results: Array<Record<string, any>>): void {
+  expect(files.length).toBeLessThanOrEqual(MAX_BATCH_FILES);
+  expect(results).toHaveLength(files.length);
+  results.forEach((item, index) => {
+    expect(JSON.stringify(item)).not.toMatch(STACK);
+    if (!('error' in item)) return checkUpload(sent, files[index], item, JSON.stringify(item));
+    expect(KNOWN_CODES.has(item.error?.code), JSON.stringify(item)).toBe(true);
+    expect(ERROR_STATUS[item.error.code as keyof typeof ERROR_STATUS]).toBe(item.status);
+    expect(item.status).toBeLessThan(500);
+    expect(typeof item.error.message).toBe('string');
+    expect(JSON.stringify(item)).not.toContain(SESSION_TOKEN);
+  });
+}
+
+/** An upload URL answered for `input`, one presign body: what it signs must be what the rules allow. */
+function checkUpload(sent: FuzzRequest, input: any, json: any, text: string): void {
   expect(allowedEssence(input.contentType), input.contentType).toBe(true);
   if (sent.presigner === 'PUT' || input.size !== undefined) {
     expect(Number.isSafeInteger(input.size) && input.size >= 0 && input.size <= MAX_SIZE, String(input.size)).toBe(
@@ -523,6 +555,25 @@ describe('the fuzz invariants', () => {
 
   it('accept a correct answer', () => {
     expect(() => checkResponse(sent, 200, JSON.stringify(ok))).not.toThrow();
+  });
+
+  const batch = { ...sent, body: JSON.stringify({ action: 'presignBatch', files: [JSON.parse(sent.body as string)] }) };
+  it.each<[string, unknown]>([
+    ['a batch item with a disallowed signed type', { ...ok, headers: { 'content-type': 'text/html' } }],
+    ['a batch item whose status disagrees with its code', { status: 400, error: { code: 'TOO_LARGE', message: 'x' } }],
+    ['a batch item with a 5xx', { status: 500, error: { code: 'INTERNAL_ERROR', message: 'x' } }],
+  ])('reject %s', (_, item) => {
+    expect(() => checkResponse(batch, 200, JSON.stringify({ results: [item] }))).toThrow();
+  });
+
+  it('reject a batch answer with an item missing', () => {
+    expect(() => checkResponse(batch, 200, JSON.stringify({ results: [] }))).toThrow();
+  });
+
+  it('accept a correct batch answer', () => {
+    const refused = { status: 413, error: { code: 'TOO_LARGE', message: 'x' } };
+    const twoFiles = { ...batch, body: batch.body.replace(']', `,${sent.body}]`) };
+    expect(() => checkResponse(twoFiles, 200, JSON.stringify({ results: [ok, refused] }))).not.toThrow();
   });
 });
 
