@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The SDK warns once per process that its 2027 releases will need Node 22; tests run on 20 too.
@@ -6,6 +7,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export default defineConfig({
   test: {
+    // Vitest's default, one worker fewer than cores, is a single worker on 2 cores: files would run
+    // one after another while most of them wait on RGW, Chromium or npm rather than compute.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         extends: true,

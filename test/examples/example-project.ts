@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,38 +28,22 @@ export async function run(
 
 /**
  * Builds dist/ when it is missing (`npm test` builds before vitest; a bare `vitest run` may not
- * have). Files run in parallel, so a lock directory keeps two builds from writing dist/ at once.
+ * have). Files run in parallel: the lock the README test builds under (test/helpers/readme-blocks.ts)
+ * keeps two builds from writing dist/ at once.
  */
 export async function ensureBuilt(): Promise<void> {
-  const lock = join(tmpdir(), 'upload-presigner-examples-build.lock');
-  const built = () => existsSync(join(ROOT, 'dist', 'aws-lambda.js')) && existsSync(join(ROOT, 'dist', 'index.d.ts'));
-  while (!built()) {
-    try {
-      await mkdir(lock);
-    } catch {
-      // A lock older than any build was left by a run that was killed while building.
-      const age =
-        Date.now() -
-        (await stat(lock).then(
-          (info) => info.mtimeMs,
-          () => Date.now(),
-        ));
-      if (age > 300_000) await rm(lock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      continue;
-    }
-    try {
-      if (!built()) await run('npm', ['run', 'build'], { cwd: ROOT });
-    } finally {
-      await rm(lock, { recursive: true, force: true });
-    }
-  }
+  const script = '[ -f dist/aws-lambda.js ] && [ -f dist/index.d.ts ] || npm run build';
+  await run('flock', ['/tmp/build.lock', 'sh', '-c', script], { cwd: ROOT });
 }
 
 /** The library as users get it: `npm pack` of the repo, in a fresh temporary directory. */
 export async function packLibrary(workDir: string): Promise<string> {
   await ensureBuilt();
-  const out = await run('npm', ['pack', '--json', '--pack-destination', workDir], { cwd: ROOT });
+  // Under the lock the README test rebuilds dist/ with (test/helpers/readme-blocks.ts): files run
+  // in parallel, and a pack must never read a dist/ being rewritten.
+  const out = await run('flock', ['/tmp/build.lock', 'npm', 'pack', '--json', '--pack-destination', workDir], {
+    cwd: ROOT,
+  });
   const [{ filename }] = JSON.parse(out) as [{ filename: string }];
   return join(workDir, filename);
 }
@@ -85,7 +68,9 @@ export async function installExample(name: string, workDir: string, tarball: str
   for (const entry of await readdir(join(EXAMPLES, name))) {
     if (!leftovers.has(entry)) await cp(join(EXAMPLES, name, entry), join(dir, entry), { recursive: true });
   }
-  const install = () => run('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: dir });
+  // --prefer-offline: what npm has cached serves without asking the registry again (each example
+  // re-installs the same packages on every run); anything missing is still fetched.
+  const install = () => run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: dir });
   try {
     await install();
   } catch (error) {
