@@ -1,12 +1,22 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { InferInput, InferOutput } from 'valibot';
-import type { PresignRequestSchema, VerifyRequestSchema } from './schemas.js';
 import type {
+  CompleteMultipartSchema,
+  CreateMultipartSchema,
+  PresignRequestSchema,
+  SignPartsSchema,
+  UploadTokenSchema,
+  VerifyRequestSchema,
+} from './schemas.js';
+import type {
+  AbortedUpload,
   CompletedUpload,
   MultipartUpload,
+  PartList,
+  PresignedPost,
+  PresignedPut,
   PresignResult,
   SignedParts,
-  StoredPart,
   VerifiedUpload,
 } from './protocol.js';
 
@@ -27,6 +37,29 @@ export type {
 
 /** What a client asks for: `{ fileName, contentType, size? }`, as validated by `PresignRequestSchema`. */
 export type PresignRequest = InferOutput<typeof PresignRequestSchema>;
+
+/**
+ * What `presign` takes from code: `{ fileName, contentType, size? }`, typed from `PresignRequestSchema`,
+ * which still checks it at run time (and every body the HTTP endpoint reads).
+ */
+export type PresignInput = InferInput<typeof PresignRequestSchema>;
+/** What `createMultipart` takes: a presign request whose `size` is required. */
+export type CreateMultipartInput = InferInput<typeof CreateMultipartSchema>;
+/** What `signParts` takes: `{ token, partNumbers }`. */
+export type SignPartsInput = InferInput<typeof SignPartsSchema>;
+/** What `completeMultipart` takes: `{ token, parts? }`. */
+export type CompleteMultipartInput = InferInput<typeof CompleteMultipartSchema>;
+/** What `listParts` and `abortMultipart` take: `{ token }`. */
+export type UploadTokenInput = InferInput<typeof UploadTokenSchema>;
+
+/** How a presigner's uploads are sent: a presigned PUT URL, or a presigned POST form. */
+export type UploadMethod = 'PUT' | 'POST';
+
+/**
+ * What `presign` returns for a presigner of `Method`: {@link PresignedPut} for `PUT` (the default),
+ * {@link PresignedPost} for `POST`, either when the method is only known at run time.
+ */
+export type PresignResultFor<Method extends UploadMethod> = Method extends 'POST' ? PresignedPost : PresignedPut;
 
 /**
  * What `verify` takes: `{ receipt }` (what `presign` or `createMultipart` returned, bound to its
@@ -51,7 +84,7 @@ export interface KeyInput<Context = unknown> {
 }
 
 /** Options of {@link createPresigner}. Validated once, when the presigner is created. */
-export interface PresignerOptions<Context = unknown> {
+export interface PresignerOptions<Context = unknown, Method extends UploadMethod = UploadMethod> {
   /** The bucket uploads go to. */
   bucket: string;
   /** Every key starts with it. Must end with `/`. Default `uploads/`. */
@@ -69,8 +102,12 @@ export interface PresignerOptions<Context = unknown> {
   maxSize?: number;
   /** Seconds a URL lives. Default 300, at most 604800 (7 days); never beyond the signing credentials. */
   expiresIn?: number;
-  /** `PUT` (default): a presigned URL. `POST`: a presigned POST policy with form fields. */
-  method?: 'PUT' | 'POST';
+  /**
+   * `PUT`: a presigned URL. `POST`: a presigned POST policy with form fields. The presigner's
+   * `presign` is typed by it: {@link PresignedPut} or {@link PresignedPost}.
+   * @default 'PUT'
+   */
+  method?: Method;
   /**
    * Whether opening the stored object downloads it or shows it. `attachment` signs
    * `Content-Disposition: attachment; filename=…` (the safe file name) into every upload: the storage
@@ -122,13 +159,16 @@ export interface PresignerOptions<Context = unknown> {
   partSize?: number;
 }
 
-/** A configured presigner. */
-export interface Presigner<Context = unknown> {
+/**
+ * A configured presigner. `Method` is the configured `method`, which types what `presign` returns;
+ * a `Presigner<Context>` is either.
+ */
+export interface Presigner<Context = unknown, Method extends UploadMethod = UploadMethod> {
   /**
    * Validates `request` (any JSON value) and signs an upload for it.
    * @throws PresignError with a code and status for every bad request.
    */
-  presign(request: unknown, context?: Context): Promise<PresignResult>;
+  presign(request: PresignInput, context?: Context): Promise<PresignResultFor<Method>>;
   /**
    * Checks what was really stored for an upload — type allowed, size within `maxSize`, and the
    * first bytes matching the stored type (magic numbers; SVGs without script) — then runs
@@ -141,29 +181,31 @@ export interface Presigner<Context = unknown> {
    * event handler.
    * @throws PresignError `VERIFICATION_FAILED`, `NOT_FOUND`, `INVALID_KEY`, `INVALID_TOKEN` or `FORBIDDEN` (a receipt of another caller).
    */
-  verify(request: VerifyRequest | string, context?: Context): Promise<VerifiedUpload>;
+  verify(request: VerifyRequest, context?: Context): Promise<VerifiedUpload>;
+  /** @deprecated Pass `{ key }`: `verify({ key })`, the shape of every other method. The bare key still works. */
+  verify(key: string, context?: Context): Promise<VerifiedUpload>;
   /**
    * Starts a multipart upload for `request` (`{ fileName, contentType, size }`, checked like
    * `presign`'s, with `size` required), for files too large for one request.
    * @throws PresignError as `presign` does; `MULTIPART_DISABLED` without `multipartSecret`.
    */
-  createMultipart(request: unknown, context?: Context): Promise<MultipartUpload>;
+  createMultipart(request: CreateMultipartInput, context?: Context): Promise<MultipartUpload>;
   /**
    * Presigns the parts `{ token, partNumbers }` names (at most 100 at a time), each signed with its
    * exact length.
    * @throws PresignError `INVALID_TOKEN`, or `INVALID_REQUEST` for a part number beyond the upload.
    */
-  signParts(request: unknown, context?: Context): Promise<SignedParts>;
+  signParts(request: SignPartsInput, context?: Context): Promise<SignedParts>;
   /** The parts the storage holds for `{ token }`, to resume an interrupted upload. */
-  listParts(request: unknown, context?: Context): Promise<{ key: string; parts: StoredPart[] }>;
+  listParts(request: UploadTokenInput, context?: Context): Promise<PartList>;
   /**
    * Completes `{ token, parts? }` once the storage holds every part at its exact length (and, for
    * each part the client lists with an ETag, that very part), so the object has the declared size.
    * @throws PresignError `INCOMPLETE_UPLOAD` naming what is missing, `NOT_FOUND` for an upload no longer there.
    */
-  completeMultipart(request: unknown, context?: Context): Promise<CompletedUpload>;
+  completeMultipart(request: CompleteMultipartInput, context?: Context): Promise<CompletedUpload>;
   /** Aborts `{ token }`: the storage drops every part. Aborting twice is not an error. */
-  abortMultipart(request: unknown, context?: Context): Promise<{ key: string; aborted: true }>;
+  abortMultipart(request: UploadTokenInput, context?: Context): Promise<AbortedUpload>;
 }
 
 /** A runtime's request, reduced to what the presign endpoint needs. */

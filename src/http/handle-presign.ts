@@ -4,7 +4,14 @@ import { parseRequest } from '../core/config.js';
 import { parseContentType } from '../core/content-type.js';
 import { profileChooser, type Presigners, type Profiles } from '../core/profiles.js';
 import { formatSize } from '../format-size.js';
-import { PresignBatchSchema } from '../schemas.js';
+import {
+  CompleteMultipartSchema,
+  CreateMultipartSchema,
+  PresignBatchSchema,
+  PresignRequestSchema,
+  SignPartsSchema,
+  UploadTokenSchema,
+} from '../schemas.js';
 import type { HandlerOptions, HttpRequest, HttpResponse, PresignResult } from '../types.js';
 
 /** The largest presign request body, unless `maxBodySize` says otherwise: a real one is ~100 bytes. */
@@ -96,20 +103,34 @@ export function createHttpHandler<Context>(
       if (action === 'presignBatch') {
         const presignOne = async (file: unknown) => {
           const context = await authorize(options.authorize, singlePresignRequest(request, file));
-          const result = await presigner.presign(file, context);
+          const result = await presigner.presign(parseRequest(PresignRequestSchema, file, 'presign request'), context);
           await options.onPresign?.(result, context);
           return result;
         };
         return json(200, await presignBatch(input, presignOne, reportError));
       }
       const context = await authorize(options.authorize, request);
+      // The presigner's types serve callers in code; a JSON body is checked by the same schemas.
       if (action === 'presign' || action === 'createMultipart') {
-        const result = await presigner[action](input, context);
+        const result =
+          action === 'presign'
+            ? await presigner.presign(parseRequest(PresignRequestSchema, input, 'presign request'), context)
+            : await presigner.createMultipart(
+                parseRequest(CreateMultipartSchema, input, 'createMultipart request'),
+                context,
+              );
         await options.onPresign?.(result, context);
         return json(200, result);
       }
       if (action === 'verify') return json(200, await presigner.verify(verifyRequest(input), context));
-      return json(200, await presigner[action](input, context));
+      if (action === 'signParts') {
+        return json(200, await presigner.signParts(parseRequest(SignPartsSchema, input, 'signParts request'), context));
+      }
+      if (action === 'completeMultipart') {
+        const request = parseRequest(CompleteMultipartSchema, input, 'completeMultipart request');
+        return json(200, await presigner.completeMultipart(request, context));
+      }
+      return json(200, await presigner[action](parseRequest(UploadTokenSchema, input, `${action} request`), context));
     } catch (error) {
       const known = isPresignError(error) ? error : undefined;
       if (!known || known.status >= 500) {

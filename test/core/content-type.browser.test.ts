@@ -4,7 +4,6 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WILDCARD_TYPES } from '../../src/core/content-type.js';
-import type { PresignedPut } from '../../src/index.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
@@ -30,10 +29,10 @@ afterAll(async () => {
  * a bucket that serves it inline would: the type alone must make it inert.
  */
 async function store(allowedTypes: string[], contentType: string, body: string): Promise<string> {
-  const presigned = (await rgwPresigner({ allowedTypes, prefix: `content-type-${randomUUID()}/` }).presign({
+  const presigned = await rgwPresigner({ allowedTypes, prefix: `content-type-${randomUUID()}/` }).presign({
     fileName: 'probe',
     contentType,
-  })) as PresignedPut;
+  });
   const object = { Bucket: TEST_BUCKET, Key: presigned.key };
   await rgwClient().send(
     new PutObjectCommand({ ...object, Body: body, ContentType: presigned.headers['content-type'] }),

@@ -37,7 +37,7 @@ describe('PUT through RGW', () => {
   const presigner = rgwPresigner({ allowedTypes: ['image/*'] });
 
   it('the original contract: presign sample.jpg, PUT it, GET the same bytes', async () => {
-    const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' });
     const body = jpegBytes();
 
     const response = await put(result, body);
@@ -48,7 +48,7 @@ describe('PUT through RGW', () => {
   });
 
   it('a plain `curl -T` with the returned headers answers 200', async () => {
-    const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' });
     const body = jpegBytes();
     const file = join(tmpdir(), `upload-presigner-${result.key.split('/').pop()}`);
     await writeFile(file, body);
@@ -74,14 +74,14 @@ describe('PUT through RGW', () => {
     ['another Content-Type', { 'content-type': 'image/png' }],
     ['no Content-Type', {}],
   ])('rejects %s with 403', async (_, headers) => {
-    const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' });
     const response = await put(result, jpegBytes(), headers);
     expect(response.status).toBe(403);
     expect(await errorCode(response)).toBe('SignatureDoesNotMatch');
   });
 
   it('rejects a tampered signature with 403', async () => {
-    const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' });
     const url = new URL(result.uploadUrl);
     url.searchParams.set(
       'X-Amz-Signature',
@@ -92,10 +92,10 @@ describe('PUT through RGW', () => {
   });
 
   it('keeps unicode names working end to end', async () => {
-    const result = (await presigner.presign({
+    const result = await presigner.presign({
       fileName: 'Fotoğraf çiçek 写真 (1).jpg',
       contentType: 'image/jpeg',
-    })) as PresignedPut;
+    });
     const body = jpegBytes();
     expect((await put(result, body)).status).toBe(200);
     expect(result.key).toMatch(/-Fotoğraf-çiçek-写真-\(1\)\.jpg$/);
@@ -108,11 +108,11 @@ describe('size limits through RGW', () => {
 
   it('PUT: the declared size passes; one byte over is rejected with 403', async () => {
     const body = jpegBytes(200);
-    const result = (await presigner.presign({
+    const result = await presigner.presign({
       fileName: 'a.jpg',
       contentType: 'image/jpeg',
       size: body.length,
-    })) as PresignedPut;
+    });
 
     const over = await put(result, new Uint8Array([...body, 0]), { 'content-type': 'image/jpeg' });
     const exact = await put(result, body);
@@ -123,8 +123,8 @@ describe('size limits through RGW', () => {
 
   it('POST: a file within the range passes; one byte over maxSize is rejected with 400 EntityTooLarge', async () => {
     const post = rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1024, method: 'POST' });
-    const within = (await post.presign({ fileName: 'a.jpg', contentType: 'image/jpeg' })) as PresignedPost;
-    const over = (await post.presign({ fileName: 'b.jpg', contentType: 'image/jpeg' })) as PresignedPost;
+    const within = await post.presign({ fileName: 'a.jpg', contentType: 'image/jpeg' });
+    const over = await post.presign({ fileName: 'b.jpg', contentType: 'image/jpeg' });
 
     const ok = await postForm(within, new Blob([new Uint8Array(1024)]));
     const tooLarge = await postForm(over, new Blob([new Uint8Array(1025)]));
@@ -135,10 +135,10 @@ describe('size limits through RGW', () => {
   });
 
   it('without maxSize, the original request without size keeps working', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/jpeg'] }).presign({
+    const result = await rgwPresigner({ allowedTypes: ['image/jpeg'] }).presign({
       fileName: 'sample.jpg',
       contentType: 'image/jpeg',
-    })) as PresignedPut;
+    });
     expect((await put(result, jpegBytes(5000))).status).toBe(200);
   });
 });
@@ -148,7 +148,7 @@ describe('POST policies through RGW', () => {
   const file = () => new Blob([jpegBytes()], { type: 'image/jpeg' });
 
   it('a faithful form is stored under the exact (staging) key with the signed type, and under its key once verified', async () => {
-    const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPost;
+    const result = await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' });
     const response = await postForm(result, file());
     expect(response.status).toBe(204);
     expect((await stored(result.fields.key!)).contentType).toBe('image/jpeg');
@@ -167,7 +167,7 @@ describe('POST policies through RGW', () => {
       }),
     ],
   ])('rejects a form with %s (403)', async (_, change) => {
-    const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPost;
+    const result = await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' });
     const response = await postForm(result, file(), change(result));
     expect(response.status).toBe(403);
   });
@@ -175,7 +175,7 @@ describe('POST policies through RGW', () => {
   it('rejects the form sent to another bucket (403)', async () => {
     const other = 'upload-presigner-other';
     await ensureBucket(other);
-    const result = (await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' })) as PresignedPost;
+    const result = await presigner.presign({ fileName: 'sample.jpg', contentType: 'image/jpeg' });
     const response = await postForm(result, file(), { bucket: other }, `${rgw.endpoint}/${other}`);
     expect(response.status).toBe(403);
   });
@@ -183,10 +183,10 @@ describe('POST policies through RGW', () => {
 
 describe('expiry and clients through RGW', () => {
   it('a URL used after expiresAt is rejected with 403', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1 }).presign({
+    const result = await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1 }).presign({
       fileName: 'a.jpg',
       contentType: 'image/jpeg',
-    })) as PresignedPut;
+    });
     await new Promise((resolve) => setTimeout(resolve, Date.parse(result.expiresAt) - Date.now() + 1200));
     const response = await put(result, jpegBytes());
     expect(response.status).toBe(403);
@@ -194,21 +194,21 @@ describe('expiry and clients through RGW', () => {
   });
 
   it('an expired POST policy is rejected with 403', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1, method: 'POST' }).presign({
+    const result = await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1, method: 'POST' }).presign({
       fileName: 'a.jpg',
       contentType: 'image/jpeg',
-    })) as PresignedPost;
+    });
     await new Promise((resolve) => setTimeout(resolve, Date.parse(result.expiresAt) - Date.now() + 1200));
     expect((await postForm(result, new Blob([jpegBytes()]))).status).toBe(403);
   });
 
   it('an injected client on the SDK defaults yields clean URLs that upload', async () => {
     const client = new S3Client({ ...rgw, forcePathStyle: true });
-    const result = (await createPresigner({ bucket: TEST_BUCKET, client, allowedTypes: ['image/*'] }).presign({
+    const result = await createPresigner({ bucket: TEST_BUCKET, client, allowedTypes: ['image/*'] }).presign({
       fileName: 'a.jpg',
       contentType: 'image/jpeg',
       size: 86,
-    })) as PresignedPut;
+    });
     expect(result.uploadUrl).not.toMatch(/checksum/i);
     expect((await put(result, jpegBytes())).status).toBe(200);
   });
@@ -222,7 +222,7 @@ describe('expiry and clients through RGW', () => {
       allowedTypes: ['image/*'],
       credentials: { ...rgw.credentials, secretAccessKey: 'not-the-secret' },
     });
-    const result = (await presigner.presign({ fileName: 'a.jpg', contentType: 'image/jpeg' })) as PresignedPut;
+    const result = await presigner.presign({ fileName: 'a.jpg', contentType: 'image/jpeg' });
     const response = await put(result, jpegBytes());
     expect(response.status).toBe(403);
     expect(await errorCode(response)).toBe('SignatureDoesNotMatch');

@@ -2,7 +2,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PresignedPut, PresignerOptions } from '../../src/index.js';
+import type { PresignerOptions } from '../../src/index.js';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
 import { rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
@@ -28,10 +28,8 @@ let browser: TestBrowser;
 let page: Page;
 
 /** Uploads `file` through a presigned PUT and returns a presigned GET URL of the stored object. */
-async function storedUrl(file: (typeof SCRIPTED)['svg'], options: Partial<PresignerOptions> = {}) {
-  const presigned = (await rgwPresigner({ allowedTypes: [file.contentType], ...options }).presign(
-    file,
-  )) as PresignedPut;
+async function storedUrl(file: (typeof SCRIPTED)['svg'], options: Partial<PresignerOptions<unknown, 'PUT'>> = {}) {
+  const presigned = await rgwPresigner({ allowedTypes: [file.contentType], ...options }).presign(file);
   const response = await fetch(presigned.uploadUrl, { method: 'PUT', headers: presigned.headers, body: file.body });
   expect(response.status).toBe(200);
   return getSignedUrl(rgwClient(), new GetObjectCommand({ Bucket: TEST_BUCKET, Key: presigned.key }), {

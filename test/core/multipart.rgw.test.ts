@@ -47,7 +47,7 @@ function putPart(part: SignedPart, body: Uint8Array, url = part.url) {
 async function sendParts(presigner: Presigner, upload: MultipartUpload, file: Uint8Array, concurrency = 4) {
   const numbers = Array.from({ length: upload.partCount }, (_, index) => index + 1);
   const { parts } = await presigner.signParts({ token: upload.token, partNumbers: numbers });
-  const sent: { partNumber: number; etag: string | null }[] = [];
+  const sent: { partNumber: number; etag?: string }[] = [];
   const queue = [...parts];
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -55,7 +55,7 @@ async function sendParts(presigner: Presigner, upload: MultipartUpload, file: Ui
         const start = (part.partNumber - 1) * upload.partSize;
         const response = await putPart(part, file.subarray(start, start + Number(part.headers['content-length'])));
         expect(response.status, await response.clone().text()).toBe(200);
-        sent.push({ partNumber: part.partNumber, etag: response.headers.get('etag') });
+        sent.push({ partNumber: part.partNumber, etag: response.headers.get('etag') ?? undefined });
       }
     }),
   );

@@ -6,6 +6,7 @@ import {
   type HandlerOptions,
   type Presigner,
   type PresignerOptions,
+  type UploadMethod,
   type Profiles,
 } from '../../src/index.js';
 
@@ -18,7 +19,7 @@ const storage = {
   credentials: { accessKeyId: 'AKIAPROFILESTEST', secretAccessKey: 'profiles-test-secret' },
 };
 const presigner = <Context = unknown>(options: Omit<PresignerOptions<Context>, 'bucket'>) =>
-  createPresigner<Context>({ ...storage, ...options });
+  createPresigner<Context, UploadMethod>({ ...storage, ...options });
 const jpeg = { fileName: 'me.jpg', contentType: 'image/jpeg', size: 1000 };
 const pdf = { fileName: 'cv.pdf', contentType: 'application/pdf', size: 40_000 };
 

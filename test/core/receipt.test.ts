@@ -1,7 +1,7 @@
 import { CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PresignerOptions } from '../../src/index.js';
+import type { PresignerOptions, UploadMethod } from '../../src/index.js';
 import { presignError, testPresigner } from '../helpers/presign.js';
 
 // Receipts and multipart tokens are sealed by one function (src/core/receipt.ts): bound to the
@@ -14,7 +14,11 @@ const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 
 const alice = { userId: 'alice', roles: ['uploader'] };
 
 function presigner(options: Partial<PresignerOptions<typeof alice>> = {}) {
-  return testPresigner<typeof alice>({ secret: SECRET, allowedTypes: ['image/*', 'video/*'], ...options });
+  return testPresigner<typeof alice, UploadMethod>({
+    secret: SECRET,
+    allowedTypes: ['image/*', 'video/*'],
+    ...options,
+  });
 }
 
 async function receipt(options: Partial<PresignerOptions<typeof alice>> = {}) {

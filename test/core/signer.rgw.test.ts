@@ -32,10 +32,10 @@ describe('Content-Disposition signed into an upload, on RGW', () => {
   const disposition = `attachment; filename=resume.pdf; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`;
 
   it('PUT: the object keeps it, for HeadObject and for a GET', async () => {
-    const result = (await presigner.presign({
+    const result = await presigner.presign({
       fileName: 'résumé.pdf',
       contentType: 'application/pdf',
-    })) as PresignedPut;
+    });
     expect(result.headers['content-disposition']).toBe(disposition);
 
     expect((await put(result, bytesOf('%PDF-1.7 stored'))).status).toBe(200);
@@ -54,7 +54,7 @@ describe('Content-Disposition signed into an upload, on RGW', () => {
     ['another value', { 'content-disposition': 'inline' }],
     ['none', { 'content-disposition': undefined }],
   ])('PUT with %s is refused (403) and stores nothing', async (_, override) => {
-    const result = (await presigner.presign({ fileName: 'page.svg', contentType: 'image/svg+xml' })) as PresignedPut;
+    const result = await presigner.presign({ fileName: 'page.svg', contentType: 'image/svg+xml' });
     const headers = Object.fromEntries(
       Object.entries({ ...result.headers, ...override }).filter(
         (entry): entry is [string, string] => entry[1] !== undefined,
@@ -95,10 +95,10 @@ describe('Content-Disposition signed into an upload, on RGW', () => {
   // RGW 16 holds a form to its policy's Content-Disposition but does not keep the field on the
   // object (AWS S3 does): here only the refusal can be proven.
   it('POST: a form with another value or none is refused (403); the faithful form is stored', async () => {
-    const result = (await postPresigner.presign({
+    const result = await postPresigner.presign({
       fileName: 'report.pdf',
       contentType: 'application/pdf',
-    })) as PresignedPost;
+    });
     expect(result.fields['Content-Disposition']).toBe('attachment; filename=report.pdf');
 
     const other = await postForm(result, '%PDF-1.7 other', { 'Content-Disposition': 'inline' });
@@ -114,11 +114,11 @@ describe('If-None-Match: * signed into every PUT, on RGW', () => {
   it('a second PUT of other bytes through the same, still valid URL is refused (412) and the first bytes stay', async () => {
     const first = jpegBytes(64);
     const second = jpegBytes(64);
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'] }).presign({
+    const result = await rgwPresigner({ allowedTypes: ['image/*'] }).presign({
       fileName: 'a.jpg',
       contentType: 'image/jpeg',
       size: first.length,
-    })) as PresignedPut;
+    });
 
     const responses = [await put(result, first), await put(result, second)];
 
@@ -129,20 +129,20 @@ describe('If-None-Match: * signed into every PUT, on RGW', () => {
   });
 
   it('a PUT that leaves out If-None-Match is refused (403): the client cannot drop it', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'] }).presign({
+    const result = await rgwPresigner({ allowedTypes: ['image/*'] }).presign({
       fileName: 'a.jpg',
       contentType: 'image/jpeg',
-    })) as PresignedPut;
+    });
     const { 'if-none-match': _, ...withoutCondition } = result.headers;
 
     expect((await put(result, jpegBytes(), withoutCondition)).status).toBe(403);
   });
 
   it('with overwrite: true, the same URL may replace the object', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'], overwrite: true }).presign({
+    const result = await rgwPresigner({ allowedTypes: ['image/*'], overwrite: true }).presign({
       fileName: 'a.jpg',
       contentType: 'image/jpeg',
-    })) as PresignedPut;
+    });
     const second = jpegBytes(64);
 
     const statuses = [(await put(result, jpegBytes(64))).status, (await put(result, second)).status];

@@ -5,7 +5,7 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPresignError, type PresignedPut } from '../../src/index.js';
+import { isPresignError } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
 import { launchBrowser, SCREENSHOT_DIR, type TestBrowser } from '../helpers/browser.js';
 import { rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
@@ -91,11 +91,11 @@ afterAll(async () => {
 /** Uploads `body` through a presigned PUT, as any client could; returns its key and a URL to open it. */
 async function store(body: string | Uint8Array<ArrayBuffer>, contentType = 'image/svg+xml') {
   const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-  const presigned = (await presigner.presign({
+  const presigned = await presigner.presign({
     fileName: 'logo.svg',
     contentType,
     size: bytes.byteLength,
-  })) as PresignedPut;
+  });
   const put = await fetch(presigned.uploadUrl, { method: 'PUT', headers: presigned.headers, body: bytes });
   expect(put.status).toBe(200);
   const url = await getSignedUrl(storage, new GetObjectCommand({ Bucket: TEST_BUCKET, Key: presigned.key }), {

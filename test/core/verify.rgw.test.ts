@@ -8,7 +8,6 @@ import {
   createPresigner,
   isPresignError,
   type PresignedPost,
-  type PresignedPut,
   type Presigner,
 } from '../../src/index.js';
 import { jpegBytes, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
@@ -31,8 +30,13 @@ const SECRET = 'rgw-test-receipt-secret-0123456789abcdef';
 /** The receipt each upload came with, by key. */
 const receipts = new Map<string, string | undefined>();
 
-async function upload(presigner: Presigner<any>, fileName: string, contentType: string, body: Uint8Array<ArrayBuffer>) {
-  const result = (await presigner.presign({ fileName, contentType, size: body.byteLength })) as PresignedPut;
+async function upload(
+  presigner: Presigner<any, 'PUT'>,
+  fileName: string,
+  contentType: string,
+  body: Uint8Array<ArrayBuffer>,
+) {
+  const result = await presigner.presign({ fileName, contentType, size: body.byteLength });
   const response = await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body });
   expect(response.status).toBe(200);
   receipts.set(result.key, result.receipt);
@@ -204,7 +208,7 @@ describe('verify against RGW', () => {
 
 describe('POST uploads: staged, then promoted by verify and immutable', () => {
   const post = (options: { onUploadComplete?: () => void; quarantinePrefix?: string } = {}) =>
-    rgwPresigner<{ userId: string }>({
+    rgwPresigner<{ userId: string }, 'POST'>({
       allowedTypes: ['image/*'],
       maxSize: 4096,
       method: 'POST',
@@ -213,11 +217,11 @@ describe('POST uploads: staged, then promoted by verify and immutable', () => {
     });
   const alice = { userId: 'alice' };
 
-  async function posted(presigner: Presigner<{ userId: string }>, body: Uint8Array<ArrayBuffer>) {
-    const result = (await presigner.presign(
+  async function posted(presigner: Presigner<{ userId: string }, 'POST'>, body: Uint8Array<ArrayBuffer>) {
+    const result = await presigner.presign(
       { fileName: 'photo.jpg', contentType: 'image/jpeg', size: body.length },
       alice,
-    )) as PresignedPost;
+    );
     expect((await postForm(result, body)).status).toBe(204);
     return result;
   }
@@ -249,11 +253,11 @@ describe('POST uploads: staged, then promoted by verify and immutable', () => {
       secret: SECRET,
     });
     const body = new TextEncoder().encode('%PDF-1.4\n%%EOF\n');
-    const result = (await presigner.presign({
+    const result = await presigner.presign({
       fileName: 'report.pdf',
       contentType: 'application/pdf',
       size: body.length,
-    })) as PresignedPost;
+    });
     expect((await postForm(result, body)).status).toBe(204);
     const staged = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.fields.key! }));
     // Act
@@ -308,7 +312,7 @@ describe('POST uploads: staged, then promoted by verify and immutable', () => {
         },
       { step: 'initialize' },
     );
-    const racing = createPresigner<{ userId: string }>({
+    const racing = createPresigner<{ userId: string }, 'POST'>({
       bucket: TEST_BUCKET,
       client,
       allowedTypes: ['image/*'],

@@ -6,7 +6,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
 import { diagnose } from '../../src/doctor/index.js';
-import { createPresigner, type PresignedPut } from '../../src/index.js';
+import { createPresigner } from '../../src/index.js';
 import { jpegBytes, rgw, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
 // Each failure is produced for real against Ceph RGW, with the SDK's own presigner and signer, and
@@ -54,7 +54,7 @@ function putWithHost(url: string, host: string, body = 'hi'): Promise<{ status: 
 
 describe('diagnose: failures produced against Ceph RGW', () => {
   it('CONTENT_TYPE_MISMATCH: the presigner signs image/jpeg, the client sends image/png', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'] }).presign(image)) as PresignedPut;
+    const result = await rgwPresigner({ allowedTypes: ['image/*'] }).presign(image);
     const sentHeaders = { 'content-type': 'image/png' };
     const response = await put(result.uploadUrl, sentHeaders);
     expect(response.status).toBe(403);
@@ -65,10 +65,10 @@ describe('diagnose: failures produced against Ceph RGW', () => {
   });
 
   it('SIGNED_HEADER_MISMATCH: one byte more than the signed Content-Length', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1000 }).presign({
+    const result = await rgwPresigner({ allowedTypes: ['image/*'], maxSize: 1000 }).presign({
       ...image,
       size: 86,
-    })) as PresignedPut;
+    });
     const body = jpegBytes(65); // 87 bytes
     const response = await put(result.uploadUrl, { 'content-type': 'image/jpeg' }, body);
     expect(response.status).toBe(403);
@@ -105,7 +105,7 @@ describe('diagnose: failures produced against Ceph RGW', () => {
   });
 
   it('URL_EXPIRED: a URL used after X-Amz-Date + X-Amz-Expires', async () => {
-    const result = (await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1 }).presign(image)) as PresignedPut;
+    const result = await rgwPresigner({ allowedTypes: ['image/*'], expiresIn: 1 }).presign(image);
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const response = await put(result.uploadUrl, result.headers);
     expect(response.status).toBe(403);
@@ -193,7 +193,7 @@ describe('diagnose: failures produced against Ceph RGW', () => {
       forcePathStyle: true,
       allowedTypes: ['image/*'],
     });
-    const result = (await presigner.presign(image)) as PresignedPut;
+    const result = await presigner.presign(image);
     const response = await put(result.uploadUrl, result.headers);
     expect(response.status).toBe(403);
 
@@ -216,7 +216,7 @@ describe('diagnose: failures produced against Ceph RGW', () => {
       forcePathStyle: true,
       allowedTypes: ['image/*'],
     });
-    const result = (await presigner.presign(image)) as PresignedPut;
+    const result = await presigner.presign(image);
     const response = await put(result.uploadUrl, result.headers);
     expect(response.status).toBe(403);
 

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PresignedPut } from '../../src/index.js';
 import { jpegBytes, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 import { installExample, makeWorkDir, packLibrary, removeWorkDir, rgwEnv, run } from './example-project.js';
 
@@ -72,10 +71,7 @@ async function upload(fileName: string, body: Uint8Array<ArrayBuffer>, userId: s
     allowedTypes: ['image/*'],
     key: ({ prefix, context, id, safeName }) => `${prefix}${context.userId}/${id}-${safeName}`,
   });
-  const result = (await presigner.presign(
-    { fileName, contentType: 'image/jpeg', size: body.byteLength },
-    { userId },
-  )) as PresignedPut;
+  const result = await presigner.presign({ fileName, contentType: 'image/jpeg', size: body.byteLength }, { userId });
   const response = await fetch(result.uploadUrl, { method: 'PUT', headers: result.headers, body });
   expect(response.status).toBe(200);
   uploaded.push(result.key);

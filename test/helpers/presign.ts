@@ -1,4 +1,10 @@
-import { createPresigner, isPresignError, type PresignError, type PresignerOptions } from '../../src/index.js';
+import {
+  createPresigner,
+  isPresignError,
+  type PresignError,
+  type PresignerOptions,
+  type UploadMethod,
+} from '../../src/index.js';
 
 /** Fake credentials: presigning is local computation, so unit tests need no server. */
 export const fakeCredentials = {
@@ -7,14 +13,16 @@ export const fakeCredentials = {
 };
 
 /** A presigner for unit tests: AWS-style endpoint, fake credentials, images allowed. */
-export function testPresigner<Context = unknown>(options: Partial<PresignerOptions<Context>> = {}) {
-  return createPresigner<Context>({
+export function testPresigner<Context = unknown, Method extends UploadMethod = 'PUT'>(
+  options: Partial<PresignerOptions<Context, Method>> = {},
+) {
+  return createPresigner<Context, Method>({
     bucket: 'my-uploads',
     region: 'us-east-1',
     credentials: fakeCredentials,
     allowedTypes: ['image/*'],
     ...options,
-  } as PresignerOptions<Context>);
+  } as PresignerOptions<Context, Method>);
 }
 
 /** Decodes a POST policy's conditions. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, PutBucketCorsCommand, S3Client, type CORSRule } from '@aws-sdk/client-s3';
-import { createPresigner, type PresignerOptions } from '../../src/index.js';
+import { createPresigner, type PresignerOptions, type UploadMethod } from '../../src/index.js';
 
 /** The Ceph RGW that `scripts/s3-server.sh start` runs; the defaults match that script's. */
 export const rgw = {
@@ -31,11 +31,14 @@ export async function ensureBucket(bucket: string, corsRules?: CORSRule[]): Prom
 }
 
 /** A presigner aimed at RGW's test bucket. */
-export function rgwPresigner<Context = unknown>(
-  options: Omit<PresignerOptions<Context>, 'bucket' | 'endpoint' | 'region' | 'credentials' | 'forcePathStyle'> &
-    Partial<Pick<PresignerOptions<Context>, 'bucket'>>,
+export function rgwPresigner<Context = unknown, Method extends UploadMethod = 'PUT'>(
+  options: Omit<
+    PresignerOptions<Context, Method>,
+    'bucket' | 'endpoint' | 'region' | 'credentials' | 'forcePathStyle'
+  > &
+    Partial<Pick<PresignerOptions<Context, Method>, 'bucket'>>,
 ) {
-  return createPresigner<Context>({ bucket: TEST_BUCKET, ...rgw, forcePathStyle: true, ...options });
+  return createPresigner<Context, Method>({ bucket: TEST_BUCKET, ...rgw, forcePathStyle: true, ...options });
 }
 
 /** A small but real JPEG (SOI, APP0/JFIF header, EOI) whose bytes differ on each call. */

@@ -4,7 +4,7 @@ import { createPresigner } from '../../core/create-presigner.js';
 import { PresignError } from '../../errors.js';
 import { PresignerOptionsSchema } from '../../schemas.js';
 import { PROFILE_NAME, type Profiles } from '../../core/profiles.js';
-import type { HandlerOptions, Presigner, PresignerOptions } from '../../types.js';
+import type { HandlerOptions, Presigner, PresignerOptions, UploadMethod } from '../../types.js';
 import { toLambdaResult } from './event.js';
 import { serverError } from '../../http/handle-presign.js';
 import { toLambdaHandler } from './handler.js';
@@ -197,7 +197,7 @@ export function presignerFromEnv<Context = unknown>(
     multipartSecret: config.PRESIGN_MULTIPART_SECRET,
     partSize: config.PRESIGN_PART_SIZE,
   };
-  const presigner = createPresigner<Context>(options);
+  const presigner = createPresigner<Context, UploadMethod>(options);
   const profiles = config.PRESIGN_PROFILES && profilesFrom(config.PRESIGN_PROFILES, options);
   const allowedOrigins = config.PRESIGN_ALLOWED_ORIGINS;
   return { presigner, ...(profiles && { profiles }), handlerOptions: allowedOrigins ? { allowedOrigins } : {} };
@@ -212,7 +212,7 @@ function profilesFrom<Context>(
     Object.entries(profiles).map(([name, rules]) => {
       const own = Object.fromEntries(Object.entries(rules).filter(([, value]) => value !== undefined));
       try {
-        return [name, createPresigner<Context>({ ...shared, ...own })];
+        return [name, createPresigner<Context, UploadMethod>({ ...shared, ...own })];
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         throw new PresignError('INVALID_OPTIONS', `PRESIGN_PROFILES.${name}: ${message}`, { cause: error });
