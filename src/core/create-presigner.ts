@@ -1,7 +1,7 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
 import { MAX_SINGLE_UPLOAD_SIZE, PresignRequestSchema, VerifyRequestSchema } from '../schemas.js';
-import type { Presigner, PresignerOptions, PresignResult, UploadMethod } from '../types.js';
+import type { Presigner, PresignerOptions, PresignResult } from '../types.js';
 import { parseOptions, parseRequest } from './config.js';
 import { assertSafeKey } from './keys.js';
 import type { MultipartOperations } from './multipart.js';
@@ -46,9 +46,7 @@ export const receiptsDisabled = () =>
  * await fetch(uploadUrl, { method: 'PUT', headers, body: file });
  * ```
  */
-export function createPresigner<Context = unknown, Method extends UploadMethod = 'PUT'>(
-  options: PresignerOptions<Context, Method>,
-): Presigner<Context, Method> {
+export function createPresigner<Context = unknown>(options: PresignerOptions<Context>): Presigner<Context> {
   const config = parseOptions(options);
   // The SDK client is made (and the SDK imported) only for what needs one: verification, multipart
   // steps, or signing that the direct signer does not cover.
@@ -109,15 +107,18 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
     key: string,
     context: unknown,
     staged: { stagingKey: string; contentDisposition: string | undefined } | undefined,
-  ): PresignResult {
+  ): PresignResult | Promise<PresignResult> {
     result.key = key;
-    if (config.secret !== undefined)
-      result.receipt = receipt(
-        key,
-        context,
-        Math.floor(Date.parse(result.expiresAt) / 1000) + RECEIPT_GRACE_SECONDS,
-        staged,
-      );
+    if (config.secret === undefined) return result;
+    const sealed = receipt(
+      key,
+      context,
+      Math.floor(Date.parse(result.expiresAt) / 1000) + RECEIPT_GRACE_SECONDS,
+      staged,
+    )!;
+    // Sealed at once where node:crypto is; Web Crypto answers a promise.
+    if (typeof sealed !== 'string') return sealed.then((string) => Object.assign(result, { receipt: string }));
+    result.receipt = sealed;
     return result;
   }
 
@@ -165,10 +166,10 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
       let contentDisposition: string | null = null;
       if ('receipt' in request) {
         if (config.secret === undefined) throw receiptsDisabled();
-        [key, stagingKey, contentDisposition] = open(config.secret, 'receipt', request.receipt, {
+        [key, stagingKey, contentDisposition] = (await open(config.secret, 'receipt', request.receipt, {
           fingerprint,
           context,
-        }) as [string, string | null, string | null];
+        })) as [string, string | null, string | null];
       } else {
         // Trusted server code (an S3 event) may name a staging key: it stands for its final key.
         key = finalKeyOf(config.prefix, request.key) ?? request.key;
@@ -201,6 +202,5 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
     }
     return profile;
   });
-  // `presign` answers the configured method, and the options were typed by `Method`.
-  return presigner as Presigner<Context, Method>;
+  return presigner;
 }

@@ -6,7 +6,12 @@ export const MAX_KEY_BYTES = 1024;
 /** A file name longer than this is shortened, keeping its extension. */
 const MAX_NAME_BYTES = 255;
 
-const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+// Web-only runtimes (workerd, Vercel Edge) have no Buffer; TextEncoder copies, so Buffer comes first.
+const utf8 = new TextEncoder();
+const byteLength =
+  typeof Buffer === 'function'
+    ? (text: string) => Buffer.byteLength(text, 'utf8')
+    : (text: string) => utf8.encode(text).length;
 
 /**
  * mime/lite's answers from mime/lite's own table (mime's standard types), looked up when asked:

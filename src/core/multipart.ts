@@ -50,7 +50,10 @@ export function multipartOperations<Context>(
   {
     fingerprint,
     receipt,
-  }: { fingerprint: string; receipt: (key: string, context: unknown, expires: number) => string | undefined },
+  }: {
+    fingerprint: string | Promise<string>;
+    receipt: (key: string, context: unknown, expires: number) => string | Promise<string> | undefined;
+  },
 ): MultipartOperations<Context> {
   const secret = () => {
     if (config.secret === undefined) {
@@ -96,8 +99,8 @@ export function multipartOperations<Context>(
         method: 'MULTIPART',
         key: upload.key,
         uploadId: created.UploadId,
-        token: sealToken(tokenSecret, claims, expires, { fingerprint, context }),
-        receipt: receipt(upload.key, context, expires)!,
+        token: await sealToken(tokenSecret, claims, expires, { fingerprint, context }),
+        receipt: (await receipt(upload.key, context, expires))!,
         size: request.size,
         contentType: upload.contentType,
         partSize,
@@ -108,7 +111,7 @@ export function multipartOperations<Context>(
 
     async signParts(input, context) {
       const request = parseRequest(SignPartsSchema, input, 'signParts request');
-      const claims = open(request.token, context);
+      const claims = await open(request.token, context);
       const partCount = partCountOf(claims);
       const beyond = request.partNumbers.find((partNumber) => partNumber > partCount);
       if (beyond !== undefined) {
@@ -142,7 +145,7 @@ export function multipartOperations<Context>(
     },
 
     async listParts(input, context) {
-      const claims = open(parseRequest(UploadTokenSchema, input, 'listParts request').token, context);
+      const claims = await open(parseRequest(UploadTokenSchema, input, 'listParts request').token, context);
       const parts = await storedParts(await client(), claims);
       if (!parts) throw uploadGone(claims);
       return { key: claims.key, parts };
@@ -150,7 +153,7 @@ export function multipartOperations<Context>(
 
     async completeMultipart(input, context) {
       const request = parseRequest(CompleteMultipartSchema, input, 'completeMultipart request');
-      const claims = open(request.token, context);
+      const claims = await open(request.token, context);
       const s3 = await client();
       const parts = await storedParts(s3, claims);
       // Completed already (a retry after a lost answer): the object it made is the answer.
@@ -175,7 +178,7 @@ export function multipartOperations<Context>(
     },
 
     async abortMultipart(input, context) {
-      const claims = open(parseRequest(UploadTokenSchema, input, 'abortMultipart request').token, context);
+      const claims = await open(parseRequest(UploadTokenSchema, input, 'abortMultipart request').token, context);
       const s3 = await client();
       const { AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3');
       // A part still arriving during the abort can survive it (as S3 documents): abort until the
@@ -326,19 +329,19 @@ function sealToken(
   secret: string,
   claims: UploadClaims,
   expires: number,
-  binding: { fingerprint: string; context: unknown },
-): string {
+  binding: { fingerprint: string | Promise<string>; context: unknown },
+): string | Promise<string> {
   const { bucket, key, uploadId, size, partSize, contentType } = claims;
   return seal(secret, 'multipart', binding, { bucket, expires, claims: [key, uploadId, size, partSize, contentType] });
 }
 
-function openToken(
+async function openToken(
   secret: string,
   token: string,
-  binding: { fingerprint: string; context: unknown },
+  binding: { fingerprint: string | Promise<string>; context: unknown },
   bucket: string,
-): UploadClaims {
-  const [key, uploadId, size, partSize, contentType] = open(secret, 'multipart', token, binding) as [
+): Promise<UploadClaims> {
+  const [key, uploadId, size, partSize, contentType] = (await open(secret, 'multipart', token, binding)) as [
     string,
     string,
     number,

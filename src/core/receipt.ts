@@ -1,11 +1,16 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { PresignError } from '../errors.js';
+import { equalInConstantTime, hmacBase64Url, sha256Base64Url, textOfBase64Url, utf8Base64Url } from './hmac.js';
 import type { ResolvedOptions } from './config.js';
 
 // What the presigner issues and later takes back from a browser (a multipart token, a receipt) is
 // sealed here: MAC'd with `secret`, bound to the exact configuration that issued it (its
 // fingerprint) and to the caller it was issued to (a hash of `authorize`'s context). So another
 // presigner sharing the secret, or another user holding the string, gets nowhere with it.
+// Where node:crypto is, sealing and opening are synchronous; with Web Crypto they are promises.
+
+type MaybePromise<T> = T | Promise<T>;
+const then = <T, U>(value: MaybePromise<T>, next: (value: T) => U): MaybePromise<U> =>
+  value instanceof Promise ? value.then(next) : next(value);
 
 /** What a sealed string is for; one is never accepted as the other. */
 export type SealPurpose = 'receipt' | 'multipart';
@@ -16,7 +21,7 @@ const VERSION = 2;
 /** What binds a sealed string to one presigner and one caller. */
 interface Binding {
   /** {@link configFingerprint} of the presigner that issues or opens it. */
-  fingerprint: string;
+  fingerprint: MaybePromise<string>;
   /** What `authorize` returned for the caller (`undefined` without `authorize`). */
   context: unknown;
 }
@@ -43,10 +48,8 @@ function canonicalJson(value: unknown): string {
  * Who the caller is, as far as the presigner can tell: a MAC of what `authorize` returned. Keyed, so
  * that a sealed string (readable by its holder) does not let anyone guess the context back.
  */
-function contextHash(secret: string, context: unknown): string {
-  return createHmac('sha256', secret)
-    .update(`upload-presigner caller\n${canonicalJson(context)}`)
-    .digest('base64url');
+function contextHash(secret: string, context: unknown): MaybePromise<string> {
+  return hmacBase64Url(secret, `upload-presigner caller\n${canonicalJson(context)}`);
 }
 
 /**
@@ -55,14 +58,14 @@ function contextHash(secret: string, context: unknown): string {
  * option but the secrets, the credentials and the code. A presigner with other rules, even one
  * whose prefix contains this one's, refuses what this one issued.
  */
-export function configFingerprint(config: ResolvedOptions, profile?: string): string {
+export function configFingerprint(config: ResolvedOptions, profile?: string): MaybePromise<string> {
   const rules: Record<string, unknown> = { ...config };
   // A profile's name counts as a rule: profiles alike in every other rule still differ in hooks and keys.
   if (profile !== undefined) rules.profile = profile;
   // Credentials and secrets rotate without changing a rule; functions and the client have no JSON.
   for (const name of ['client', 'credentials', 'secret', 'multipartSecret', 'key', 'onUploadComplete'])
     delete rules[name];
-  return createHash('sha256').update(canonicalJson(rules)).digest('base64url');
+  return sha256Base64Url(canonicalJson(rules));
 }
 
 /** `payload.mac`, both base64url: the payload is `[version, purpose, …binding, …claims]` as JSON. */
@@ -75,15 +78,20 @@ export function seal(
     expires,
     claims,
   }: { bucket: string; /** Unix seconds. */ expires: number; claims: readonly (string | number | null)[] },
-): string {
-  const fields = [VERSION, purpose, bucket, fingerprint, contextHash(secret, context), expires, ...claims];
-  const payload = Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
-  return `${payload}.${mac(secret, purpose, payload).toString('base64url')}`;
+): MaybePromise<string> {
+  const sealWith = (fingerprint: string, caller: string) => {
+    const payload = utf8Base64Url(JSON.stringify([VERSION, purpose, bucket, fingerprint, caller, expires, ...claims]));
+    return then(mac(secret, purpose, payload), (signature) => `${payload}.${signature}`);
+  };
+  const caller = contextHash(secret, context);
+  return fingerprint instanceof Promise || caller instanceof Promise
+    ? Promise.all([fingerprint, caller]).then(([fingerprint, caller]) => sealWith(fingerprint, caller))
+    : sealWith(fingerprint, caller);
 }
 
 // The purpose is in the MAC's input too: a receipt's MAC can never pass as a token's.
 const mac = (secret: string, purpose: SealPurpose, payload: string) =>
-  createHmac('sha256', secret).update(`upload-presigner ${purpose}\n${payload}`).digest();
+  hmacBase64Url(secret, `upload-presigner ${purpose}\n${payload}`);
 
 /**
  * Opens what {@link seal} made, for this presigner and this caller: the claims, or a
@@ -96,15 +104,33 @@ export function open(
   purpose: SealPurpose,
   sealed: string,
   expected: Binding,
+): MaybePromise<(string | number | null)[]> {
+  const [payload, signature, extra] = sealed.split('.');
+  const wanted = mac(secret, purpose, payload ?? '');
+  const caller = contextHash(secret, expected.context);
+  const { fingerprint } = expected;
+  const openWith = (wanted: string, caller: string, fingerprint: string) => {
+    // A MAC is compared as the text it was issued as: no decoder's leniency lets two strings pass.
+    if (extra !== undefined || !payload || !equalInConstantTime(signature ?? '', wanted))
+      throw new PresignError(
+        'INVALID_TOKEN',
+        `The ${NAMES[purpose]} is not one this service issued, or it was altered.`,
+      );
+    return openPayload(purpose, payload, { caller, fingerprint });
+  };
+  return wanted instanceof Promise || caller instanceof Promise || fingerprint instanceof Promise
+    ? Promise.all([wanted, caller, fingerprint]).then((values) => openWith(...values))
+    : openWith(wanted, caller, fingerprint);
+}
+
+/** The claims of a payload whose MAC is right, or why they do not hold here. */
+function openPayload(
+  purpose: SealPurpose,
+  payload: string,
+  expected: { caller: string; fingerprint: string },
 ): (string | number | null)[] {
   const name = NAMES[purpose];
-  const [payload, signature, extra] = sealed.split('.');
-  const given = Buffer.from(signature ?? '', 'base64url');
-  const wanted = mac(secret, purpose, payload ?? '');
-  if (extra !== undefined || !payload || given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
-    throw new PresignError('INVALID_TOKEN', `The ${name} is not one this service issued, or it was altered.`);
-  }
-  const fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown[];
+  const fields = JSON.parse(textOfBase64Url(payload)) as unknown[];
   const [version, sealedPurpose, , fingerprint, caller, expires, ...claims] = fields;
   if (version !== VERSION || sealedPurpose !== purpose || claims.length !== CLAIM_COUNT[purpose]) {
     throw new PresignError('INVALID_TOKEN', `The ${name} is of another kind or version.`);
@@ -118,7 +144,7 @@ export function open(
   if ((expires as number) * 1000 <= Date.now()) {
     throw new PresignError('INVALID_TOKEN', `The ${name} has expired; start the upload again.`);
   }
-  if (caller !== contextHash(secret, expected.context)) {
+  if (caller !== expected.caller) {
     throw new PresignError('FORBIDDEN', `This ${name} was issued to another caller.`);
   }
   return claims as (string | number | null)[];

@@ -142,20 +142,19 @@ function signPut(signer: Signer, credentials: Credentials, request: SignRequest)
   const date = new Date();
   if (signer.sdk)
     return signer.sdk.put(request, headers).then((uploadUrl) => putResult(request, headers, date, uploadUrl));
-  return putResult(
-    request,
+  const uploadUrl = presignPut({
+    location: signer.location!,
+    region: signer.region!,
+    credentials,
+    key: request.key,
     headers,
+    expiresIn: request.expiresIn,
     date,
-    presignPut({
-      location: signer.location!,
-      region: signer.region!,
-      credentials,
-      key: request.key,
-      headers,
-      expiresIn: request.expiresIn,
-      date,
-    }),
-  );
+  });
+  // A string where node:crypto signs; Web Crypto answers a promise.
+  return typeof uploadUrl === 'string'
+    ? putResult(request, headers, date, uploadUrl)
+    : uploadUrl.then((url) => putResult(request, headers, date, url));
 }
 
 function putResult(
@@ -176,22 +175,21 @@ function signPost(
   if (signer.sdk) return signer.sdk.post(request).then((post) => postResult(request, date, post));
   const { location, region } = signer as Required<Signer>;
   const { bucket, key, contentType, contentDisposition, range, expiresIn } = request;
-  return postResult(
-    request,
+  const post = presignPost({
+    location,
+    region,
+    credentials,
+    bucket,
+    key,
+    contentType,
+    contentDisposition,
+    range,
+    expiresIn,
     date,
-    presignPost({
-      location,
-      region,
-      credentials,
-      bucket,
-      key,
-      contentType,
-      contentDisposition,
-      range,
-      expiresIn,
-      date,
-    }),
-  );
+  });
+  return post instanceof Promise
+    ? post.then((signed) => postResult(request, date, signed))
+    : postResult(request, date, post);
 }
 
 function postResult(

@@ -1,6 +1,4 @@
-// `hash` arrived in Node 20.12: a named import of it would fail to load on older 20.x.
-import * as nodeCrypto from 'node:crypto';
-import { createHash, createHmac } from 'node:crypto';
+import { nodeCrypto, toHex, utf8Base64, webHmac, webHmacKey, webSha256 } from './hmac.js';
 
 // A direct SigV4 presigner for the one request shape this library signs: PutObject (URL) and a
 // POST policy, on plain S3 endpoints. Its output is byte-identical to @aws-sdk/s3-request-presigner
@@ -72,12 +70,14 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
 const SUB_DELIMS = /[!'()*]/;
 const SUB_DELIMS_ALL = /[!'()*]/g;
 
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-// One-shot hashing skips the Hash object that createHash makes and drops.
+// Where node:crypto is (nodeCrypto), signing is synchronous; elsewhere it is Web Crypto's promise.
+const hmac = (key: string | Buffer, data: string) =>
+  nodeCrypto!.createHmac('sha256', key).update(data, 'utf8').digest();
+// One-shot hashing (Node 20.12 on) skips the Hash object that createHash makes and drops.
 const sha256Hex: (data: string) => string =
-  typeof nodeCrypto.hash === 'function'
-    ? (data) => nodeCrypto.hash('sha256', data, 'hex')
-    : (data) => createHash('sha256').update(data, 'utf8').digest('hex');
+  typeof nodeCrypto?.hash === 'function'
+    ? (data) => nodeCrypto!.hash('sha256', data, 'hex')
+    : (data) => nodeCrypto!.createHash('sha256').update(data, 'utf8').digest('hex');
 
 // Deriving the signing key costs four HMACs; it changes only with the day, region or secret.
 let cachedKey: { secretAccessKey: string; shortDate: string; region: string; key: Buffer } | undefined;
@@ -89,7 +89,33 @@ function signingKey(secretAccessKey: string, shortDate: string, region: string):
   cachedKey = { secretAccessKey, shortDate, region, key };
   return key;
 }
-const sign = (key: Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest('hex');
+const sign = (key: Buffer, data: string) => nodeCrypto!.createHmac('sha256', key).update(data, 'utf8').digest('hex');
+
+// The same key for Web Crypto, imported once per day, region and secret. Only a settled key is
+// kept: a Worker must not share a pending promise between requests.
+let cachedWebKey: { secretAccessKey: string; shortDate: string; region: string; key: CryptoKey } | undefined;
+async function webSigningKey(secretAccessKey: string, shortDate: string, region: string): Promise<CryptoKey> {
+  const cached = cachedWebKey;
+  if (cached?.shortDate === shortDate && cached.region === region && cached.secretAccessKey === secretAccessKey)
+    return cached.key;
+  let key = await webHmac(await webHmacKey(`AWS4${secretAccessKey}`), shortDate);
+  for (const part of [region, 's3', 'aws4_request']) key = await webHmac(await webHmacKey(key), part);
+  const imported = await webHmacKey(key);
+  cachedWebKey = { secretAccessKey, shortDate, region, key: imported };
+  return imported;
+}
+
+/** The signature of `stringToSign` (for a PUT, with the canonical request's hash still to append) with Web Crypto. */
+async function webSignature(
+  secretAccessKey: string,
+  { shortDate }: SigningDate,
+  region: string,
+  stringToSign: string,
+  canonicalRequest?: string,
+): Promise<string> {
+  const hashed = canonicalRequest === undefined ? '' : toHex(await webSha256(canonicalRequest));
+  return toHex(await webHmac(await webSigningKey(secretAccessKey, shortDate, region), stringToSign + hashed));
+}
 
 // A role's session token is hundreds of characters, the same for hours: escape it once.
 let lastToken: { token: string; escaped: string } | undefined;
@@ -194,6 +220,7 @@ export interface PutParameters {
 /**
  * Presigns a PutObject URL, as `getSignedUrl(client, new PutObjectCommand(...), { signableHeaders })`
  * would with checksums off; with `part`, an UploadPart URL, as `UploadPartCommand` would.
+ * Synchronous where node:crypto is; a promise with Web Crypto.
  */
 export function presignPut({
   location,
@@ -204,7 +231,7 @@ export function presignPut({
   expiresIn,
   date,
   part,
-}: PutParameters): string {
+}: PutParameters): string | Promise<string> {
   const signingDate = formatDate(date);
   const before = queryBeforeSignature(credentials, region, signingDate, expiresIn);
   const path = `${location.basePath}/${escapePath(key)}`;
@@ -218,9 +245,17 @@ export function presignPut({
     (part ? `&partNumber=${part.partNumber}&uploadId=${escapeUri(part.uploadId)}&x-id=UploadPart` : '&x-id=PutObject');
   const canonicalRequest = `PUT\n${path}\n${before}&${after}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
   const { longDate, shortDate } = signingDate;
-  const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${shortDate}/${region}/s3/aws4_request\n${sha256Hex(canonicalRequest)}`;
-  const signature = sign(signingKey(credentials.secretAccessKey, shortDate, region), stringToSign);
-  return `${location.protocol}//${location.host}${path}?${before}&X-Amz-Signature=${signature}&${after}`;
+  const scope = `AWS4-HMAC-SHA256\n${longDate}\n${shortDate}/${region}/s3/aws4_request\n`;
+  const url = `${location.protocol}//${location.host}${path}?${before}&X-Amz-Signature=`;
+  if (!nodeCrypto)
+    return webSignature(credentials.secretAccessKey, signingDate, region, scope, canonicalRequest).then(
+      (signature) => `${url}${signature}&${after}`,
+    );
+  const signature = sign(
+    signingKey(credentials.secretAccessKey, shortDate, region),
+    scope + sha256Hex(canonicalRequest),
+  );
+  return `${url}${signature}&${after}`;
 }
 
 /** The parts of a POST policy: the one form this library signs. */
@@ -241,7 +276,7 @@ export interface PostParameters {
 }
 
 /**
- * Presigns a POST policy, as `createPresignedPost` would with `Fields: { 'Content-Type',
+ * Presigns a POST policy (synchronously where node:crypto is, else a promise), as `createPresignedPost` would with `Fields: { 'Content-Type',
  * 'Content-Disposition'? }` and `Conditions: [{ 'Content-Type' }, { 'Content-Disposition' }?,
  * ['content-length-range', min, max]?]`: the SDK lists the given conditions, then one per field
  * (those of the given fields already listed), then the key.
@@ -257,7 +292,7 @@ export function presignPost({
   range,
   expiresIn,
   date,
-}: PostParameters): { url: string; fields: Record<string, string> } {
+}: PostParameters): SignedPost | Promise<SignedPost> {
   const signingDate = formatDate(date);
   const signing = signingFields(bucket, credentials, region, signingDate);
   const policyText =
@@ -272,16 +307,25 @@ export function presignPost({
     ASCII.test(contentType) &&
     ASCII.test(key) &&
     (contentDisposition === undefined || ASCII.test(contentDisposition));
-  const policy = ascii ? btoa(policyText) : Buffer.from(policyText, 'utf8').toString('base64');
-  const signature = sign(signingKey(credentials.secretAccessKey, signingDate.shortDate, region), policy);
+  const policy = ascii ? btoa(policyText) : utf8Base64(policyText);
   const given =
     contentDisposition === undefined
       ? { 'Content-Type': contentType }
       : { 'Content-Type': contentType, 'Content-Disposition': contentDisposition };
-  return {
-    url: `${location.protocol}//${location.host}${location.basePath || '/'}`,
-    fields: Object.assign(given, signing.fields, { key, Policy: policy, 'X-Amz-Signature': signature }),
-  };
+  const url = `${location.protocol}//${location.host}${location.basePath || '/'}`;
+  if (!nodeCrypto)
+    return webSignature(credentials.secretAccessKey, signingDate, region, policy).then((signature) => ({
+      url,
+      fields: Object.assign(given, signing.fields, { key, Policy: policy, 'X-Amz-Signature': signature }),
+    }));
+  const signature = sign(signingKey(credentials.secretAccessKey, signingDate.shortDate, region), policy);
+  return { url, fields: Object.assign(given, signing.fields, { key, Policy: policy, 'X-Amz-Signature': signature }) };
+}
+
+/** A signed POST form: where to send it and the fields to send with the file. */
+export interface SignedPost {
+  url: string;
+  fields: Record<string, string>;
 }
 
 // The fields a POST policy adds, and their conditions, are the same for every policy signed in the

@@ -104,7 +104,7 @@ describe('the direct signer, signing in any order', () => {
             Conditions: conditions,
             Expires: expiresIn,
           });
-          const actual = presignPost({
+          const actual = await presignPost({
             location,
             region,
             credentials,
