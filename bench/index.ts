@@ -3,12 +3,14 @@
  *   1. presign throughput (ours vs getSignedUrl, SignatureV4.presign, bare node:crypto; PUT and POST)
  *   2. Lambda cold start (what the CDK and SAM examples deploy vs a naive client-s3 + getSignedUrl handler)
  *   3. HTTP endpoint under load (fetch and Express adapters vs a naive Express + getSignedUrl)
+ *   4. uploads from Chromium to Ceph RGW (raw PUT, uploadFile, Uppy), 64 MiB and, with BENCH_UPLOAD_GIB=1, 1 GiB
  * then a table of the goals. BENCH_SECTIONS=1,3 runs a subset; see each file for its knobs.
  */
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { runColdStart } from './coldstart.js';
 import { runHttp } from './http.js';
 import { runPresign } from './presign.js';
+import { runUpload } from './upload.js';
 import { table, type Goal } from './stats.js';
 
 // The SDK's notice that versions from 2027 on need Node 22: known, and noise in the tables.
@@ -17,7 +19,7 @@ process.on('warning', (warning) => {
   if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) console.warn(warning);
 });
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? '1,2,3').split(',').map((s) => s.trim()));
+const sections = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4').split(',').map((s) => s.trim()));
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
@@ -34,6 +36,7 @@ const goals: Goal[] = [];
 if (sections.has('1')) goals.push(...(await runPresign()));
 if (sections.has('2')) goals.push(...(await runColdStart()));
 if (sections.has('3')) goals.push(...(await runHttp()));
+if (sections.has('4')) goals.push(...(await runUpload()));
 
 table(
   '=== Goals ===',
