@@ -233,6 +233,24 @@ describe('useUploads in Chromium against Ceph RGW', () => {
     expect(tries).toBe(2);
   });
 
+  it('useUpload: a second pick cancels the first upload in flight and shows the second', async () => {
+    // Prepare
+    await openHarness('?single');
+    const held = await holdStorageRequests((url) => url.includes('-first.jpg'));
+    const second = jpeg('second.jpg');
+    // Act
+    await pick([jpeg('first.jpg')]);
+    await expect.poll(() => held.length, { timeout: STEP_MS }).toBe(1);
+    await pick([second]);
+    // Assess
+    await expect.poll(statuses, { timeout: STEP_MS }).toEqual(['second.jpg:done']);
+    await expect.poll(() => open.size, { timeout: STEP_MS }).toBe(0);
+    const [shownFile] = await shown();
+    expect((await stored(shownFile!.key))?.equals(second.buffer)).toBe(true);
+    const firstKey = decodeURIComponent(new URL(held[0]!.request().url()).pathname.split('/').slice(2).join('/'));
+    expect(await stored(firstKey)).toBeUndefined();
+  });
+
   it('unmounting during a multipart upload leaves no request running and no upload open in RGW', async () => {
     // Prepare: a 12 MiB file goes in two parts of 8 and 4 MiB; the storage holds both part PUTs.
     await openHarness(`?multipartThreshold=${MULTIPART_THRESHOLD}`);

@@ -4,9 +4,53 @@
 import { createElement as h, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { isUploadError } from 'upload-presigner/client';
-import { useUploads } from 'upload-presigner/react';
+import { useUpload, useUploads, type FileUpload } from 'upload-presigner/react';
 
-const threshold = Number(new URLSearchParams(location.search).get('multipartThreshold') ?? Infinity);
+const query = new URLSearchParams(location.search);
+const threshold = Number(query.get('multipartThreshold') ?? Infinity);
+
+function Row(file: FileUpload, ...buttons: ReturnType<typeof h>[]) {
+  return h(
+    'li',
+    {
+      key: file.id,
+      'data-name': file.name,
+      'data-status': file.status,
+      'data-percent': file.progress.percent,
+      'data-key': file.key ?? '',
+      'data-code': isUploadError(file.error) ? (file.error.code ?? '') : '',
+      'data-hint': isUploadError(file.error) ? (file.error.hint ?? '') : '',
+    },
+    file.name,
+    ...buttons,
+  );
+}
+
+/** useUpload: one file at a time, a new pick replacing the one before. */
+function SingleUpload() {
+  const { file, upload, cancel, retry } = useUpload({ endpoint: '/api/presign', retries: 0 });
+  return h(
+    'section',
+    null,
+    h('input', {
+      type: 'file',
+      onChange: (event: { target: HTMLInputElement }) => {
+        const picked = event.target.files?.[0];
+        if (picked) void upload(picked);
+      },
+    }),
+    h(
+      'ul',
+      null,
+      file &&
+        Row(
+          file,
+          h('button', { className: 'cancel', onClick: cancel }, 'Cancel'),
+          h('button', { className: 'retry', onClick: retry }, 'Retry'),
+        ),
+    ),
+  );
+}
 
 function Uploads() {
   const { files, progress, upload, cancel, retry } = useUploads({
@@ -29,18 +73,8 @@ function Uploads() {
       'ul',
       null,
       files.map((file) =>
-        h(
-          'li',
-          {
-            key: file.id,
-            'data-name': file.name,
-            'data-status': file.status,
-            'data-percent': file.progress.percent,
-            'data-key': file.key ?? '',
-            'data-code': isUploadError(file.error) ? (file.error.code ?? '') : '',
-            'data-hint': isUploadError(file.error) ? (file.error.hint ?? '') : '',
-          },
-          file.name,
+        Row(
+          file,
           h('button', { className: 'cancel', onClick: () => cancel(file.id) }, 'Cancel'),
           h('button', { className: 'retry', onClick: () => retry(file.id) }, 'Retry'),
         ),
@@ -55,7 +89,7 @@ function App() {
     'main',
     null,
     h('button', { id: 'unmount', onClick: () => setMounted(false) }, 'Leave'),
-    mounted ? h(Uploads) : h('p', { id: 'gone' }, 'Left'),
+    mounted ? h(query.has('single') ? SingleUpload : Uploads) : h('p', { id: 'gone' }, 'Left'),
   );
 }
 
