@@ -1,6 +1,7 @@
 import { readErrorXmlWithDom } from '../doctor/error-xml-dom.js';
 import { explainFailure, type Diagnosis } from '../doctor/explain-failure.js';
 import type { SendResponse } from './send-with-progress.js';
+import type { ErrorCode } from '../protocol.js';
 
 /**
  * Where an upload failed: asking the presign endpoint (for a multipart upload also to start, sign,
@@ -8,13 +9,37 @@ import type { SendResponse } from './send-with-progress.js';
  */
 export type UploadStage = 'presign' | 'upload';
 
+/**
+ * Codes the client gives an {@link UploadError} of its own, with status 0:
+ * - `INVALID_RESPONSE`: the endpoint answered 200 without what the call needs (is it the presign endpoint?);
+ * - `PART_SIZE_MISMATCH`: `presignForUppy`'s `partSize` is not the presigner's;
+ * - `UNKNOWN_UPLOAD`: Uppy named a multipart upload `presignForUppy` did not start in this page;
+ * - `UNSUPPORTED_REQUEST`: Uppy asked `presignForUppy` to sign a request it does not sign;
+ * - `HEADERS_FAILED`: the `headers` function threw (or rejected) instead of giving the request's headers.
+ */
+export type ClientErrorCode =
+  'INVALID_RESPONSE' | 'PART_SIZE_MISMATCH' | 'UNKNOWN_UPLOAD' | 'UNSUPPORTED_REQUEST' | 'HEADERS_FAILED';
+
+/**
+ * What {@link UploadError.code} holds: at stage `presign` one of the server's codes ({@link ErrorCode},
+ * e.g. `TOO_LARGE`) or the client's own ({@link ClientErrorCode}); at stage `upload` the storage's
+ * XML `<Code>`, any string (e.g. `SignatureDoesNotMatch`, `PreconditionFailed`).
+ *
+ * @example
+ * ```ts
+ * const tooLarge = (code: UploadErrorCode | undefined) => code === 'TOO_LARGE' || code === 'EntityTooLarge';
+ * ```
+ */
+// `string & {}` keeps the named codes in editors' completions while admitting the storage's.
+export type UploadErrorCode = ErrorCode | ClientErrorCode | (string & {});
+
 /** What {@link UploadError}'s constructor takes besides the message. */
 export interface UploadErrorOptions {
   stage: UploadStage;
   /** The HTTP status; 0 when the browser got no readable response (network or CORS). */
   status: number;
-  /** The presign endpoint's error code (`TOO_LARGE`) or the storage's XML `<Code>` (`SignatureDoesNotMatch`). */
-  code?: string | undefined;
+  /** The presign endpoint's error code (`TOO_LARGE`), the client's own, or the storage's XML `<Code>` (`SignatureDoesNotMatch`). */
+  code?: UploadErrorCode | undefined;
   /** The server's or the storage's own message, without the stage and status around it. */
   detail?: string | undefined;
   /** What most likely went wrong, when the response alone cannot tell (status 0). */
@@ -46,7 +71,8 @@ export class UploadError extends Error {
   override name = 'UploadError' as const;
   readonly stage: UploadStage;
   readonly status: number;
-  readonly code: string | undefined;
+  /** See {@link UploadErrorCode}; `undefined` when the browser could read none (status 0). */
+  readonly code: UploadErrorCode | undefined;
   readonly detail: string | undefined;
   readonly hint: string | undefined;
   readonly retryable: boolean;

@@ -19,9 +19,9 @@ export { uploadFiles } from './upload-files.js';
 export type { FileUpload, FileUploads, FileUploadStatus, UploadFilesOptions } from './upload-files.js';
 export { UploadError, isUploadError } from './errors.js';
 export { clearResumableUploads } from './resume.js';
-export type { UploadErrorOptions, UploadStage } from './errors.js';
+export type { ClientErrorCode, UploadErrorCode, UploadErrorOptions, UploadStage } from './errors.js';
 export { requestPresign } from './request-presign.js';
-export type { PresignBody, PresignedUpload, PresignEndpoint } from './request-presign.js';
+export type { EndpointHeaders, PresignBody, PresignedUpload, PresignEndpoint } from './request-presign.js';
 export {
   ACTIONS,
   DEFAULT_PART_SIZE,

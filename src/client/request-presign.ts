@@ -6,12 +6,23 @@ export type { PresignBody };
 /** What the presign endpoint answers: the protocol's {@link PresignResult}, under the client's former name. */
 export type PresignedUpload = PresignResult;
 
+/**
+ * Extra headers for the presign endpoint: fixed, or a function (possibly async) called before each
+ * request, so that a token can be refreshed during a multipart upload that runs for hours.
+ *
+ * @example
+ * ```ts
+ * const headers: EndpointHeaders = async () => ({ authorization: `Bearer ${await auth.currentToken()}` });
+ * ```
+ */
+export type EndpointHeaders = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+
 /** How to reach the presign endpoint. */
 export interface PresignEndpoint {
   /** URL of the presign endpoint (`createHttpHandler` or an adapter), e.g. `/api/presign`. */
   endpoint: string;
-  /** Extra request headers, e.g. `{ authorization: 'Bearer …' }`. */
-  headers?: Record<string, string> | undefined;
+  /** Extra request headers, e.g. `{ authorization: 'Bearer …' }`, or a function that gives them for each request. */
+  headers?: EndpointHeaders | undefined;
   /** On an endpoint with profiles, the one to use, e.g. `avatar`: sent as each body's `profile`. */
   profile?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -67,11 +78,12 @@ export async function callEndpoint<T>(
   call: EndpointCall,
   isExpected: (value: unknown) => value is T,
 ): Promise<T> {
+  const headers = await headersFor(target, call);
   let response: Response;
   try {
     response = await fetch(target.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...target.headers },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(target.profile === undefined ? body : { ...body, profile: target.profile }),
       signal: target.signal,
     });
@@ -108,6 +120,21 @@ export async function callEndpoint<T>(
     );
   }
   return json;
+}
+
+async function headersFor(target: PresignEndpoint, call: EndpointCall): Promise<Record<string, string> | undefined> {
+  if (typeof target.headers !== 'function') return target.headers;
+  try {
+    return await target.headers();
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new UploadError(`${call.name} failed: the headers function threw: ${reason}`, {
+      stage: 'presign',
+      status: 0,
+      code: 'HEADERS_FAILED',
+      cause,
+    });
+  }
 }
 
 function parseJson(text: string): unknown {

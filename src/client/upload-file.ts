@@ -2,7 +2,7 @@ import { isUploadError, storageFailure, UploadError } from './errors.js';
 import { MAX_SINGLE_UPLOAD_SIZE, type ProfileChoice } from '../protocol.js';
 import { limitedSend, type Limiter } from './limiter.js';
 import { EXPIRY_MARGIN_MS } from './part-urls.js';
-import { endpointOf, requestPresign, type PresignedUpload } from './request-presign.js';
+import { endpointOf, requestPresign, type EndpointHeaders, type PresignedUpload } from './request-presign.js';
 import { withRetries } from './retry.js';
 import type { SendResponse, UploadProgress } from './send-with-progress.js';
 import { uploadMultipart } from './upload-multipart.js';
@@ -11,8 +11,12 @@ import { uploadMultipart } from './upload-multipart.js';
 export interface UploadFileOptions {
   /** URL of the presign endpoint, e.g. `/api/presign`. */
   endpoint: string;
-  /** Extra headers for the presign request only (never sent to the storage), e.g. an `authorization`. */
-  headers?: Record<string, string>;
+  /**
+   * Extra headers for the presign endpoint only (never sent to the storage), e.g. an
+   * `authorization`; or a function, possibly async, called before each request to the endpoint, so
+   * that a multipart upload that outlives a token sends a fresh one.
+   */
+  headers?: EndpointHeaders;
   /**
    * On an endpoint with profiles, the one this upload is for, e.g. `avatar`. With the type of the
    * server's profiles, `uploadFile<typeof profiles>(…)`, only their names compile.

@@ -12,7 +12,7 @@ import {
   type StoredPartInfo,
 } from './multipart-endpoint.js';
 import { partUrls } from './part-urls.js';
-import { endpointOf, requestPresign, type PresignEndpoint } from './request-presign.js';
+import { endpointOf, requestPresign, type EndpointHeaders, type PresignEndpoint } from './request-presign.js';
 import { isForbiddenHeader } from './send-with-progress.js';
 import { DEFAULT_MULTIPART_THRESHOLD } from './upload-file.js';
 
@@ -20,8 +20,8 @@ import { DEFAULT_MULTIPART_THRESHOLD } from './upload-file.js';
 export interface PresignForUppyOptions {
   /** URL of the presign endpoint, e.g. `/api/presign`. */
   endpoint: string;
-  /** Extra headers for the presign request, e.g. an `authorization`. */
-  headers?: Record<string, string>;
+  /** Extra headers for the presign endpoint, e.g. an `authorization`, or a function (possibly async) called before each request. */
+  headers?: EndpointHeaders;
   /**
    * On an endpoint with profiles, the one this upload is for, e.g. `avatar`. With the type of the
    * server's profiles, `presignForUppy<typeof profiles>(…)`, only their names compile.
