@@ -21,6 +21,11 @@ declare const bar: HTMLProgressElement;
 declare function show(message: string): void;
 declare const uploadUrl: string; // from presign, with its headers
 declare const headers: Record<string, string>;
+declare const Bun: { serve(options: { port: number; fetch(request: Request): Promise<Response> }): unknown };
+declare const Deno: {
+  serve(options: { port: number }, handler: (request: Request) => Promise<Response>): unknown;
+  env: { get(name: string): string | undefined };
+};
 `;
 
 const blocks = allReadmeBlocks();
