@@ -14,7 +14,7 @@ export interface SecondRgw {
   endpoint: string;
   /** Kills the process at once (SIGKILL: a crash, not a clean stop). */
   kill(): Promise<void>;
-  /** Starts it again on the same port and resolves once it answers. */
+  /** Starts it again on the same port (unless it runs) and resolves once it answers. */
   start(): Promise<void>;
   /** Kills it for good and removes its folder. */
   stop(): Promise<void>;
@@ -39,6 +39,8 @@ export async function startSecondRgw(): Promise<SecondRgw> {
   let child: ChildProcess | undefined;
 
   const start = async () => {
+    // A second process would fail to bind the port, and the first would be left running unseen.
+    if (child && isRunning(child)) return;
     const process_ = spawn(
       'radosgw',
       [
@@ -78,7 +80,7 @@ export async function startSecondRgw(): Promise<SecondRgw> {
   const kill = async () => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
+    if (!running || !isRunning(running)) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');
     await exited;
@@ -95,6 +97,8 @@ export async function startSecondRgw(): Promise<SecondRgw> {
     },
   };
 }
+
+const isRunning = (process_: ChildProcess) => process_.exitCode === null && process_.signalCode === null;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
