@@ -208,8 +208,11 @@ export interface Presigner<Context = unknown, Method extends UploadMethod = Uplo
   abortMultipart(request: UploadTokenInput, context?: Context): Promise<AbortedUpload>;
 }
 
-/** A runtime's request, reduced to what the presign endpoint needs. */
-export interface HttpRequest {
+/**
+ * A runtime's request, reduced to what the presign endpoint needs. `Raw` is the runtime's own
+ * request, which each adapter binds: the Lambda event, Express's `req`, the fetch `Request`.
+ */
+export interface HttpRequest<Raw = unknown> {
   /** The HTTP method, any case. */
   method: string;
   /** Headers with lower-cased names. */
@@ -219,8 +222,8 @@ export interface HttpRequest {
    * (Express after `express.json()`). `undefined` when there was none.
    */
   body?: unknown;
-  /** The runtime's own request (Lambda event, Express `req`, fetch `Request`), for `authorize`. */
-  raw?: unknown;
+  /** The runtime's own request (Lambda event, Express `req`, fetch `Request`), for `authorize`; every adapter sets it. */
+  raw?: Raw;
   /** On an endpoint with profiles, the one the body names, e.g. `"avatar"`: set before `authorize` runs. */
   profile?: string;
 }
@@ -232,8 +235,8 @@ export interface HttpResponse {
   body: string;
 }
 
-/** Options every adapter accepts. */
-export interface HandlerOptions<Context = unknown> {
+/** Options every adapter accepts; `Raw` is the adapter's own request type, which `authorize` sees as `request.raw`. */
+export interface HandlerOptions<Context = unknown, Raw = unknown> {
   /**
    * Origins allowed to call the endpoint from a browser, e.g. `["https://app.example.com"]`;
    * `["*"]` allows any (not together with `allowCredentials`). Default: none, so no CORS headers.
@@ -250,7 +253,7 @@ export interface HandlerOptions<Context = unknown> {
    * and `onPresign`; throw to refuse: a `PresignError` with `UNAUTHORIZED` or `FORBIDDEN` keeps its
    * message, anything else answers 401.
    */
-  authorize?: (request: HttpRequest) => Context | Promise<Context>;
+  authorize?: (request: HttpRequest<Raw>) => Context | Promise<Context>;
   /** Runs after an upload is signed (or a multipart upload started) and before it is returned, e.g. to record metadata. */
   onPresign?: (result: PresignResult | MultipartUpload, context: Context) => void | Promise<void>;
   /** Where unexpected (5xx) errors are reported. Default: one `console.error` line, no stack. */

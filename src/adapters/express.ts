@@ -9,8 +9,8 @@ import type { Presigners } from '../core/profiles.js';
 import type { HandlerOptions, HttpResponse } from '../types.js';
 import { readNodeBody } from './read-body.js';
 
-/** A `node:http` request, with the `body` that an Express body parser may have set. */
-type NodeRequest = IncomingMessage & { body?: unknown };
+/** A `node:http` request, with the `body` that an Express body parser may have set: `authorize`'s `request.raw`. */
+export type NodeRequest = IncomingMessage & { body?: unknown };
 
 /**
  * Turns a presigner (or {@link Profiles} of them) into an Express handler, which is also a `node:http` request listener.
@@ -34,7 +34,7 @@ type NodeRequest = IncomingMessage & { body?: unknown };
  */
 export function toExpressHandler<Context>(
   presigners: Presigners<Context>,
-  options: HandlerOptions<Context> = {},
+  options: HandlerOptions<Context, NodeRequest> = {},
 ): (req: NodeRequest, res: ServerResponse, next?: (error?: unknown) => void) => void {
   const handle = createHttpHandler(presigners, options);
   const answer = async (req: NodeRequest, res: ServerResponse) => {

@@ -25,7 +25,7 @@ import { readBody } from './read-body.js';
  */
 export function toFetchHandler<Context>(
   presigners: Presigners<Context>,
-  options: HandlerOptions<Context> = {},
+  options: HandlerOptions<Context, Request> = {},
 ): (request: Request) => Promise<Response> {
   const handle = createHttpHandler(presigners, options);
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;

@@ -33,10 +33,10 @@ const ALLOWED_METHODS = 'POST, OPTIONS';
  * const { status, headers, body } = await handle({ method: 'POST', headers: {}, body: '{"fileName":"a.jpg","contentType":"image/jpeg"}' });
  * ```
  */
-export function createHttpHandler<Context>(
+export function createHttpHandler<Context, Raw = unknown>(
   presigners: Presigners<Context>,
-  options: HandlerOptions<Context> = {},
-): (request: HttpRequest) => Promise<HttpResponse> {
+  options: HandlerOptions<Context, Raw> = {},
+): (request: HttpRequest<Raw>) => Promise<HttpResponse> {
   const choose = profileChooser(presigners);
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
   if (allowedOrigins.has('*') && options.allowCredentials) {
@@ -191,7 +191,7 @@ async function presignBatch(
  * The request `authorize` would have seen had the file come alone: a hook that reads the body
  * (to allow a type per user, say) judges each file of a batch as it judges a single presign.
  */
-function singlePresignRequest(request: HttpRequest, file: unknown): HttpRequest {
+function singlePresignRequest<Raw>(request: HttpRequest<Raw>, file: unknown): HttpRequest<Raw> {
   if (typeof request.body !== 'string' && !(request.body instanceof Uint8Array)) return { ...request, body: file };
   const text = JSON.stringify(file) ?? '';
   const body = typeof request.body === 'string' ? text : new TextEncoder().encode(text);
@@ -251,7 +251,10 @@ function parseBody(body: unknown, contentLength: string | undefined, maxBodySize
   }
 }
 
-async function authorize<Context>(hook: HandlerOptions<Context>['authorize'], request: HttpRequest): Promise<Context> {
+async function authorize<Context, Raw>(
+  hook: HandlerOptions<Context, Raw>['authorize'],
+  request: HttpRequest<Raw>,
+): Promise<Context> {
   if (!hook) return undefined as Context;
   try {
     return await hook(request);
