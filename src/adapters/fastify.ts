@@ -6,7 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { createHttpHandler, DEFAULT_MAX_BODY_SIZE, logError, serverError } from '../http/handle-presign.js';
-import type { HandlerOptions, HttpResponse, Presigner } from '../types.js';
+import type { Presigners } from '../core/profiles.js';
+import type { HandlerOptions, HttpResponse } from '../types.js';
 import { readNodeBody } from './read-body.js';
 
 /** The handler's options, and where the route goes. */
@@ -19,7 +20,7 @@ export interface FastifyPresignOptions<Context = unknown> extends HandlerOptions
 }
 
 /**
- * Turns a presigner into a Fastify plugin that answers every method at `path`. `authorize`
+ * Turns a presigner (or {@link Profiles} of them) into a Fastify plugin that answers every method at `path`. `authorize`
  * receives the `FastifyRequest` as `raw`.
  *
  * The plugin reads the body of its route itself, at most `maxBodySize + 1` bytes, in place of
@@ -39,11 +40,11 @@ export interface FastifyPresignOptions<Context = unknown> extends HandlerOptions
  * ```
  */
 export function toFastifyPlugin<Context>(
-  presigner: Presigner<Context>,
+  presigners: Presigners<Context>,
   options: FastifyPresignOptions<Context> = {},
 ): FastifyPluginAsync {
   const { path = '/presign', ...handlerOptions } = options;
-  const handle = createHttpHandler(presigner, handlerOptions);
+  const handle = createHttpHandler(presigners, handlerOptions);
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   const reportError = options.onError ?? logError;
 

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PresignError, type HandlerOptions, type PresignedPut } from '../../src/index.js';
-import { jpegBytes, rgwPresigner } from '../helpers/s3.js';
-import { lambdaDrivers } from './aws-lambda/driver.js';
+import { jpegBytes, rgw, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
+import { dropInDriver, lambdaDrivers } from './aws-lambda/driver.js';
 import type { AdapterDriver, DriverRequest, DriverResponse } from './driver.js';
 import { serverDrivers } from './drivers.js';
 
@@ -286,5 +287,139 @@ describe.each(drivers)('adapter conformance with a JWT authorizer: $name', (driv
     ],
   ])('refuses %s', async (_, headers, status, code) => {
     expectJsonError(await adapter.send(post(original, await headers())), status, code);
+  });
+});
+
+// Profiles: one endpoint serving three kinds of upload, each under its own rules, which the storage
+// enforces for each; the same through every adapter and through the drop-in handler's
+// PRESIGN_PROFILES. Keys under a prefix of this run, so that runs never meet.
+const run = randomUUID();
+const PROFILE_RULES = {
+  avatar: { prefix: `profiles-${run}/avatars/`, allowedTypes: ['image/*'], maxSize: 1024 },
+  document: {
+    prefix: `profiles-${run}/documents/`,
+    allowedTypes: ['application/pdf'],
+    maxSize: 64 * 1024,
+    method: 'POST' as const,
+  },
+  video: { prefix: `profiles-${run}/videos/`, allowedTypes: ['video/mp4'], maxSize: 10 * 1024 * 1024 },
+};
+const profileDrivers = [
+  ...drivers.map((driver) => ({
+    name: driver.name,
+    start: () =>
+      driver.start({
+        avatar: rgwPresigner({ ...PROFILE_RULES.avatar, secret: SECRET }),
+        document: rgwPresigner({ ...PROFILE_RULES.document, secret: SECRET }),
+        video: rgwPresigner({ ...PROFILE_RULES.video, secret: SECRET }),
+      }),
+  })),
+  dropInDriver({
+    PRESIGN_BUCKET: TEST_BUCKET,
+    PRESIGN_S3_ENDPOINT: rgw.endpoint,
+    PRESIGN_FORCE_PATH_STYLE: 'true',
+    PRESIGN_SECRET: SECRET,
+    PRESIGN_PROFILES: JSON.stringify(PROFILE_RULES),
+    AWS_REGION: rgw.region,
+    AWS_ACCESS_KEY_ID: rgw.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: rgw.credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+  }),
+];
+
+describe.each(profileDrivers)('adapter conformance with profiles: $name', (driver) => {
+  let adapter: Awaited<ReturnType<AdapterDriver['start']>>;
+  const call = async (request: object) => {
+    const response = await adapter.send(post(JSON.stringify(request)));
+    return { status: response.status, json: json(response) };
+  };
+  const pdf = (size: number) => new Uint8Array(size).fill(0x20).fill(0x25, 0, 1);
+
+  beforeAll(async () => {
+    adapter = await driver.start();
+  });
+  afterAll(() => adapter.close());
+
+  it("signs each profile's own method, prefix and limits, and the storage holds each to them", async () => {
+    const image = jpegBytes(512);
+    const document = pdf(40 * 1024);
+
+    const avatar = await call({ profile: 'avatar', fileName: 'me.jpg', contentType: 'image/jpeg', size: image.length });
+    const form = await call({
+      profile: 'document',
+      fileName: 'cv.pdf',
+      contentType: 'application/pdf',
+      size: 40 * 1024,
+    });
+
+    expect(avatar).toMatchObject({ status: 200, json: { method: 'PUT', key: expect.stringContaining('/avatars/') } });
+    expect(form).toMatchObject({ status: 200, json: { method: 'POST', key: expect.stringContaining('/documents/') } });
+    // As a browser does, the length sent is the body's own, whatever was signed.
+    const { 'content-length': _, ...headers } = avatar.json.headers;
+    const put = (body: Uint8Array<ArrayBuffer>) => fetch(avatar.json.uploadUrl, { method: 'PUT', headers, body });
+    const postForm = (body: Uint8Array<ArrayBuffer>) => {
+      const data = new FormData();
+      for (const [name, value] of Object.entries<string>(form.json.fields)) data.append(name, value);
+      data.append('file', new Blob([body]));
+      return fetch(form.json.uploadUrl, { method: 'POST', body: data });
+    };
+    // What the document profile allows, the avatar's URL cannot carry, and the form no more than it signed.
+    expect((await put(document)).status).toBe(403);
+    expect((await postForm(pdf(70 * 1024))).status).toBe(400);
+    expect((await put(image)).status).toBe(200);
+    expect((await postForm(document)).status).toBe(204);
+    expect(await call({ action: 'verify', profile: 'avatar', receipt: avatar.json.receipt })).toMatchObject({
+      status: 200,
+      json: { key: avatar.json.key, detectedType: 'image/jpeg' },
+    });
+  });
+
+  it('refuses at presign what only another profile allows', async () => {
+    expect(
+      await call({ profile: 'avatar', fileName: 'cv.pdf', contentType: 'application/pdf', size: 100 }),
+    ).toMatchObject({ status: 415, json: { error: { code: 'TYPE_NOT_ALLOWED' } } });
+    expect(await call({ profile: 'avatar', fileName: 'big.jpg', contentType: 'image/jpeg', size: 2048 })).toMatchObject(
+      { status: 413, json: { error: { code: 'TOO_LARGE' } } },
+    );
+  });
+
+  it('runs a multipart upload under its profile, and no step of it under another', async () => {
+    const body = pdf(2048);
+    const upload = await call({
+      action: 'createMultipart',
+      profile: 'video',
+      fileName: 'clip.mp4',
+      contentType: 'video/mp4',
+      size: body.length,
+    });
+    expect(upload).toMatchObject({ status: 200, json: { key: expect.stringContaining('/videos/'), partCount: 1 } });
+    const { token, receipt } = upload.json;
+
+    expectJsonError(
+      await adapter.send(post(JSON.stringify({ action: 'signParts', profile: 'avatar', token, partNumbers: [1] }))),
+      403,
+      'INVALID_TOKEN',
+    );
+    expectJsonError(
+      await adapter.send(post(JSON.stringify({ action: 'verify', profile: 'document', receipt }))),
+      403,
+      'INVALID_TOKEN',
+    );
+    const signed = await call({ action: 'signParts', profile: 'video', token, partNumbers: [1] });
+    const part = signed.json.parts[0];
+    expect((await fetch(part.url, { method: 'PUT', headers: part.headers, body })).status).toBe(200);
+    expect(await call({ action: 'completeMultipart', profile: 'video', token })).toMatchObject({
+      status: 200,
+      json: { key: upload.json.key, size: body.length, contentType: 'video/mp4' },
+    });
+  });
+
+  it.each([
+    ['no profile', {}],
+    ['an unknown profile', { profile: 'banner' }],
+  ])('answers %s with a JSON 400 UNKNOWN_PROFILE', async (_, profile) => {
+    const body = { ...profile, fileName: 'me.jpg', contentType: 'image/jpeg', size: 10 };
+    expectJsonError(await adapter.send(post(JSON.stringify(body))), 400, 'UNKNOWN_PROFILE');
   });
 });

@@ -1,4 +1,4 @@
-import type { HandlerOptions, Presigner } from '../../src/index.js';
+import type { HandlerOptions, Presigners } from '../../src/index.js';
 
 /** One HTTP request, as a browser or curl would send it to the presign endpoint. */
 export interface DriverRequest {
@@ -30,7 +30,7 @@ export interface AdapterDriver {
    */
   parsesJsonFirst?: boolean;
   start<Context>(
-    presigner: Presigner<Context>,
+    presigner: Presigners<Context>,
     options?: HandlerOptions<Context>,
   ): Promise<{ send(request: DriverRequest): Promise<DriverResponse>; close(): Promise<void> }>;
 }

@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { toFastifyPlugin } from '../../src/adapters/fastify.js';
 import { toFetchHandler } from '../../src/adapters/fetch.js';
-import type { HandlerOptions, Presigner } from '../../src/index.js';
+import type { HandlerOptions, Presigners } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
 import type { AdapterDriver, DriverRequest, DriverResponse } from './driver.js';
 
@@ -19,7 +19,7 @@ type Started = Awaited<ReturnType<AdapterDriver['start']>> & { url: string };
 
 /** A driver whose server can also be reached directly, e.g. with a streaming body. */
 export interface ServerDriver extends AdapterDriver {
-  start<Context>(presigner: Presigner<Context>, options?: HandlerOptions<Context>): Promise<Started>;
+  start<Context>(presigner: Presigners<Context>, options?: HandlerOptions<Context>): Promise<Started>;
 }
 
 /** Listens on 127.0.0.1 at a free port; `close` also ends idle keep-alive sockets. */
@@ -68,7 +68,7 @@ function atPresign(listener: RequestListener): Server {
 }
 
 /** Hono's app, as users would mount the fetch handler in it. */
-export function honoApp<Context>(presigner: Presigner<Context>, options?: HandlerOptions<Context>): Hono {
+export function honoApp<Context>(presigner: Presigners<Context>, options?: HandlerOptions<Context>): Hono {
   const handler = toFetchHandler(presigner, options);
   return new Hono().all('/presign', (c) => handler(c.req.raw));
 }

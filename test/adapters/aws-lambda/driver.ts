@@ -1,6 +1,7 @@
 import { toLambdaHandler, type LambdaResult } from '../../../src/adapters/aws-lambda/index.js';
 import { lambdaEvent, lambdaEventKinds, type LambdaEventFixture } from '../../helpers/lambda-events.js';
-import type { AdapterDriver, DriverResponse } from '../driver.js';
+import { vi } from 'vitest';
+import type { AdapterDriver, DriverRequest, DriverResponse } from '../driver.js';
 
 /**
  * Drives `toLambdaHandler` as AWS would: each request becomes an event of `kind`, and the result
@@ -39,4 +40,28 @@ function fromLambdaResult(result: LambdaResult): DriverResponse {
   }
   const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64').toString('utf8') : result.body;
   return { status: result.statusCode, headers, body };
+}
+
+/**
+ * Drives the ready-made `handler` as a function deployed with `env` would run: a fresh module, which
+ * reads the variables (stubbed until `close`) on its first event, and API Gateway HTTP API events.
+ */
+export function dropInDriver(env: Record<string, string | undefined>) {
+  return {
+    name: 'aws-lambda drop-in handler (PRESIGN_* variables)',
+    async start() {
+      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+      vi.resetModules();
+      const { handler } = await import('../../../src/adapters/aws-lambda/index.js');
+      return {
+        async send(request: DriverRequest) {
+          const init = { method: request.method, path: request.path, headers: request.headers ?? {} };
+          return fromLambdaResult(await handler(lambdaEvent('apigw-http', { ...init, body: request.body })));
+        },
+        async close() {
+          vi.unstubAllEnvs();
+        },
+      };
+    },
+  };
 }
