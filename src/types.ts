@@ -87,7 +87,10 @@ export interface KeyInput<Context = unknown> {
 export interface PresignerOptions<Context = unknown, Method extends UploadMethod = UploadMethod> {
   /** The bucket uploads go to. */
   bucket: string;
-  /** Every key starts with it. Must end with `/`. Default `uploads/`. */
+  /**
+   * Every key starts with it. Must end with `/`.
+   * @default 'uploads/'
+   */
   prefix?: string;
   /**
    * Content types that get a URL: exact (`application/pdf`) or wildcards (`image/*`). A wildcard
@@ -100,7 +103,10 @@ export interface PresignerOptions<Context = unknown, Method extends UploadMethod
    * only a multipart upload goes.
    */
   maxSize?: number;
-  /** Seconds a URL lives. Default 300, at most 604800 (7 days); never beyond the signing credentials. */
+  /**
+   * Seconds a URL lives: at most 604800 (7 days), never beyond the signing credentials.
+   * @default 300
+   */
   expiresIn?: number;
   /**
    * `PUT`: a presigned URL. `POST`: a presigned POST policy with form fields. The presigner's
@@ -134,7 +140,10 @@ export interface PresignerOptions<Context = unknown, Method extends UploadMethod
   credentials?: S3ClientConfig['credentials'];
   /** An S3Client of your own, instead of `region`, `endpoint`, `forcePathStyle` and `credentials`. */
   client?: S3Client;
-  /** Builds the key; its result is validated like the default one. Default `${prefix}${id}-${safeName}`. */
+  /**
+   * Builds the key; its result is validated like the default one.
+   * @default ({ prefix, id, safeName }) => `${prefix}${id}-${safeName}`
+   */
   key?: (input: KeyInput<Context>) => string;
   /**
    * `verify` moves refused objects under this prefix instead of deleting them. Must end with `/`.
@@ -155,7 +164,11 @@ export interface PresignerOptions<Context = unknown, Method extends UploadMethod
   secret?: string;
   /** @deprecated The former name of `secret`, still accepted. */
   multipartSecret?: string;
-  /** Bytes per part of a multipart upload: default 8 MiB, at least 5 MiB; grown when a file would need over 10,000 parts. */
+  /**
+   * Bytes per part of a multipart upload (8 MiB), at least 5 MiB; grown when a file would need over
+   * 10,000 parts (`partSizeFor`).
+   * @default 8388608
+   */
   partSize?: number;
 }
 
@@ -242,11 +255,20 @@ export interface HandlerOptions<Context = unknown, Raw = unknown> {
    * `["*"]` allows any (not together with `allowCredentials`). Default: none, so no CORS headers.
    */
   allowedOrigins?: readonly string[];
-  /** Answer `Access-Control-Allow-Credentials: true`, for cookies. Default false. */
+  /**
+   * Answer `Access-Control-Allow-Credentials: true`, for cookies.
+   * @default false
+   */
   allowCredentials?: boolean;
-  /** Request headers a browser may send. Default `["content-type", "authorization"]`. */
+  /**
+   * Request headers a browser may send.
+   * @default ['content-type', 'authorization']
+   */
   allowedHeaders?: readonly string[];
-  /** Largest request body in bytes. Default 16 KiB. */
+  /**
+   * Largest request body in bytes (16 KiB).
+   * @default 16384
+   */
   maxBodySize?: number;
   /**
    * Runs before presigning. Return a context (e.g. `{ userId }`), which reaches the `key` function
