@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 
 import {
+  CHECKSUM_ALGORITHMS,
   DEFAULT_PART_SIZE,
   MAX_BATCH_FILES,
   MAX_EXPIRES_IN,
@@ -49,6 +50,8 @@ export const PresignRequestSchema = v.object({
       v.minValue(0, 'size must not be negative'),
     ),
   ),
+  // Checked against the presigner's algorithm by admitChecksum; bounded here like every string.
+  checksum: v.optional(v.pipe(v.string('checksum must be a base64 digest'), v.maxLength(64, 'checksum is too long'))),
 });
 
 const nonEmptyString = (message: string) => v.pipe(v.string(message), v.nonEmpty(message));
@@ -83,6 +86,12 @@ export const SignPartsSchema = v.object({
     v.minLength(1, 'partNumbers must name at least one part'),
     v.maxLength(MAX_PARTS_PER_REQUEST, `partNumbers must name at most ${MAX_PARTS_PER_REQUEST} parts per request`),
     v.check((numbers) => new Set(numbers).size === numbers.length, 'partNumbers must not repeat a part'),
+  ),
+  checksums: v.optional(
+    v.array(
+      v.pipe(v.string('each checksum must be a base64 digest'), v.maxLength(64, 'a checksum is too long')),
+      'checksums must be an array of base64 digests, one per part number',
+    ),
   ),
 });
 
@@ -184,6 +193,23 @@ export const PresignerOptionsSchema = v.object({
     'auto',
   ),
   overwrite: v.optional(v.boolean('must be true or false'), false),
+  checksum: v.optional(
+    v.pipe(
+      v.union(
+        [
+          v.picklist([...CHECKSUM_ALGORITHMS, 'none']),
+          v.object({ algorithm: v.picklist(CHECKSUM_ALGORITHMS), required: v.optional(v.boolean()) }),
+        ],
+        `must be one of "${CHECKSUM_ALGORITHMS.join('", "')}", "none", or { algorithm, required }`,
+      ),
+      v.transform((checksum) =>
+        typeof checksum === 'string'
+          ? { algorithm: checksum, required: false }
+          : { algorithm: checksum.algorithm, required: checksum.required ?? false },
+      ),
+    ),
+    'md5',
+  ),
   region: v.optional(nonEmptyString('must be a non-empty string')),
   endpoint: v.optional(v.pipe(nonEmptyString('must be a URL'), v.url('must be a URL such as http://127.0.0.1:7480'))),
   forcePathStyle: v.optional(v.boolean('must be true or false')),

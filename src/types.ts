@@ -10,6 +10,7 @@ import type {
 } from './schemas.js';
 import type {
   AbortedUpload,
+  ChecksumAlgorithm,
   CompletedUpload,
   MultipartUpload,
   PartList,
@@ -130,6 +131,17 @@ export interface PresignerOptions<Context = unknown, Method extends UploadMethod
    * @default false
    */
   overwrite?: boolean;
+  /**
+   * The digest of the bytes a client may declare (`checksum` in a presign, `checksums` for parts),
+   * which is then signed into the upload so that the storage refuses any other bytes: `md5` signs
+   * Content-MD5 (verified by AWS S3 and Ceph RGW on a PUT and on each part); `sha256`, `crc32` and
+   * `crc64nvme` sign `x-amz-checksum-*` into the URL (verified by AWS S3; ignored by Ceph RGW 16).
+   * A POST form carries it as a field, which Ceph RGW 16 ignores: `verify` then compares the
+   * stored ETag with a declared MD5 before it promotes the upload. `{ algorithm, required: true }`
+   * refuses a request without a digest (`CHECKSUM_REQUIRED`); `none` signs none.
+   * @default 'md5' (a digest is optional)
+   */
+  checksum?: ChecksumAlgorithm | 'none' | { algorithm: ChecksumAlgorithm; required?: boolean };
   /** AWS region; defaults to the SDK's resolution (`AWS_REGION`, profile). */
   region?: string;
   /** Endpoint of an S3-compatible server (Ceph RGW, MinIO, R2, …). */

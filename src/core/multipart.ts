@@ -7,8 +7,9 @@ import {
   SignPartsSchema,
   UploadTokenSchema,
 } from '../schemas.js';
-import type { CompletedUpload, MultipartUpload, Presigner, SignedParts, StoredPart } from '../types.js';
+import type { CompletedUpload, MultipartUpload, Presigner, SignedPart, SignedParts, StoredPart } from '../types.js';
 import { parseRequest, type ResolvedOptions } from './config.js';
+import { admitChecksum } from './checksum.js';
 import { clampToCredentials, expiry, loadCredentials, signing, signPart, type Signer } from './signer.js';
 import { partSizeFor } from '../protocol.js';
 import { open, seal } from './receipt.js';
@@ -120,24 +121,39 @@ export function multipartOperations<Context>(
           `Part ${beyond} is beyond this upload, which has ${partCount} part${partCount === 1 ? '' : 's'}.`,
         );
       }
+      const { checksums } = request;
+      if (checksums !== undefined && checksums.length !== request.partNumbers.length) {
+        throw new PresignError(
+          'INVALID_REQUEST',
+          `Invalid signParts request: checksums must hold one digest per part number (${request.partNumbers.length}), not ${checksums.length}.`,
+        );
+      }
+      // Each part's digest is signed into its URL: the promise needs no state on the server.
+      const declared = request.partNumbers.map((partNumber, index) =>
+        admitChecksum(config.checksum, checksums?.[index], `checksums[${index}] (part ${partNumber})`),
+      );
       const resolved = await signer;
       const credentials = await loadCredentials(resolved);
       const expiresIn = clampToCredentials(credentials, config.expiresIn);
       const date = new Date();
       const parts = await signing(() =>
         Promise.all(
-          request.partNumbers.map(async (partNumber) => {
+          request.partNumbers.map(async (partNumber, index) => {
             const size = partLength(claims, partNumber);
+            const checksum = declared[index];
             const url = await signPart(resolved, credentials, {
               bucket: claims.bucket,
               key: claims.key,
               uploadId: claims.uploadId,
               partNumber,
               size,
+              checksum,
               expiresIn,
               date,
             });
-            return { partNumber, url, headers: { 'content-length': String(size) } };
+            const headers: SignedPart['headers'] = { 'content-length': String(size) };
+            if (checksum?.algorithm === 'md5') headers['content-md5'] = checksum.value;
+            return { partNumber, url, headers };
           }),
         ),
       );

@@ -28,7 +28,7 @@ interface Binding {
 
 const NAMES: Record<SealPurpose, string> = { receipt: 'upload receipt', multipart: 'multipart upload token' };
 // Field counts, so that a string of one purpose can never parse as the other even before its MAC.
-const CLAIM_COUNT: Record<SealPurpose, number> = { receipt: 3, multipart: 5 };
+const CLAIM_COUNT: Record<SealPurpose, number> = { receipt: 4, multipart: 5 };
 
 /**
  * JSON with object keys sorted at every level, so that equal values always hash alike; arrays keep

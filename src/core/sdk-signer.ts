@@ -1,4 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { checksumField, type DeclaredChecksum } from './checksum.js';
 import type { Credentials } from './sigv4.js';
 
 // The AWS SDK path, loaded only when a presigner needs it (an injected client, a configuration the
@@ -19,6 +20,8 @@ export interface SignRequest {
   overwrite?: boolean;
   /** POST only: the policy's size range. */
   range?: [number, number] | undefined;
+  /** The digest the client declared: Content-MD5 or an `x-amz-checksum-*` value, signed. */
+  checksum?: DeclaredChecksum | undefined;
 }
 
 /** Signs with the SDK through `client`. */
@@ -32,6 +35,7 @@ export interface SdkSigner {
     uploadId: string;
     partNumber: number;
     size: number;
+    checksum?: DeclaredChecksum | undefined;
     expiresIn: number;
     date: Date;
   }): Promise<string>;
@@ -53,20 +57,35 @@ export async function createS3Client(
  * The SDK (≥3.729, default `requestChecksumCalculation`) adds a CRC32 of the empty body to every
  * presigned PUT, which AWS and most S3-compatible servers then reject against the real bytes.
  * Removing the headers before the presigner hoists them into the query keeps URLs clean even with
- * an injected client on the SDK's defaults.
+ * an injected client on the SDK's defaults; only the digest the client declared stays.
  */
 const stripChecksumHeaders =
+  (declared: DeclaredChecksum | undefined) =>
   <Args extends { request?: unknown }, Output>(next: (args: Args) => Promise<Output>) =>
   (args: Args) => {
     const headers = (args.request as { headers: Record<string, string> }).headers;
+    const kept = declared && declared.algorithm !== 'md5' ? `x-amz-checksum-${declared.algorithm}` : undefined;
     for (const name of Object.keys(headers)) {
-      if (/^x-amz-(?:sdk-)?checksum-/i.test(name)) delete headers[name];
+      if (/^x-amz-(?:sdk-)?checksum-/i.test(name) && name.toLowerCase() !== kept) delete headers[name];
     }
     return next(args);
   };
 
-function withoutChecksums<Command extends { middlewareStack: { addRelativeTo: Function } }>(command: Command): Command {
-  command.middlewareStack.addRelativeTo(stripChecksumHeaders, {
+/** The command's parameter for a declared digest, as S3's API names it. */
+const CHECKSUM_PARAMETER = {
+  md5: 'ContentMD5',
+  sha256: 'ChecksumSHA256',
+  crc32: 'ChecksumCRC32',
+  crc64nvme: 'ChecksumCRC64NVME',
+} as const;
+const checksumParameter = (checksum: DeclaredChecksum | undefined) =>
+  checksum ? { [CHECKSUM_PARAMETER[checksum.algorithm]]: checksum.value } : {};
+
+function withoutChecksums<Command extends { middlewareStack: { addRelativeTo: Function } }>(
+  command: Command,
+  declared: DeclaredChecksum | undefined,
+): Command {
+  command.middlewareStack.addRelativeTo(stripChecksumHeaders(declared), {
     name: 'uploadPresignerStripChecksum',
     relation: 'before',
     toMiddleware: 'presignInterceptMiddleware',
@@ -89,8 +108,9 @@ export function sdkSigner(client: S3Client): SdkSigner {
         ContentLength: request.size,
         ContentDisposition: headers['content-disposition'],
         IfNoneMatch: headers['if-none-match'],
+        ...checksumParameter(request.checksum),
       });
-      return getSignedUrl(client, withoutChecksums(command), {
+      return getSignedUrl(client, withoutChecksums(command, request.checksum), {
         expiresIn: request.expiresIn,
         signableHeaders: new Set(Object.keys(headers)),
       });
@@ -106,17 +126,21 @@ export function sdkSigner(client: S3Client): SdkSigner {
         UploadId: part.uploadId,
         PartNumber: part.partNumber,
         ContentLength: part.size,
+        ...checksumParameter(part.checksum),
       });
-      return getSignedUrl(client, withoutChecksums(command), {
+      return getSignedUrl(client, withoutChecksums(command, part.checksum), {
         expiresIn: part.expiresIn,
         signingDate: part.date,
-        signableHeaders: new Set(['content-length']),
+        signableHeaders: new Set(
+          part.checksum?.algorithm === 'md5' ? ['content-length', 'content-md5'] : ['content-length'],
+        ),
       });
     },
     async post(request) {
       const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
       const fields: Record<string, string> = { 'Content-Type': request.contentType };
       if (request.contentDisposition !== undefined) fields['Content-Disposition'] = request.contentDisposition;
+      if (request.checksum) fields[checksumField(request.checksum.algorithm)] = request.checksum.value;
       return createPresignedPost(client, {
         Bucket: request.bucket,
         Key: request.key,

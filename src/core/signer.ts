@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
 import type { PresignedPost, PresignedPut, PresignResult } from '../types.js';
+import { checksumField, checksumHeader, type DeclaredChecksum } from './checksum.js';
 import type { ResolvedOptions } from './config.js';
 import type { SdkSigner, SignRequest } from './sdk-signer.js';
 import { presignPost, presignPut, resolveLocation, type Credentials, type S3Location } from './sigv4.js';
@@ -139,6 +140,9 @@ function signPut(signer: Signer, credentials: Credentials, request: SignRequest)
   if (request.contentDisposition !== undefined) headers['content-disposition'] = request.contentDisposition;
   // The storage then refuses to replace an object, even through this URL while it lives.
   if (!request.overwrite) headers['if-none-match'] = '*';
+  // Content-MD5 is a header the client sends; an x-amz-checksum-* value goes into the URL.
+  const { checksum } = request;
+  if (checksum?.algorithm === 'md5') headers['content-md5'] = checksum.value;
   const date = new Date();
   if (signer.sdk)
     return signer.sdk.put(request, headers).then((uploadUrl) => putResult(request, headers, date, uploadUrl));
@@ -150,12 +154,19 @@ function signPut(signer: Signer, credentials: Credentials, request: SignRequest)
     headers,
     expiresIn: request.expiresIn,
     date,
+    hoisted: hoistedChecksum(checksum),
   });
   // A string where node:crypto signs; Web Crypto answers a promise.
   return typeof uploadUrl === 'string'
     ? putResult(request, headers, date, uploadUrl)
     : uploadUrl.then((url) => putResult(request, headers, date, url));
 }
+
+/** An `x-amz-checksum-*` digest, which goes into the URL's query (Content-MD5 is a header). */
+const hoistedChecksum = (checksum: DeclaredChecksum | undefined) =>
+  checksum && checksum.algorithm !== 'md5'
+    ? { name: checksumHeader(checksum.algorithm), value: checksum.value }
+    : undefined;
 
 function putResult(
   { key, expiresIn }: SignRequest,
@@ -174,7 +185,7 @@ function signPost(
   const date = new Date();
   if (signer.sdk) return signer.sdk.post(request).then((post) => postResult(request, date, post));
   const { location, region } = signer as Required<Signer>;
-  const { bucket, key, contentType, contentDisposition, range, expiresIn } = request;
+  const { bucket, key, contentType, contentDisposition, range, checksum, expiresIn } = request;
   const post = presignPost({
     location,
     region,
@@ -184,6 +195,7 @@ function signPost(
     contentType,
     contentDisposition,
     range,
+    checksum: checksum && { field: checksumField(checksum.algorithm), value: checksum.value },
     expiresIn,
     date,
   });
@@ -200,7 +212,10 @@ function postResult(
   return { method: 'POST', uploadUrl: url, key, fields, expiresAt: expiry(date, expiresIn), expiresIn };
 }
 
-/** One UploadPart URL, its length signed: the storage refuses a part of any other size. */
+/**
+ * One UploadPart URL, its length signed (and its digest, when declared): the storage refuses a part
+ * of any other size (or other bytes).
+ */
 export async function signPart(
   signer: Signer,
   credentials: Credentials,
@@ -210,12 +225,14 @@ export async function signPart(
     uploadId: string;
     partNumber: number;
     size: number;
+    checksum?: DeclaredChecksum | undefined;
     expiresIn: number;
     date: Date;
   },
 ): Promise<string> {
   if (signer.sdk) return signer.sdk.part(part);
-  const headers = { 'content-length': String(part.size) };
+  const headers: Record<string, string> = { 'content-length': String(part.size) };
+  if (part.checksum?.algorithm === 'md5') headers['content-md5'] = part.checksum.value;
   const { location, region } = signer as Required<Signer>;
   return presignPut({
     location,
@@ -226,5 +243,6 @@ export async function signPart(
     expiresIn: part.expiresIn,
     date: part.date,
     part,
+    hoisted: hoistedChecksum(part.checksum),
   });
 }

@@ -215,6 +215,8 @@ export interface PutParameters {
   date: Date;
   /** Sign an UploadPart of this multipart upload instead of a PutObject. */
   part?: { uploadId: string; partNumber: number };
+  /** An `x-amz-checksum-*` header, which the SDK moves into the query, as does this signer. */
+  hoisted?: { name: string; value: string } | undefined;
 }
 
 /**
@@ -231,6 +233,7 @@ export function presignPut({
   expiresIn,
   date,
   part,
+  hoisted,
 }: PutParameters): string | Promise<string> {
   const signingDate = formatDate(date);
   const before = queryBeforeSignature(credentials, region, signingDate, expiresIn);
@@ -240,9 +243,12 @@ export function presignPut({
   for (const name of sorted)
     canonicalHeaders += `${name}:${Object.hasOwn(headers, name) ? canonicalHeaderValue(headers[name]!) : location.host}\n`;
 
+  // In the SDK's order: partNumber, uploadId, then x-amz-checksum-*, then x-id.
   const after =
     `X-Amz-SignedHeaders=${escapedSignedHeaders}` +
-    (part ? `&partNumber=${part.partNumber}&uploadId=${escapeUri(part.uploadId)}&x-id=UploadPart` : '&x-id=PutObject');
+    (part ? `&partNumber=${part.partNumber}&uploadId=${escapeUri(part.uploadId)}` : '') +
+    (hoisted ? `&${hoisted.name}=${escapeUri(hoisted.value)}` : '') +
+    (part ? '&x-id=UploadPart' : '&x-id=PutObject');
   const canonicalRequest = `PUT\n${path}\n${before}&${after}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
   const { longDate, shortDate } = signingDate;
   const scope = `AWS4-HMAC-SHA256\n${longDate}\n${shortDate}/${region}/s3/aws4_request\n`;
@@ -271,14 +277,16 @@ export interface PostParameters {
   contentDisposition?: string | undefined;
   /** A `content-length-range` condition, when the size is limited. */
   range?: readonly [min: number, max: number] | undefined;
+  /** A digest field (`Content-MD5`, `x-amz-checksum-*`), sent and required to be exactly that. */
+  checksum?: { field: string; value: string } | undefined;
   expiresIn: number;
   date: Date;
 }
 
 /**
  * Presigns a POST policy (synchronously where node:crypto is, else a promise), as `createPresignedPost` would with `Fields: { 'Content-Type',
- * 'Content-Disposition'? }` and `Conditions: [{ 'Content-Type' }, { 'Content-Disposition' }?,
- * ['content-length-range', min, max]?]`: the SDK lists the given conditions, then one per field
+ * 'Content-Disposition'?, [digest]? }` and `Conditions: [{ 'Content-Type' }, { 'Content-Disposition' }?,
+ * { [digest] }?, ['content-length-range', min, max]?]`: the SDK lists the given conditions, then one per field
  * (those of the given fields already listed), then the key.
  */
 export function presignPost({
@@ -290,6 +298,7 @@ export function presignPost({
   contentType,
   contentDisposition,
   range,
+  checksum,
   expiresIn,
   date,
 }: PostParameters): SignedPost | Promise<SignedPost> {
@@ -298,6 +307,7 @@ export function presignPost({
   const policyText =
     `{"expiration":${expiration(date.getTime() + expiresIn * 1000)},"conditions":[{"Content-Type":${JSON.stringify(contentType)}},` +
     (contentDisposition !== undefined ? `{"Content-Disposition":${JSON.stringify(contentDisposition)}},` : '') +
+    (checksum ? `{${JSON.stringify(checksum.field)}:${JSON.stringify(checksum.value)}},` : '') +
     (range ? `["content-length-range",${range[0]},${range[1]}],` : '') +
     `${signing.conditions},{"key":${JSON.stringify(key)}}]}`;
   // btoa encodes Latin-1, which is UTF-8 only for ASCII, and some 5× faster than a Buffer round
@@ -308,10 +318,11 @@ export function presignPost({
     ASCII.test(key) &&
     (contentDisposition === undefined || ASCII.test(contentDisposition));
   const policy = ascii ? btoa(policyText) : utf8Base64(policyText);
-  const given =
+  const given: Record<string, string> =
     contentDisposition === undefined
       ? { 'Content-Type': contentType }
       : { 'Content-Type': contentType, 'Content-Disposition': contentDisposition };
+  if (checksum) given[checksum.field] = checksum.value;
   const url = `${location.protocol}//${location.host}${location.basePath || '/'}`;
   if (!nodeCrypto)
     return webSignature(credentials.secretAccessKey, signingDate, region, policy).then((signature) => ({

@@ -2,6 +2,7 @@ import { PresignError } from '../errors.js';
 import { formatSize } from '../format-size.js';
 import { MAX_OBJECT_SIZE, MAX_SINGLE_UPLOAD_SIZE } from '../schemas.js';
 import type { KeyInput } from '../types.js';
+import { admitChecksum, type DeclaredChecksum } from './checksum.js';
 import type { ResolvedOptions } from './config.js';
 import { isTypeAllowed, parseContentType } from './content-type.js';
 import { contentDispositionFor } from './disposition.js';
@@ -15,6 +16,8 @@ export interface AdmittedUpload {
   size: number | undefined;
   /** Signed into the upload when the object is to download rather than render. */
   contentDisposition: string | undefined;
+  /** The digest of the bytes, signed into a single upload; a multipart upload declares one per part. */
+  checksum: DeclaredChecksum | undefined;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface AdmittedUpload {
  */
 export function admitUpload<Context>(
   config: ResolvedOptions,
-  request: { fileName: string; contentType: string; size?: number | undefined },
+  request: { fileName: string; contentType: string; size?: number | undefined; checksum?: string | undefined },
   context: Context,
   multipart: boolean,
 ): AdmittedUpload {
@@ -59,6 +62,14 @@ export function admitUpload<Context>(
     throw new PresignError('TOO_LARGE', `The file is ${formatSize(size)}; S3 stores objects of at most 5 TiB.`);
   }
 
+  if (multipart && request.checksum !== undefined) {
+    throw new PresignError(
+      'INVALID_REQUEST',
+      'A multipart upload declares a digest per part ("checksums" in signParts), not one "checksum" for the whole file.',
+    );
+  }
+  const checksum = multipart ? undefined : admitChecksum(config.checksum, request.checksum);
+
   const id = crypto.randomUUID();
   const safeName = toSafeName(request.fileName, contentType.essence, nameBudget(config.prefix, id));
   const keyInput: KeyInput<Context> = {
@@ -78,5 +89,5 @@ export function admitUpload<Context>(
     );
   }
   const contentDisposition = contentDispositionFor(config.contentDisposition, contentType.essence, safeName);
-  return { key, contentType: contentType.value, size, contentDisposition };
+  return { key, contentType: contentType.value, size, contentDisposition, checksum };
 }

@@ -1,7 +1,8 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
 import { formatSize } from '../format-size.js';
 import type { VerifiedUpload } from '../types.js';
+import { md5Hex, type DeclaredChecksum } from './checksum.js';
 import { isTypeAllowed, parseContentType } from './content-type.js';
 import { inspectSvg, SVG_MAX_BYTES } from './svg.js';
 
@@ -42,6 +43,8 @@ export interface VerifyRules {
   maxSize?: number;
   /** Move refused objects here instead of deleting them. */
   quarantinePrefix?: string;
+  /** The digest the client declared (carried by its receipt): the stored one must be the same. */
+  declaredChecksum?: DeclaredChecksum;
 }
 
 /**
@@ -52,7 +55,14 @@ export async function verifyObject(client: S3Client, rules: VerifyRules, key: st
   const { HeadObjectCommand, GetObjectCommand } = await import('@aws-sdk/client-s3');
   let head;
   try {
-    head = await client.send(new HeadObjectCommand({ Bucket: rules.bucket, Key: key }));
+    const declared = rules.declaredChecksum;
+    head = await client.send(
+      new HeadObjectCommand({
+        Bucket: rules.bucket,
+        Key: key,
+        ...(declared && declared.algorithm !== 'md5' && { ChecksumMode: 'ENABLED' }),
+      }),
+    );
   } catch (cause) {
     const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404) throw new PresignError('NOT_FOUND', `No object was uploaded as ${key}.`, { cause });
@@ -60,18 +70,21 @@ export async function verifyObject(client: S3Client, rules: VerifyRules, key: st
   }
   const size = head.ContentLength ?? 0;
   const contentType = parseContentType(head.ContentType ?? '')?.essence;
-  const refuse = async (reason: string): Promise<never> => {
+  const refuse = async (reason: string, code: 'VERIFICATION_FAILED' | 'CHECKSUM_MISMATCH' = 'VERIFICATION_FAILED') => {
     const notKept = await removeRefused(client, rules, key);
-    throw new PresignError(
-      'VERIFICATION_FAILED',
-      `The upload ${key} was refused and removed: ${reason}.${notKept ?? ''}`,
-    );
+    throw new PresignError(code, `The upload ${key} was refused and removed: ${reason}.${notKept ?? ''}`);
   };
 
   if (!contentType || !isTypeAllowed(contentType, rules.allowedTypes))
     return refuse(`its type ${head.ContentType ?? '(none)'} is not allowed`);
   if (rules.maxSize !== undefined && size > rules.maxSize)
     return refuse(`it is ${formatSize(size)}, over the limit of ${formatSize(rules.maxSize)}`);
+  const stored = rules.declaredChecksum && storedDigest(head, rules.declaredChecksum);
+  if (stored && stored.value !== stored.declared)
+    return refuse(
+      `its ${stored.name} is ${stored.value}, not the ${stored.declared} declared: the bytes stored are not those the client hashed`,
+      'CHECKSUM_MISMATCH',
+    );
 
   const isSvg = contentType === 'image/svg+xml';
   // An SVG's script can be anywhere in it, so it is read up to its bound, plus a byte to see it is over.
@@ -93,6 +106,32 @@ export async function verifyObject(client: S3Client, rules: VerifyRules, key: st
     ...(head.ETag && { etag: head.ETag }),
     ...(head.LastModified && { lastModified: head.LastModified.toISOString() }),
   };
+}
+
+/**
+ * The stored digest to compare with the declared one, in the same form, or `undefined` when the
+ * storage gives none back: a multipart or encrypted (SSE-KMS, SSE-C) object's ETag is no MD5, and
+ * Ceph RGW 16 stores no `x-amz-checksum-*`.
+ */
+function storedDigest(
+  head: HeadObjectCommandOutput,
+  declared: DeclaredChecksum,
+): { name: string; value: string; declared: string } | undefined {
+  if (declared.algorithm === 'md5') {
+    const etag = head.ETag?.replace(/^"|"$/g, '');
+    const plainEtag =
+      etag &&
+      /^[0-9a-f]{32}$/i.test(etag) &&
+      !head.SSECustomerAlgorithm &&
+      !head.ServerSideEncryption?.startsWith('aws:kms');
+    return plainEtag ? { name: 'ETag (MD5)', value: etag.toLowerCase(), declared: md5Hex(declared.value) } : undefined;
+  }
+  const stored = {
+    sha256: head.ChecksumSHA256,
+    crc32: head.ChecksumCRC32,
+    crc64nvme: head.ChecksumCRC64NVME,
+  }[declared.algorithm];
+  return stored ? { name: `${declared.algorithm} checksum`, value: stored, declared: declared.value } : undefined;
 }
 
 async function firstBytes(

@@ -8,6 +8,7 @@ import { contentDispositionFor } from '../../src/core/disposition.js';
 import * as nodeSigv4 from '../../src/core/sigv4.js';
 import { resolveLocation, type Credentials } from '../../src/core/sigv4.js';
 import { importWithWebCryptoOnly } from '../helpers/web-crypto.js';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../../src/protocol.js';
 
 // The direct signer must produce, byte for byte, what the SDK produces for the same inputs and
 // clock; wherever it cannot, resolveLocation must decline so that the SDK signs instead. It does
@@ -105,6 +106,34 @@ const date = fc.date({
   noInvalidDate: true,
 });
 
+// A digest a client declared: any bytes, of each algorithm's length.
+const checksumField = (algorithm: ChecksumAlgorithm) =>
+  algorithm === 'md5' ? 'Content-MD5' : `x-amz-checksum-${algorithm}`;
+const DIGEST_BYTES = { md5: 16, sha256: 32, crc32: 4, crc64nvme: 8 } as const;
+const SDK_PARAMETER = {
+  md5: 'ContentMD5',
+  sha256: 'ChecksumSHA256',
+  crc32: 'ChecksumCRC32',
+  crc64nvme: 'ChecksumCRC64NVME',
+} as const;
+const checksum = fc.option(
+  fc
+    .constantFrom(...CHECKSUM_ALGORITHMS)
+    .chain((algorithm) =>
+      fc
+        .uint8Array({ minLength: DIGEST_BYTES[algorithm], maxLength: DIGEST_BYTES[algorithm] })
+        .map((bytes) => ({ algorithm, value: Buffer.from(bytes).toString('base64') })),
+    ),
+  { nil: undefined },
+);
+type Declared = { algorithm: ChecksumAlgorithm; value: string } | undefined;
+const sdkChecksum = (declared: Declared) => (declared ? { [SDK_PARAMETER[declared.algorithm]]: declared.value } : {});
+/** What the direct signer is given for a declared digest: Content-MD5 is a header, the others go into the query. */
+const hoisted = (declared: Declared) =>
+  declared && declared.algorithm !== 'md5'
+    ? { name: `x-amz-checksum-${declared.algorithm}`, value: declared.value }
+    : undefined;
+
 function sdkClient(options: {
   region: string;
   credentials: Credentials;
@@ -153,6 +182,7 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
           endpoint,
           fc.integer({ min: 1, max: 604_800 }),
           date,
+          checksum,
           async (
             region,
             bucket,
@@ -165,6 +195,7 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
             endpoint,
             expiresIn,
             signingDate,
+            declared,
           ) => {
             const location = resolveLocation({
               bucket,
@@ -178,6 +209,7 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
             if (size !== undefined) headers['content-length'] = String(size);
             if (disposition !== undefined) headers['content-disposition'] = disposition;
             if (ifNoneMatch) headers['if-none-match'] = '*';
+            if (declared?.algorithm === 'md5') headers['content-md5'] = declared.value;
             const expected = await getSignedUrl(
               sdkClient({ region, credentials, endpoint }),
               new PutObjectCommand({
@@ -187,11 +219,21 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
                 ContentLength: size,
                 ContentDisposition: disposition,
                 IfNoneMatch: headers['if-none-match'],
+                ...sdkChecksum(declared),
               }),
               { expiresIn, signingDate, signableHeaders: new Set(Object.keys(headers)) },
             );
             expect(
-              await presignPut({ location, region, credentials, key, headers, expiresIn, date: signingDate }),
+              await presignPut({
+                location,
+                region,
+                credentials,
+                key,
+                headers,
+                expiresIn,
+                date: signingDate,
+                hoisted: hoisted(declared),
+              }),
             ).toBe(expected);
           },
         ),
@@ -223,7 +265,20 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
           endpoint,
           fc.integer({ min: 1, max: 604_800 }),
           date,
-          async (region, bucket, key, uploadId, partNumber, size, credentials, endpoint, expiresIn, signingDate) => {
+          checksum,
+          async (
+            region,
+            bucket,
+            key,
+            uploadId,
+            partNumber,
+            size,
+            credentials,
+            endpoint,
+            expiresIn,
+            signingDate,
+            declared,
+          ) => {
             const location = resolveLocation({
               bucket,
               region,
@@ -240,10 +295,18 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
                 UploadId: uploadId,
                 PartNumber: partNumber,
                 ContentLength: size,
+                ...sdkChecksum(declared),
               }),
-              { expiresIn, signingDate, signableHeaders: new Set(['content-length']) },
+              {
+                expiresIn,
+                signingDate,
+                signableHeaders: new Set(
+                  declared?.algorithm === 'md5' ? ['content-length', 'content-md5'] : ['content-length'],
+                ),
+              },
             );
-            const headers = { 'content-length': String(size) };
+            const headers: Record<string, string> = { 'content-length': String(size) };
+            if (declared?.algorithm === 'md5') headers['content-md5'] = declared.value;
             expect(
               await presignPut({
                 location,
@@ -254,6 +317,7 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
                 expiresIn,
                 date: signingDate,
                 part: { uploadId, partNumber },
+                hoisted: hoisted(declared),
               }),
             ).toBe(expected);
           },
@@ -280,7 +344,20 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
           endpoint,
           fc.integer({ min: 1, max: 604_800 }),
           date,
-          async (region, bucket, key, contentType, disposition, range, credentials, endpoint, expiresIn, now) => {
+          checksum,
+          async (
+            region,
+            bucket,
+            key,
+            contentType,
+            disposition,
+            range,
+            credentials,
+            endpoint,
+            expiresIn,
+            now,
+            declared,
+          ) => {
             const location = resolveLocation({
               bucket,
               region,
@@ -293,6 +370,7 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
             const fields: Record<string, string> = {
               'Content-Type': contentType,
               ...(disposition !== undefined && { 'Content-Disposition': disposition }),
+              ...(declared && { [checksumField(declared.algorithm)]: declared.value }),
             };
             const conditions = [
               ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
@@ -314,6 +392,7 @@ describe.each(cryptoPaths)('with $path', ({ sigv4: { presignPost, presignPut }, 
               contentType,
               contentDisposition: disposition,
               range,
+              checksum: declared && { field: checksumField(declared.algorithm), value: declared.value },
               expiresIn,
               date: now,
             });
