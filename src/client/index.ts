@@ -20,6 +20,7 @@ export type { FileUpload, FileUploads, FileUploadStatus, UploadFilesOptions } fr
 export { UploadError, isUploadError } from './errors.js';
 export { clearResumableUploads } from './resume.js';
 export type { ClientErrorCode, UploadErrorCode, UploadErrorOptions, UploadStage } from './errors.js';
+export { hashBlob } from './hash.js';
 export { requestPresign } from './request-presign.js';
 export type { EndpointHeaders, PresignBody, PresignedUpload, PresignEndpoint } from './request-presign.js';
 export {

@@ -43,17 +43,23 @@ export function createMultipart(target: PresignEndpoint, body: PresignBody): Pro
 }
 
 /**
- * Presigns some parts of an upload (at most {@link MAX_PARTS_PER_REQUEST}), each with its exact length.
+ * Presigns some parts of an upload (at most {@link MAX_PARTS_PER_REQUEST}), each with its exact length
+ * and, given `checksums` (one per part number, in the presigner's algorithm), its digest.
  *
  * @example
  * ```ts
  * const { parts, expiresAt } = await signParts(target, upload.token, [1, 2, 3, 4]);
  * ```
  */
-export function signParts(target: PresignEndpoint, token: string, partNumbers: number[]): Promise<SignedPartUrls> {
+export function signParts(
+  target: PresignEndpoint,
+  token: string,
+  partNumbers: number[],
+  checksums?: string[],
+): Promise<SignedPartUrls> {
   return callEndpoint(
     target,
-    { action: 'signParts', token, partNumbers },
+    { action: 'signParts', token, partNumbers, ...(checksums && { checksums }) },
     { name: 'signParts', expected: 'part URLs' },
     isSignedParts,
   );

@@ -1,5 +1,6 @@
 import { isUploadError, storageFailure, UploadError } from './errors.js';
-import { MAX_SINGLE_UPLOAD_SIZE, type ProfileChoice } from '../protocol.js';
+import { MAX_SINGLE_UPLOAD_SIZE, type ChecksumAlgorithm, type PresignBody, type ProfileChoice } from '../protocol.js';
+import { DEFAULT_CHECKSUM, hashBlob } from './hash.js';
 import { limitedSend, type Limiter } from './limiter.js';
 import { EXPIRY_MARGIN_MS } from './part-urls.js';
 import { endpointOf, requestPresign, type EndpointHeaders, type PresignedUpload } from './request-presign.js';
@@ -52,6 +53,13 @@ export interface UploadFileOptions {
   multipartThreshold?: number;
   /** How many parts of a multipart upload are sent at once. Default 4. */
   partConcurrency?: number;
+  /**
+   * The digest hashed from the file (each part of a multipart upload) and sent with the presign
+   * request, which signs it: the storage then refuses bytes that differ from those hashed. Must be
+   * the presigner's `checksum` algorithm; `none` hashes nothing.
+   * @default 'md5'
+   */
+  checksum?: ChecksumAlgorithm | 'none';
   /**
    * Whether a multipart upload interrupted by a reload, a crash or a closed tab resumes when the
    * same file is picked again: its token and a fingerprint of the file are kept in IndexedDB until
@@ -142,7 +150,7 @@ export async function uploadInQueue(file: Blob, options: QueuedUploadOptions): P
     retryDelay: options.retryDelay ?? DEFAULT_RETRY_DELAY,
     signal,
   };
-  const body = {
+  const body: PresignBody = {
     fileName: options.fileName ?? (file as Partial<File>).name ?? 'upload',
     contentType: options.contentType ?? (file.type || 'application/octet-stream'),
     size: file.size,
@@ -158,6 +166,7 @@ export async function uploadInQueue(file: Blob, options: QueuedUploadOptions): P
     }
   }
   let presigned = options.presigned;
+  const checksum = options.checksum ?? DEFAULT_CHECKSUM;
   let sentUrl: string | undefined;
   let lastPercent = -1;
   const reportProgress = (progress: UploadProgress) => {
@@ -167,6 +176,8 @@ export async function uploadInQueue(file: Blob, options: QueuedUploadOptions): P
 
   return withRetries(async () => {
     if (!presigned || Date.parse(presigned.expiresAt) - Date.now() < EXPIRY_MARGIN_MS) {
+      // Hashed once, before the first presign, which signs the digest into the URL.
+      if (checksum !== 'none') body.checksum ??= await hashBlob(file, checksum, { signal });
       presigned = await requestPresign({ ...endpointOf(options), signal }, body);
     }
     const retryOfSameUrl = sentUrl === presigned.uploadUrl;

@@ -1,3 +1,4 @@
+import type { ChecksumAlgorithm } from '../protocol.js';
 import { storageFailure } from './errors.js';
 import {
   abortMultipart,
@@ -7,6 +8,7 @@ import {
   signParts,
   type StartedMultipart,
 } from './multipart-endpoint.js';
+import { DEFAULT_CHECKSUM, hashBlob } from './hash.js';
 import { partUrls } from './part-urls.js';
 import { endpointOf, type PresignBody } from './request-presign.js';
 import { openResumable, type Resumable } from './resume.js';
@@ -162,7 +164,23 @@ async function sendParts(
     Math.max(1, Math.floor(options.partConcurrency ?? DEFAULT_PART_CONCURRENCY) || 1),
   );
   const target = { ...endpointOf(options), signal: stop.signal };
-  const urlFor = partUrls((numbers) => signParts(target, token, numbers), partCount, concurrency * SIGN_AHEAD_ROUNDS);
+  // Each part is hashed just before its URL is signed, with its digest in it.
+  // One after another, so that memory holds one slice however many parts a batch signs.
+  const checksum = options.checksum ?? DEFAULT_CHECKSUM;
+  const digestsOf = async (numbers: number[], algorithm: ChecksumAlgorithm) => {
+    const digests: string[] = [];
+    for (const number of numbers) {
+      const start = (number - 1) * partSize;
+      digests.push(await hashBlob(file, algorithm, { start, end: start + partSize, signal: stop.signal }));
+    }
+    return digests;
+  };
+  const urlFor = partUrls(
+    async (numbers) =>
+      signParts(target, token, numbers, checksum === 'none' ? undefined : await digestsOf(numbers, checksum)),
+    partCount,
+    concurrency * SIGN_AHEAD_ROUNDS,
+  );
   const retry = { ...options.retry, signal: stop.signal };
   const progress = partProgress(file.size, options.onProgress);
   for (const partNumber of stored) progress(partNumber, partLength(upload, partNumber));

@@ -1,0 +1,214 @@
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { toExpressHandler } from '../../src/adapters/express.js';
+import type { Presigner } from '../../src/index.js';
+import { STEP_MS } from '../helpers/bounds.js';
+import { closePage, launchBrowser, track, type TestBrowser } from '../helpers/browser.js';
+import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
+import { ensureBucket, rgwClient, rgwPresigner } from '../helpers/s3.js';
+
+// From Chromium against Ceph RGW: the client hashes what it sends (hash-wasm, loaded on first use),
+// the presigner signs the digest, and the storage refuses bytes corrupted by one byte on the way.
+
+/** A bucket of its own whose CORS admits any origin, so that the page server may take any free port. */
+const BUCKET = 'upload-presigner-checksum';
+const SECRET = 'browser-test-checksum-secret-0123456789';
+const MIB = 1024 ** 2;
+const PAGE = `<!doctype html><meta charset="utf-8"><title>checksum test</title>
+<script type="module">import * as client from '/client.js'; window.client = client;</script>`;
+
+let server: PageServer;
+let browser: TestBrowser;
+let page: Page;
+const storedKeys: string[] = [];
+/** The presign requests the endpoint received, as JSON. */
+let received: Record<string, unknown>[] = [];
+
+/** Serves `presigner` at `path`, keeping what its presign and signParts were asked. */
+function serve(path: string, presigner: Presigner) {
+  const recording: Presigner = {
+    ...presigner,
+    presign: (input, context) => (received.push({ ...(input as object) }), presigner.presign(input, context)),
+    signParts: (input, context) => (
+      received.push({ action: 'signParts', ...(input as object) }),
+      presigner.signParts(input, context)
+    ),
+  };
+  server.route('POST', path, toExpressHandler(recording));
+}
+
+const presignerFor = (options: { method?: 'PUT' | 'POST' } = {}) =>
+  rgwPresigner({ bucket: BUCKET, allowedTypes: ['application/pdf'], secret: SECRET, partSize: 5 * MIB, ...options });
+
+beforeAll(async () => {
+  await ensureBucket(BUCKET, [
+    { AllowedOrigins: ['*'], AllowedMethods: ['PUT', 'POST', 'GET'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'] },
+  ]);
+  server = await startPageServer(0);
+  server.serve('/', 'text/html; charset=utf-8', PAGE);
+  server.serve('/client.js', 'text/javascript', await bundleForBrowser("export * from './src/client/index.ts';"));
+  serve('/presign', presignerFor());
+  serve('/presign-post', presignerFor({ method: 'POST' }));
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (storedKeys.length > 0)
+    await rgwClient().send(
+      new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: storedKeys.map((Key) => ({ Key })) } }),
+    );
+});
+
+beforeEach(async () => {
+  received = [];
+  page = await browser.newPage();
+  await page.goto(`${server.origin}/`, { timeout: STEP_MS });
+  await page.waitForFunction(() => 'client' in window, undefined, { timeout: STEP_MS });
+});
+
+afterEach(async () => {
+  await closePage(page);
+});
+
+/** A PDF-looking file made in the page (random bytes past the header), so that no megabytes cross `evaluate`. */
+const MAKE_FILE = `(size) => {
+  const bytes = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, offset + 65536));
+  bytes.set(new TextEncoder().encode('%PDF-1.7\\n'));
+  return bytes;
+}`;
+
+describe('the client hashes what it sends, in Chromium', () => {
+  it('a single PUT: the presign request carries the MD5 of the file, and RGW stores exactly those bytes', async () => {
+    const result = await track(
+      page,
+      page.evaluate(async (makeFile) => {
+        const bytes = (0, eval)(makeFile)(3 * 1024 * 1024 + 7);
+        const w = window as unknown as Record<string, any>;
+        return w.client.uploadFile(new File([bytes], 'doc.pdf', { type: 'application/pdf' }), {
+          endpoint: '/presign',
+        });
+      }, MAKE_FILE),
+    );
+    storedKeys.push(result.key);
+    const declared = received[0]!.checksum as string;
+    expect(declared).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    const object = await rgwClient().send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
+    const stored = Buffer.from(await object.Body!.transformToByteArray());
+    expect(createHash('md5').update(stored).digest('base64')).toBe(declared);
+    expect(object.ETag).toBe(`"${Buffer.from(declared, 'base64').toString('hex')}"`);
+  });
+
+  it('a multipart upload: each part is hashed and its digest signed; the object is the file', async () => {
+    // The file's bytes stay in the page: it answers with their SHA-256, whole.
+    const { result, sha256 } = await track(
+      page,
+      page.evaluate(async (makeFile) => {
+        const bytes = (0, eval)(makeFile)(11 * 1024 * 1024 + 5);
+        const w = window as unknown as Record<string, any>;
+        const result = await w.client.uploadFile(new File([bytes], 'big.pdf', { type: 'application/pdf' }), {
+          endpoint: '/presign',
+          multipartThreshold: 0,
+          resume: false,
+        });
+        const sha256 = btoa(String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))));
+        return { result, sha256 };
+      }, MAKE_FILE),
+    );
+    storedKeys.push(result.key);
+    expect(result.method).toBe('MULTIPART');
+    const signed = received.filter((body) => body.action === 'signParts');
+    const checksums = signed.flatMap((body) => body.checksums as string[]);
+    expect(checksums).toHaveLength(3);
+    const object = await rgwClient().send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
+    const stored = Buffer.from(await object.Body!.transformToByteArray());
+    expect(createHash('sha256').update(stored).digest('base64')).toBe(sha256);
+    const parts = [0, 1, 2].map((index) => stored.subarray(index * 5 * MIB, (index + 1) * 5 * MIB));
+    expect(checksums).toEqual(parts.map((part) => createHash('md5').update(part).digest('base64')));
+  });
+});
+
+describe('bytes corrupted by one byte on the way, sent from Chromium', () => {
+  /** Presigns with the digest of `good` and sends `good` with one byte flipped, in the page. */
+  function sendCorrupted(kind: 'PUT' | 'POST' | 'PART') {
+    return track(
+      page,
+      page.evaluate(
+        async ({ kind, makeFile }) => {
+          const good: Uint8Array<ArrayBuffer> = (0, eval)(makeFile)(kind === 'PART' ? 5 * 1024 * 1024 : 4096);
+          const bad = good.slice();
+          bad[100] = bad[100]! ^ 0x01;
+          const w = window as unknown as Record<string, any>;
+          const { hashBlob } = w.client;
+          const checksum: string = await hashBlob(new Blob([good]), 'md5');
+          const call = async (path: string, body: unknown) =>
+            (
+              await fetch(path, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(body),
+              })
+            ).json();
+          const base = { fileName: 'doc.pdf', contentType: 'application/pdf', size: good.length };
+          let response: Response;
+          let receipt: string | undefined;
+          let key: string;
+          if (kind === 'PUT') {
+            const presigned = await call('/presign', { ...base, checksum });
+            key = presigned.key;
+            response = await fetch(presigned.uploadUrl, { method: 'PUT', headers: presigned.headers, body: bad });
+          } else if (kind === 'POST') {
+            const presigned = await call('/presign-post', { ...base, checksum });
+            ({ key, receipt } = presigned);
+            const form = new FormData();
+            for (const [name, value] of Object.entries(presigned.fields as Record<string, string>))
+              form.append(name, value);
+            form.append('file', new Blob([bad]));
+            response = await fetch(presigned.uploadUrl, { method: 'POST', body: form });
+          } else {
+            const upload = await call('/presign', { action: 'createMultipart', ...base, size: good.length + 1 });
+            key = upload.key;
+            const { parts } = await call('/presign', {
+              action: 'signParts',
+              token: upload.token,
+              partNumbers: [1],
+              checksums: [checksum],
+            });
+            response = await fetch(parts[0].url, { method: 'PUT', headers: parts[0].headers, body: bad });
+            await call('/presign', { action: 'abortMultipart', token: upload.token });
+          }
+          const verdict = receipt ? await call('/presign-post', { action: 'verify', receipt }) : undefined;
+          return { status: response.status, text: await response.text(), key, verdict };
+        },
+        { kind, makeFile: MAKE_FILE },
+      ),
+    );
+  }
+
+  const exists = (key: string) =>
+    rgwClient()
+      .send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))
+      .then(
+        () => true,
+        () => false,
+      );
+
+  it.each(['PUT', 'PART'] as const)('%s: RGW refuses it (400 BadDigest) and stores nothing', async (kind) => {
+    const { status, text, key } = await sendCorrupted(kind);
+    expect(status).toBe(400);
+    expect(text).toContain('<Code>BadDigest</Code>');
+    expect(await exists(key)).toBe(false);
+  });
+
+  it('POST: RGW stores the form (it ignores Content-MD5 there); verify refuses it and removes it', async () => {
+    const { status, key, verdict } = await sendCorrupted('POST');
+    storedKeys.push(key);
+    expect(status).toBe(204);
+    expect(verdict.error.code).toBe('CHECKSUM_MISMATCH');
+    expect(await exists(key)).toBe(false);
+  });
+});
