@@ -4,10 +4,12 @@
  *   2. Lambda cold start (what the CDK and SAM examples deploy vs a naive client-s3 + getSignedUrl handler)
  *   3. HTTP endpoint under load (fetch and Express adapters vs a naive Express + getSignedUrl)
  *   4. uploads from Chromium to Ceph RGW (raw PUT, uploadFile, Uppy), 64 MiB and, with BENCH_UPLOAD_GIB=1, 1 GiB
+ *   5. hashing before upload (MB/s per algorithm beside reading only; BENCH_HASH_GIB=1 adds 1 GiB) and presign with a digest
  * then a table of the goals. BENCH_SECTIONS=1,3 runs a subset; see each file for its knobs.
  */
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { runColdStart } from './coldstart.js';
+import { runHash } from './hash.js';
 import { runHttp } from './http.js';
 import { runPresign } from './presign.js';
 import { runUpload } from './upload.js';
@@ -19,7 +21,7 @@ process.on('warning', (warning) => {
   if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) console.warn(warning);
 });
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4').split(',').map((s) => s.trim()));
+const sections = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
@@ -37,6 +39,7 @@ if (sections.has('1')) goals.push(...(await runPresign()));
 if (sections.has('2')) goals.push(...(await runColdStart()));
 if (sections.has('3')) goals.push(...(await runHttp()));
 if (sections.has('4')) goals.push(...(await runUpload()));
+if (sections.has('5')) goals.push(...(await runHash()));
 
 table(
   '=== Goals ===',

@@ -10,6 +10,8 @@ export type DiagnosisCause =
   | 'UNSIGNED_HEADER'
   /** The SDK put `x-amz-checksum-*` / `x-amz-sdk-checksum-algorithm` (of an empty body) into the URL. */
   | 'CHECKSUM_IN_URL'
+  /** The bytes that arrived do not have the digest signed into the upload (Content-MD5 or `x-amz-checksum-*`). */
+  | 'BAD_DIGEST'
   /** `X-Amz-Date` + `X-Amz-Expires` is in the past. */
   | 'URL_EXPIRED'
   /** The temporary credentials (session token) that signed the URL have expired. */
@@ -58,6 +60,20 @@ export interface Diagnosis {
 // SigV4 presigned requests and signed requests both may lag the server by at most this much.
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const CHECKSUM_PARAMETER = /^x-amz-(?:sdk-)?checksum-/i;
+/** What the SDK signs for an empty body: CRC32 and CRC64NVME of nothing are zero. */
+const EMPTY_BODY_CHECKSUMS = new Set(['AAAAAA==', 'AAAAAAAAAAA=']);
+
+/**
+ * The checksum parameters the SDK put into a URL by itself: it names its algorithm and hashes an
+ * empty body. A digest the client declared (upload-presigner's `checksum`) is neither, and stays.
+ */
+function sdkChecksumParameters(query: URLSearchParams | undefined): string[] {
+  const names = [...(query?.keys() ?? [])].filter((name) => CHECKSUM_PARAMETER.test(name));
+  const bySdk =
+    names.some((name) => /^x-amz-sdk-checksum-/i.test(name)) ||
+    names.some((name) => EMPTY_BODY_CHECKSUMS.has(query!.get(name) ?? ''));
+  return bySdk ? names : [];
+}
 // S3 refuses a request whose headers pass 8 KiB; a longer value is not a real signature and is ignored.
 const MAX_SIGNING_VALUE_LENGTH = 8192;
 // A presigned URL is a few kB; one this long signs nothing a storage would accept, and is ignored.
@@ -185,6 +201,14 @@ export function explainFailure(input: DiagnoseInput, error: ErrorXml): Diagnosis
       { parameters: signing.checksumParameters },
     );
   }
+  // After CHECKSUM_IN_URL: the SDK's checksum of an empty body is refused with BadDigest too.
+  if (code === 'BadDigest' || code === 'InvalidDigest' || code === 'XAmzContentChecksumMismatch') {
+    return found(
+      'BAD_DIGEST',
+      'The storage refused the bytes because their digest is not the one signed into the upload (Content-MD5 or x-amz-checksum-*): the body changed between hashing and sending, or was hashed from another file.',
+      'Hash exactly the bytes you send (the same file, each part from its own offset) and ask for a new URL with that digest; if the file itself changed, start the upload again.',
+    );
+  }
   if (!failed) return found('NO_ERROR', 'The storage answered without an error.', 'Nothing to fix.');
   if (code === 'SignatureDoesNotMatch' || code === undefined || code === 'AccessDenied') {
     const mismatch = compareSignedHeaders(
@@ -229,7 +253,7 @@ function readSigning(url: string | undefined, sent: Map<string, string>): Signin
     signedAt: parseTime(query?.get('X-Amz-Date') ?? sent.get('x-amz-date')),
     expiresIn: expires ? Number(expires) : undefined,
     signedHeaders: signedHeaders?.toLowerCase().split(';'),
-    checksumParameters: [...(query?.keys() ?? [])].filter((name) => CHECKSUM_PARAMETER.test(name)),
+    checksumParameters: sdkChecksumParameters(query),
   };
 }
 

@@ -159,6 +159,28 @@ describe('diagnose: other causes', () => {
     expect(accepted.message).toContain('ignored it');
   });
 
+  it("explains a BadDigest (Ceph RGW's own answer) in one sentence: the bytes are not those hashed", () => {
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>BadDigest</Code><Message></Message><BucketName>upload-presigner-test</BucketName><RequestId>tx0000</RequestId><HostId>a-b</HostId></Error>';
+    const diagnosis = diagnose({
+      status: 400,
+      body,
+      url: url.replace('content-length%3Bcontent-type', 'content-length%3Bcontent-md5%3Bcontent-type'),
+      now: signedAt,
+    });
+    expect(diagnosis.cause).toBe('BAD_DIGEST');
+    expect(diagnosis.message.split('. ')).toHaveLength(1);
+    expect(diagnosis.message).toContain('not the one signed into the upload');
+  });
+
+  it("leaves a digest the client declared in the URL alone: only the SDK's checksum of nothing is a mistake", () => {
+    const declared = `${url}&x-amz-checksum-sha256=${encodeURIComponent('3xMpyLbHzzdAu+L4urNNJTqNlTSnnc7qGBdwgf358Ok=')}`;
+    expect(diagnose({ status: 200, body: '', url: declared, now: signedAt }).cause).toBe('NO_ERROR');
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>BadDigest</Code><Message>The SHA256 you specified did not match the calculated checksum.</Message></Error>';
+    expect(diagnose({ status: 400, body, url: declared, now: signedAt }).cause).toBe('BAD_DIGEST');
+  });
+
   it('names an expired URL from AWS "Request has expired", by the server clock', () => {
     const body =
       '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>300</X-Amz-Expires><Expires>2026-11-28T09:46:14Z</Expires><ServerTime>2026-11-28T10:00:00Z</ServerTime><RequestId>5N3K</RequestId><HostId>u9x</HostId></Error>';
