@@ -1,5 +1,5 @@
-import standardTypes from 'mime/types/standard.js';
 import { PresignError } from '../errors.js';
+import { STANDARD_TYPES } from './mime-types.js';
 
 /** S3's limit on a key's UTF-8 length. */
 export const MAX_KEY_BYTES = 1024;
@@ -14,10 +14,10 @@ const byteLength =
     : (text: string) => utf8.encode(text).length;
 
 /**
- * mime/lite's answers from mime/lite's own table (mime's standard types), looked up when asked:
- * mime/lite maps all ~330 types and their extensions when it is imported, most of a millisecond
- * of every cold start. A `*` marks an extension that its type does not claim. test/core/mime.test.ts
- * holds every answer to mime/lite's.
+ * mime/lite's answers from mime's standard table, which mime-types.ts holds in half the bytes
+ * (every presign loads it), read into a map when first asked: mime/lite maps all ~330 types and
+ * their extensions when it is imported, most of a millisecond of every cold start. A `*` marks an
+ * extension that its type does not claim. test/core/mime.test.ts holds every answer to mime/lite's.
  */
 export const standardMime = {
   getAllExtensions(type: string): Set<string> | null {
@@ -32,7 +32,7 @@ export const standardMime = {
   /** For a bare extension, without a path or dot. */
   getType(extension: string): string | null {
     typesByExtension ??= new Map(
-      Object.entries(standardTypes).flatMap(([type, extensions]) =>
+      [...standardTypes()].flatMap(([type, extensions]) =>
         extensions
           .filter((extension) => !extension.startsWith('*'))
           .map((extension): [string, string] => [extension, type]),
@@ -42,12 +42,22 @@ export const standardMime = {
   },
 };
 let typesByExtension: Map<string, string> | undefined;
+let tableByType: Map<string, readonly string[]> | undefined;
+function standardTypes(): Map<string, readonly string[]> {
+  if (tableByType) return tableByType;
+  tableByType = new Map();
+  for (const line of STANDARD_TYPES) {
+    const [topLevel, entries] = line.split(':') as [string, string];
+    for (const entry of entries.split(',')) {
+      const [subtype, ...extensions] = entry.split(' ');
+      tableByType.set(`${topLevel}/${subtype}`, extensions);
+    }
+  }
+  return tableByType;
+}
 const unstar = (extension: string) => (extension.startsWith('*') ? extension.slice(1) : extension);
 function extensionsOfType(type: string): readonly string[] | undefined {
-  const essence = type.split(';')[0]!.trim().toLowerCase();
-  return Object.hasOwn(standardTypes, essence)
-    ? (standardTypes as Record<string, readonly string[]>)[essence]
-    : undefined;
+  return standardTypes().get(type.split(';')[0]!.trim().toLowerCase());
 }
 
 // getAllExtensions makes a new Set on every call; a service asks about the same few types again and again.

@@ -3,6 +3,7 @@ import mime from 'mime/lite';
 import standardTypes from 'mime/types/standard.js';
 import { describe, expect, it } from 'vitest';
 import { standardMime } from '../../src/core/keys.js';
+import { STANDARD_TYPES } from '../../src/core/mime-types.js';
 
 // keys.ts reads mime's standard table itself instead of importing mime/lite (which maps the whole
 // table on import): every answer it can give must be mime/lite's.
@@ -18,6 +19,17 @@ const extensions = [
 const spellings = (type: string) => [type, type.toUpperCase(), ` ${type} `, `${type}; charset=utf-8`, `${type};q=1`];
 
 describe('standardMime', () => {
+  it("reads from mime-types.ts exactly mime's standard table, in its order (else run scripts/mime-types.mjs)", () => {
+    const table = STANDARD_TYPES.flatMap((line) => {
+      const [topLevel, entries] = line.split(':') as [string, string];
+      return entries.split(',').map((entry) => {
+        const [subtype, ...extensions] = entry.split(' ');
+        return [`${topLevel}/${subtype}`, extensions];
+      });
+    });
+    expect(table).toEqual(Object.entries(standardTypes));
+  });
+
   it('gives every type of the table, however it is spelled, the extensions and first extension mime/lite gives', () => {
     for (const type of types.flatMap(spellings)) {
       expect(standardMime.getAllExtensions(type)).toEqual(mime.getAllExtensions(type));
