@@ -18,8 +18,12 @@ export type {
   ActionRequests,
   ErrorBody,
   ErrorCode,
+  ErrorIssue,
+  MultipartBody,
   PartList,
+  PresignBatchItem,
   PresignBody,
+  SignPartsBody,
 } from './protocol.js';
 export {
   CompleteMultipartSchema,

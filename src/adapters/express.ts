@@ -13,7 +13,7 @@ import { readNodeBody } from './read-body.js';
 export type NodeRequest = IncomingMessage & { body?: unknown };
 
 /**
- * Turns a presigner (or {@link Profiles} of them) into an Express handler, which is also a `node:http` request listener.
+ * Turns a presigner (or {@link Presigners | profiles} of them) into an Express handler, which is also a `node:http` request listener.
  * `authorize` receives the `req` as `raw`; `next` is never called, since every request is answered.
  *
  * Mount it without `express.json()` for uniform JSON errors: it reads the body itself, at most

@@ -20,7 +20,7 @@ export interface FastifyPresignOptions<Context = unknown> extends HandlerOptions
 }
 
 /**
- * Turns a presigner (or {@link Profiles} of them) into a Fastify plugin that answers every method at `path`. `authorize`
+ * Turns a presigner (or {@link Presigners | profiles} of them) into a Fastify plugin that answers every method at `path`. `authorize`
  * receives the `FastifyRequest` as `raw`.
  *
  * The plugin reads the body of its route itself, at most `maxBodySize + 1` bytes, in place of

@@ -9,7 +9,7 @@ import type { HandlerOptions, HttpResponse } from '../types.js';
 import { readBody } from './read-body.js';
 
 /**
- * Turns a presigner (or {@link Profiles} of them) into a `(request: Request) => Promise<Response>` handler for Hono, Next.js
+ * Turns a presigner (or {@link Presigners | profiles} of them) into a `(request: Request) => Promise<Response>` handler for Hono, Next.js
  * route handlers, Bun, Deno and Cloudflare Workers. `authorize` receives the `Request` as `raw`.
  * A body over `maxBodySize` is answered 413 after reading one byte past the limit; one whose
  * Content-Length is within the limit is read whole, as HTTP framing holds it to that length.

@@ -5,7 +5,7 @@ import { getBody, getHeaders, getMethod, toLambdaResult } from './event.js';
 import type { LambdaEvent, LambdaHandler } from './types.js';
 
 /**
- * Turns a presigner (or {@link Profiles} of them) into a Lambda handler for API Gateway REST APIs (payload 1.0), HTTP APIs and
+ * Turns a presigner (or {@link Presigners | profiles} of them) into a Lambda handler for API Gateway REST APIs (payload 1.0), HTTP APIs and
  * Function URLs (payload 2.0) and ALB. The event is `request.raw`, so `authorize` can read the
  * authorizer's claims from `requestContext.authorizer`; `Event` narrows it to the one payload your
  * trigger sends (typed by annotating `authorize`'s parameter, as below).
