@@ -7,13 +7,24 @@ import type { SdkSigner, SignRequest } from './sdk-signer.js';
 import { presignPost, presignPut, resolveLocation, type Credentials, type S3Location } from './sigv4.js';
 
 /** Signs directly (`location` known) or through the SDK, loaded on first use. */
-export interface Signer {
-  location?: S3Location;
-  region?: string;
+export type Signer = DirectSigner | SdkBackedSigner;
+
+interface SignerCredentials {
   /** Credentials that do not change (passed in, or Lambda's environment): nothing to wait for. */
   staticCredentials?: Credentials;
   credentials(): Credentials | Promise<Credentials>;
-  sdk?: SdkSigner;
+}
+
+/** Signs with this package's SigV4: a plain regional (or custom) endpoint. */
+interface DirectSigner extends SignerCredentials {
+  location: S3Location;
+  region: string;
+  sdk?: undefined;
+}
+
+/** Signs through the SDK: whatever the direct signer does not cover. */
+interface SdkBackedSigner extends SignerCredentials {
+  sdk: SdkSigner;
 }
 
 // Settings under which the SDK would not use the plain regional endpoint the direct signer assumes.
@@ -29,7 +40,7 @@ const SDK_ONLY_ENVIRONMENT = [
  * endpoint and credentials it can see (passed in, or the `AWS_*` variables Lambda sets). Anything
  * else — an injected client, access points, FIPS, a profile — is `undefined`: use `loadSdkSigner`.
  */
-export function directSigner(config: ResolvedOptions): Signer | undefined {
+export function directSigner(config: ResolvedOptions): DirectSigner | undefined {
   const env = globalThis.process?.env ?? {};
   const region = config.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const credentials = config.credentials ?? credentialsFromEnv(env);
@@ -43,7 +54,7 @@ export function directSigner(config: ResolvedOptions): Signer | undefined {
           forcePathStyle: config.forcePathStyle,
         })
       : undefined;
-  if (!location || !credentials) return undefined;
+  if (!location || !region || !credentials) return undefined;
   if (typeof credentials === 'function')
     return { location, region, credentials: credentials as () => Promise<Credentials> };
   return {
@@ -147,8 +158,8 @@ function signPut(signer: Signer, credentials: Credentials, request: SignRequest)
   if (signer.sdk)
     return signer.sdk.put(request, headers).then((uploadUrl) => putResult(request, headers, date, uploadUrl));
   const uploadUrl = presignPut({
-    location: signer.location!,
-    region: signer.region!,
+    location: signer.location,
+    region: signer.region,
     credentials,
     key: request.key,
     headers,
@@ -184,7 +195,7 @@ function signPost(
 ): PresignedPost | Promise<PresignedPost> {
   const date = new Date();
   if (signer.sdk) return signer.sdk.post(request).then((post) => postResult(request, date, post));
-  const { location, region } = signer as Required<Signer>;
+  const { location, region } = signer;
   const { bucket, key, contentType, contentDisposition, range, checksum, expiresIn } = request;
   const post = presignPost({
     location,
@@ -233,7 +244,7 @@ export async function signPart(
   if (signer.sdk) return signer.sdk.part(part);
   const headers: Record<string, string> = { 'content-length': String(part.size) };
   if (part.checksum?.algorithm === 'md5') headers['content-md5'] = part.checksum.value;
-  const { location, region } = signer as Required<Signer>;
+  const { location, region } = signer;
   return presignPut({
     location,
     region,
