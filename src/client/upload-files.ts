@@ -1,7 +1,13 @@
 import { MAX_BATCH_FILES, type PresignBatchItem as BatchItem } from '../protocol.js';
 import { isTransientStatus, isUploadError, UploadError } from './errors.js';
 import { createLimiter, type Limiter } from './limiter.js';
-import { callEndpoint, isPresignedUpload, type PresignBody, type PresignedUpload } from './request-presign.js';
+import {
+  callEndpoint,
+  endpointOf,
+  isPresignedUpload,
+  type PresignBody,
+  type PresignedUpload,
+} from './request-presign.js';
 import type { UploadProgress } from './send-with-progress.js';
 import {
   DEFAULT_MULTIPART_THRESHOLD,
@@ -178,7 +184,7 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
 
   /** Resolves with the endpoint's answers, or `undefined` when each file is to be presigned on its own. */
   const presignBatch = async (bodies: PresignBody[]): Promise<BatchItem[] | undefined> => {
-    const target = { endpoint: options.endpoint, headers: options.headers, signal: options.signal };
+    const target = { ...endpointOf(options), signal: options.signal };
     const isAnswer = (value: unknown): value is { results: BatchItem[] } =>
       Array.isArray((value as { results?: unknown } | null)?.results) &&
       (value as { results: unknown[] }).results.length === bodies.length;

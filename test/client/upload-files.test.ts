@@ -24,6 +24,7 @@ let inFlight: number;
 let peak: number;
 let endpointCalls: Array<{ action: string; files?: number }>;
 let supportsBatch: boolean;
+let profilesSent: unknown[];
 
 class FakeXhr {
   status = 0;
@@ -73,10 +74,12 @@ class FakeXhr {
 }
 
 const handle = createHttpHandler(testPresigner({ allowedTypes: ['image/*'], maxSize: 1024 }));
+const handleProfiles = createHttpHandler({ avatar: testPresigner({ allowedTypes: ['image/*'], maxSize: 1024 }) });
 
 async function endpoint(_url: string, init: RequestInit): Promise<Response> {
   const body = JSON.parse(init.body as string);
   endpointCalls.push({ action: body.action ?? 'presign', files: body.files?.length });
+  profilesSent.push(body.profile);
   const json = (value: unknown) => new Response(JSON.stringify(value), { status: 200 });
   const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
   switch (body.action) {
@@ -112,7 +115,11 @@ async function endpoint(_url: string, init: RequestInit): Promise<Response> {
     case 'abortMultipart':
       return json({ key: `uploads/${body.token}`, aborted: true });
   }
-  const answer = await handle({ method: 'POST', headers: { 'content-type': 'application/json' }, body: init.body });
+  const answer = await (body.profile ? handleProfiles : handle)({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: init.body,
+  });
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
@@ -133,6 +140,7 @@ beforeEach(() => {
   inFlight = 0;
   peak = 0;
   endpointCalls = [];
+  profilesSent = [];
   supportsBatch = true;
   vi.stubGlobal('XMLHttpRequest', FakeXhr);
   vi.stubGlobal('fetch', endpoint);
@@ -191,6 +199,16 @@ describe('uploadFiles', () => {
       expect(statuses).toEqual([...statuses].sort());
     }
     expect(uploads.progress).toEqual({ loaded: 4, total: 4, percent: 100 });
+  });
+
+  it('names the profile in every request, batches included', async () => {
+    // Act
+    const uploads = uploadFiles([image('a.png', 2), image('b.png', 2)], { ...options, profile: 'avatar' });
+    await answerAll(uploads.settled());
+    // Assess
+    expect(endpointCalls).toEqual([{ action: 'presignBatch', files: 2 }]);
+    expect(profilesSent).toEqual(['avatar']);
+    expect(uploads.files.map((file) => file.status)).toEqual(['done', 'done']);
   });
 
   it('asks file by file when the endpoint has no batch action, and stops asking for batches', async () => {
