@@ -1,4 +1,4 @@
-import { parse } from 'content-disposition';
+import { create, parse } from 'content-disposition';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contentDispositionFor } from '../../src/core/disposition.js';
@@ -28,6 +28,33 @@ describe('contentDispositionFor', () => {
   it('follows an explicit mode whatever the type', () => {
     expect(contentDispositionFor('attachment', 'image/jpeg', 'a.jpg')).toBe('attachment; filename=a.jpg');
     expect(contentDispositionFor('inline', 'text/html', 'a.html')).toBeUndefined();
+  });
+
+  it("builds, for any safe name, content-disposition's header to the byte", () => {
+    const names = fc.oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }),
+      fc.stringMatching(/^[ -~]{1,30}$/),
+      fc.constantFrom("it's (1) *", 'a"b\\c', 'résumé', '%41', 'a b', '日本', 'résumé (1)', 'é(1).bin'),
+    );
+    fc.assert(
+      fc.property(names, (fileName) => {
+        let safeName: string;
+        try {
+          safeName = toSafeName(fileName, 'application/octet-stream');
+        } catch {
+          return; // refused for another type's extension: no header is ever built
+        }
+        // Accents dropped, other non-ASCII runs a dash.
+        const fallback = safeName
+          .normalize('NFKD')
+          .replace(/\p{M}+/gu, '')
+          .replace(/[^\x20-\x7e]+/g, '-');
+        expect(contentDispositionFor('attachment', 'application/octet-stream', safeName)).toBe(
+          create(safeName, { type: 'attachment', fallback }),
+        );
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('gives any file name as a one-line ASCII header that reads back as the same name', () => {
