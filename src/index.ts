@@ -28,6 +28,7 @@ export type {
 export {
   CompleteMultipartSchema,
   CreateMultipartSchema,
+  HandlerOptionsSchema,
   MAX_EXPIRES_IN,
   MAX_OBJECT_SIZE,
   MAX_PARTS,

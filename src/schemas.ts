@@ -262,3 +262,60 @@ export const PresignerOptionsSchema = v.object({
     DEFAULT_PART_SIZE,
   ),
 });
+
+// Browsers send an exact origin; a path or trailing slash would never match it.
+const isOrigin = (origin: string) => origin === '*' || (URL.canParse(origin) && new URL(origin).origin === origin);
+// Header names end up in `writeHead`/`new Response`: refuse what would break or split them.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const isFunction = v.optional(v.function('must be a function'));
+
+/**
+ * The options `createHttpHandler` and every adapter accept; the handler turns each issue into an
+ * `INVALID_OPTIONS` error naming the option. `presignerFromEnv` reuses its entries for `PRESIGN_*`.
+ *
+ * @example
+ * ```ts
+ * import * as v from 'valibot';
+ * const options = v.parse(HandlerOptionsSchema, { allowedOrigins: ['https://app.example.com'] });
+ * ```
+ */
+export const HandlerOptionsSchema = v.pipe(
+  v.object({
+    allowedOrigins: v.optional(
+      v.pipe(
+        v.array(v.string(), 'must be an array of origins such as ["https://app.example.com"]'),
+        v.check(
+          (origins) => origins.every(isOrigin),
+          'must list origins such as "https://app.example.com" (no path, no trailing slash) or "*"',
+        ),
+      ),
+    ),
+    allowCredentials: v.optional(v.boolean('must be true or false')),
+    allowedHeaders: v.optional(
+      v.pipe(
+        v.array(v.string(), 'must be an array of header names such as ["content-type", "authorization"]'),
+        v.check(
+          (names) => names.every((name) => HEADER_NAME.test(name)),
+          'must list header names such as "authorization"',
+        ),
+      ),
+    ),
+    maxBodySize: v.optional(
+      v.pipe(
+        v.number('must be a number of bytes'),
+        v.safeInteger('must be a whole number of bytes'),
+        v.minValue(1, 'must be at least 1 byte'),
+      ),
+    ),
+    authorize: isFunction,
+    onPresign: isFunction,
+    onError: isFunction,
+  }),
+  v.forward(
+    v.check(
+      ({ allowedOrigins, allowCredentials }) => !(allowCredentials && allowedOrigins?.includes('*')),
+      '"*" cannot be combined with allowCredentials; list the origins',
+    ),
+    ['allowedOrigins'],
+  ),
+);

@@ -1,24 +1,25 @@
 import * as v from 'valibot';
 import { PresignError } from '../errors.js';
-import { PresignerOptionsSchema } from '../schemas.js';
-import type { PresignerOptions } from '../types.js';
+import { HandlerOptionsSchema, PresignerOptionsSchema } from '../schemas.js';
+import type { HandlerOptions, PresignerOptions } from '../types.js';
 import { isTypePattern, WILDCARD_TYPES } from './content-type.js';
 
 /** The presigner's options once validated, with their defaults. */
 export type ResolvedOptions = v.InferOutput<typeof PresignerOptionsSchema> &
   Pick<PresignerOptions, 'client' | 'key' | 'onUploadComplete'>;
 
+/** The first issue as a `PresignError('INVALID_OPTIONS')` naming the option it is about. */
+function invalidOptions(owner: 'presigner' | 'handler', issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]) {
+  const [issue] = issues;
+  const path = issue.path?.map((item) => String(item.key)).join('.') ?? 'options';
+  const message = issue.path ? issue.message : 'must be an object';
+  return new PresignError('INVALID_OPTIONS', `Invalid ${owner} option "${path}": ${message}.`, { issues });
+}
+
 /** Validates the options, naming the first bad one in a `PresignError('INVALID_OPTIONS')`. */
 export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
   const result = v.safeParse(PresignerOptionsSchema, options);
-  if (!result.success) {
-    const issue = result.issues[0];
-    const path = issue.path?.map((item) => String(item.key)).join('.') ?? 'options';
-    const message = issue.path ? issue.message : 'must be an object';
-    throw new PresignError('INVALID_OPTIONS', `Invalid presigner option "${path}": ${message}.`, {
-      issues: result.issues,
-    });
-  }
+  if (!result.success) throw invalidOptions('presigner', result.issues);
   const config = result.output as ResolvedOptions;
   const badType = config.allowedTypes.find((type) => !isTypePattern(type));
   if (badType !== undefined) {
@@ -53,6 +54,12 @@ export function parseOptions(options: PresignerOptions<any>): ResolvedOptions {
   // `multipartSecret` is the deprecated name: deployed stacks that still pass it keep working.
   const secret = config.secret ?? config.multipartSecret;
   return { ...config, secret, allowedTypes: config.allowedTypes.map((type) => type.toLowerCase()) };
+}
+
+/** Validates the handler's options, naming the first bad one in a `PresignError('INVALID_OPTIONS')`. */
+export function checkHandlerOptions(options: HandlerOptions<any, any>): void {
+  const result = v.safeParse(HandlerOptionsSchema, options);
+  if (!result.success) throw invalidOptions('handler', result.issues);
 }
 
 /** Validates a request against `schema`, as an `INVALID_REQUEST` naming the first problem. */

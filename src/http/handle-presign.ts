@@ -1,6 +1,6 @@
 import { ERROR_STATUS, isPresignError, PresignError, type PresignErrorBody, type PresignErrorCode } from '../errors.js';
 import { ACTIONS, MAX_BATCH_FILES, type Action, type PresignBatchItem } from '../protocol.js';
-import { parseRequest } from '../core/config.js';
+import { checkHandlerOptions, parseRequest } from '../core/config.js';
 import { parseContentType } from '../core/content-type.js';
 import { profileChooser, type Presigners, type Profiles } from '../core/profiles.js';
 import { formatSize } from '../format-size.js';
@@ -16,8 +16,6 @@ import type { HandlerOptions, HttpRequest, HttpResponse, PresignResult } from '.
 
 /** The largest presign request body, unless `maxBodySize` says otherwise: a real one is ~100 bytes. */
 export const DEFAULT_MAX_BODY_SIZE = 16 * 1024;
-// Header values end up in `writeHead`/`new Response`: refuse what would break or split them.
-const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ALLOWED_METHODS = 'POST, OPTIONS';
 
 /**
@@ -38,24 +36,8 @@ export function createHttpHandler<Context, Raw = unknown>(
   options: HandlerOptions<Context, Raw> = {},
 ): (request: HttpRequest<Raw>) => Promise<HttpResponse> {
   const choose = profileChooser(presigners);
-  const allowedOrigins = new Set(options.allowedOrigins ?? []);
-  if (allowedOrigins.has('*') && options.allowCredentials) {
-    throw new PresignError(
-      'INVALID_OPTIONS',
-      'Invalid handler option "allowedOrigins": "*" cannot be combined with allowCredentials; list the origins.',
-    );
-  }
-  const badOrigin = [...allowedOrigins].find(
-    (origin) => origin !== '*' && (!URL.canParse(origin) || new URL(origin).origin !== origin),
-  );
-  const badHeader = options.allowedHeaders?.find((name) => !HEADER_TOKEN.test(name));
-  if (badOrigin !== undefined || badHeader !== undefined) {
-    const [name, value] = badOrigin !== undefined ? ['allowedOrigins', badOrigin] : ['allowedHeaders', badHeader];
-    throw new PresignError(
-      'INVALID_OPTIONS',
-      `Invalid handler option "${name}": ${JSON.stringify(value)} is not ${name === 'allowedOrigins' ? 'an origin such as "https://app.example.com"' : 'a header name'}.`,
-    );
-  }
+  checkHandlerOptions(options);
+  const allowedOrigins = new Set(options.allowedOrigins);
   const maxBodySize = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   const allowedHeaders = (options.allowedHeaders ?? ['content-type', 'authorization']).join(', ');
   const reportError = options.onError ?? logError;

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { isTypePattern } from '../../core/content-type.js';
 import { createPresigner } from '../../core/create-presigner.js';
 import { PresignError } from '../../errors.js';
-import { PresignerOptionsSchema } from '../../schemas.js';
+import { HandlerOptionsSchema, PresignerOptionsSchema } from '../../schemas.js';
 import { PROFILE_NAME, type Profiles } from '../../core/profiles.js';
 import type { HandlerOptions, Presigner, PresignerOptions, UploadMethod } from '../../types.js';
 import { toLambdaResult } from './event.js';
@@ -15,6 +15,7 @@ const DEFAULT_ALLOWED_TYPES = 'image/*';
 // Each variable reuses the core's schema for its option, so the limits and their messages are the
 // core's, while the issue path names the variable instead of the option.
 const option = PresignerOptionsSchema.entries;
+const handlerOption = HandlerOptionsSchema.pipe[0].entries;
 const list = (value: string) =>
   value
     .split(',')
@@ -26,8 +27,6 @@ const trueOrFalse = v.pipe(
   v.picklist(['true', 'false'], 'must be "true" or "false"'),
   v.transform((value) => value === 'true'),
 );
-// Browsers send an exact origin; a path or trailing slash would never match it.
-const isOrigin = (origin: string) => origin === '*' || (URL.canParse(origin) && new URL(origin).origin === origin);
 
 const TYPE_PATTERNS = 'must list media types such as "application/pdf" or wildcards such as "image/*"';
 const PROFILES_EXAMPLE = '{"avatar":{"allowedTypes":["image/*"],"maxSize":2097152}}';
@@ -80,16 +79,7 @@ const EnvSchema = v.object({
   ),
   PRESIGN_MAX_SIZE: v.optional(v.pipe(wholeNumber('bytes'), v.unwrap(option.maxSize))),
   PRESIGN_EXPIRES_IN: v.optional(v.pipe(wholeNumber('seconds'), v.unwrap(option.expiresIn))),
-  PRESIGN_ALLOWED_ORIGINS: v.optional(
-    v.pipe(
-      v.string(),
-      v.transform(list),
-      v.check(
-        (origins) => origins.every(isOrigin),
-        'must list origins such as "https://app.example.com" (no path, no trailing slash) or "*"',
-      ),
-    ),
-  ),
+  PRESIGN_ALLOWED_ORIGINS: v.optional(v.pipe(v.string(), v.transform(list), v.unwrap(handlerOption.allowedOrigins))),
   PRESIGN_METHOD: v.optional(option.method),
   PRESIGN_S3_ENDPOINT: v.optional(option.endpoint),
   PRESIGN_FORCE_PATH_STYLE: v.optional(trueOrFalse),
