@@ -16,6 +16,4 @@ export default defineConfig({
   dts: true,
   clean: true,
   target: 'node20',
-  // mime is ESM-only: bundling its small standard table keeps the CommonJS build loadable everywhere.
-  noExternal: ['mime'],
 });
