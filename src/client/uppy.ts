@@ -152,17 +152,78 @@ export function presignForUppy<Profiles = never>(
 ): UppyAwsS3Options {
   const target: PresignEndpoint = endpointOf(options);
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
-  const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+  const chunkSize = (size: number) => partSizeFor(size, options.partSize ?? DEFAULT_PART_SIZE);
   const files = new Map<string, UppyFileLike>();
-  // Uppy names an upload by its id; the endpoint needs the token createMultipart returned.
-  const uploads = new Map<string, MultipartState>();
-  const describe = (file: UppyFileLike, contentType?: string) => ({
+  const presign = (file: UppyFileLike, contentType?: string) => requestPresign(target, describe(file, contentType));
+  const multipart = multipartUploads(target, chunkSize);
+
+  return {
+    shouldUseMultipart: (file) => (file.size ?? 0) > 0 && (file.size ?? 0) >= threshold,
+    getChunkSize: (file) => chunkSize(file.size),
+    async getUploadParameters(file) {
+      const presigned = await presign(file);
+      return presigned.method === 'PUT'
+        ? { method: 'PUT', url: presigned.uploadUrl, fields: {}, headers: settableHeaders(presigned.headers) }
+        : { method: 'POST', url: presigned.uploadUrl, fields: presigned.fields, headers: {} };
+    },
+    generateObjectKey(file) {
+      files.set(file.id, file);
+      return file.id;
+    },
+    async signRequest(request) {
+      if (request.uploadId !== undefined) return answerMultipartStep(multipart, request.uploadId, request);
+      // Uppy may sign again when it retries, so the file stays known; a file's metadata is small.
+      const file = files.get(request.key);
+      if (file && request.method === 'PUT') {
+        const presigned = await presign(file, request.contentType);
+        return presigned.method === 'PUT'
+          ? { url: presigned.uploadUrl, key: presigned.key, headers: settableHeaders(presigned.headers) }
+          : { url: presigned.uploadUrl, key: presigned.key, fields: presigned.fields };
+      }
+      if (file && request.method === 'POST') {
+        const { upload } = await multipart.start(file);
+        const xml = `<InitiateMultipartUploadResult>${element('Key', upload.key)}${element('UploadId', upload.uploadId)}</InitiateMultipartUploadResult>`;
+        return { url: xmlAnswer(xml), key: upload.key };
+      }
+      throw unsupportedRequest(request);
+    },
+    async createMultipartUpload(file) {
+      const { upload } = await multipart.start(file);
+      return { uploadId: upload.uploadId, key: upload.key };
+    },
+    async signPart(_file, { uploadId, partNumber }) {
+      const part = await multipart.partUrl(multipart.known(uploadId), partNumber);
+      return { method: 'PUT', url: part.url, headers: settableHeaders(part.headers) };
+    },
+    async listParts(_file, { uploadId }) {
+      const parts = await multipart.stored(multipart.known(uploadId));
+      return parts.map(({ partNumber, size, etag }) => ({ PartNumber: partNumber, Size: size, ETag: etag }));
+    },
+    async completeMultipartUpload(_file, { uploadId }) {
+      const state = multipart.known(uploadId);
+      await multipart.complete(state);
+      return { location: state.location };
+    },
+    async abortMultipartUpload(_file, { uploadId }) {
+      await multipart.abort(multipart.known(uploadId));
+    },
+  };
+}
+
+/** What the endpoint is told about a file Uppy hands over. */
+function describe(file: UppyFileLike, contentType?: string) {
+  return {
     fileName: file.name ?? 'upload',
     contentType: contentType || file.type || 'application/octet-stream',
     size: file.size ?? 0,
-  });
-  const presign = (file: UppyFileLike, contentType?: string) => requestPresign(target, describe(file, contentType));
-  const chunkSize = (size: number) => partSizeFor(size, partSize);
+  };
+}
+
+type MultipartUploads = ReturnType<typeof multipartUploads>;
+
+/** The multipart uploads this page started, by upload id: Uppy names an upload by its id, the endpoint by its token. */
+function multipartUploads(target: PresignEndpoint, chunkSize: (size: number) => number) {
+  const uploads = new Map<string, MultipartState>();
 
   async function start(file: UppyFileLike): Promise<MultipartState> {
     const upload = await createMultipart(target, describe(file));
@@ -208,88 +269,58 @@ export function presignForUppy<Profiles = never>(
   const stored = async (state: MultipartState): Promise<StoredPartInfo[]> =>
     (await listParts(target, state.upload.token)).parts;
 
-  return {
-    shouldUseMultipart: (file) => (file.size ?? 0) > 0 && (file.size ?? 0) >= threshold,
-    getChunkSize: (file) => chunkSize(file.size),
-    async getUploadParameters(file) {
-      const presigned = await presign(file);
-      return presigned.method === 'PUT'
-        ? { method: 'PUT', url: presigned.uploadUrl, fields: {}, headers: settableHeaders(presigned.headers) }
-        : { method: 'POST', url: presigned.uploadUrl, fields: presigned.fields, headers: {} };
-    },
-    generateObjectKey(file) {
-      files.set(file.id, file);
-      return file.id;
-    },
-    async signRequest(request) {
-      if (request.uploadId === undefined) {
-        // Uppy may sign again when it retries, so the file stays known; a file's metadata is small.
-        const file = files.get(request.key);
-        if (file && request.method === 'PUT') {
-          const presigned = await presign(file, request.contentType);
-          return presigned.method === 'PUT'
-            ? { url: presigned.uploadUrl, key: presigned.key, headers: settableHeaders(presigned.headers) }
-            : { url: presigned.uploadUrl, key: presigned.key, fields: presigned.fields };
-        }
-        if (file && request.method === 'POST') {
-          const { upload } = await start(file);
-          const xml = `<InitiateMultipartUploadResult>${element('Key', upload.key)}${element('UploadId', upload.uploadId)}</InitiateMultipartUploadResult>`;
-          return { url: xmlAnswer(xml), key: upload.key };
-        }
-      } else if (request.method === 'PUT' && request.partNumber !== undefined) {
-        const state = known(request.uploadId);
-        const part = await partUrl(state, request.partNumber);
-        return { url: part.url, key: state.upload.key, headers: settableHeaders(part.headers) };
-      } else if (request.method === 'GET') {
-        const state = known(request.uploadId);
-        const parts = (await stored(state)).map(
-          ({ partNumber, etag, size }) =>
-            `<Part>${element('PartNumber', partNumber)}${element('ETag', etag)}${element('Size', size)}</Part>`,
-        );
-        return { url: xmlAnswer(`<ListPartsResult>${parts.join('')}</ListPartsResult>`), key: state.upload.key };
-      } else if (request.method === 'POST') {
-        const state = known(request.uploadId);
-        const object = await complete(state);
-        const fields =
-          element('Location', state.location) +
-          element('Key', object.key) +
-          (object.etag ? element('ETag', object.etag) : '');
-        return {
-          url: xmlAnswer(`<CompleteMultipartUploadResult>${fields}</CompleteMultipartUploadResult>`),
-          key: object.key,
-        };
-      } else if (request.method === 'DELETE') {
-        const state = known(request.uploadId);
-        await abort(state);
-        return { url: xmlAnswer(''), key: state.upload.key };
-      }
-      throw new UploadError(
-        `presignForUppy signs uploads and the multipart steps of uploads it started, not ${request.method} ${request.uploadId ? 'multipart ' : ''}requests; ` +
-          'pass presignForUppy(…) to uppy.use(AwsS3, …) unchanged (it sets generateObjectKey).',
-        { stage: 'presign', status: 0, code: 'UNSUPPORTED_REQUEST' },
-      );
-    },
-    async createMultipartUpload(file) {
-      const { upload } = await start(file);
-      return { uploadId: upload.uploadId, key: upload.key };
-    },
-    async signPart(_file, { uploadId, partNumber }) {
-      const part = await partUrl(known(uploadId), partNumber);
-      return { method: 'PUT', url: part.url, headers: settableHeaders(part.headers) };
-    },
-    async listParts(_file, { uploadId }) {
-      const parts = await stored(known(uploadId));
-      return parts.map(({ partNumber, size, etag }) => ({ PartNumber: partNumber, Size: size, ETag: etag }));
-    },
-    async completeMultipartUpload(_file, { uploadId }) {
-      const state = known(uploadId);
-      await complete(state);
-      return { location: state.location };
-    },
-    async abortMultipartUpload(_file, { uploadId }) {
-      await abort(known(uploadId));
-    },
-  };
+  return { start, known, partUrl, complete, abort, stored };
+}
+
+/**
+ * Uppy 6 sends each step of a started multipart upload to the URL `signRequest` returns and reads
+ * S3's XML answer: the endpoint runs the step here, and the URL answers what S3 would have.
+ */
+async function answerMultipartStep(
+  multipart: MultipartUploads,
+  uploadId: string,
+  request: UppySignRequest,
+): Promise<UppySignedRequest> {
+  // Checked before the id, so an unsupported request is refused as such whatever upload it names.
+  const isStep =
+    (request.method === 'PUT' && request.partNumber !== undefined) ||
+    ['GET', 'POST', 'DELETE'].includes(request.method);
+  if (!isStep) throw unsupportedRequest(request);
+  const state = multipart.known(uploadId);
+  const key = state.upload.key;
+  if (request.method === 'PUT' && request.partNumber !== undefined) {
+    const part = await multipart.partUrl(state, request.partNumber);
+    return { url: part.url, key, headers: settableHeaders(part.headers) };
+  }
+  if (request.method === 'GET') {
+    const parts = (await multipart.stored(state)).map(
+      ({ partNumber, etag, size }) =>
+        `<Part>${element('PartNumber', partNumber)}${element('ETag', etag)}${element('Size', size)}</Part>`,
+    );
+    return { url: xmlAnswer(`<ListPartsResult>${parts.join('')}</ListPartsResult>`), key };
+  }
+  if (request.method === 'POST') {
+    const object = await multipart.complete(state);
+    const fields =
+      element('Location', state.location) +
+      element('Key', object.key) +
+      (object.etag ? element('ETag', object.etag) : '');
+    return {
+      url: xmlAnswer(`<CompleteMultipartUploadResult>${fields}</CompleteMultipartUploadResult>`),
+      key: object.key,
+    };
+  }
+  // What is left is DELETE: Uppy aborts the upload.
+  await multipart.abort(state);
+  return { url: xmlAnswer(''), key };
+}
+
+function unsupportedRequest(request: UppySignRequest): UploadError {
+  return new UploadError(
+    `presignForUppy signs uploads and the multipart steps of uploads it started, not ${request.method} ${request.uploadId ? 'multipart ' : ''}requests; ` +
+      'pass presignForUppy(…) to uppy.use(AwsS3, …) unchanged (it sets generateObjectKey).',
+    { stage: 'presign', status: 0, code: 'UNSUPPORTED_REQUEST' },
+  );
 }
 
 /** Browsers send Content-Length themselves and refuse scripts that try. */
