@@ -128,23 +128,8 @@ export function explainFailure(input: DiagnoseInput, error: ErrorXml): Diagnosis
       'Sign with credentials that outlive the URL, or make URLs shorter-lived; upload-presigner clamps expiresIn to the credentials, so ask for a fresh URL.',
     );
   }
-  if (
-    code === 'RequestTimeTooSkewed' ||
-    (failed && signing.signedAt !== undefined && signing.signedAt - serverNow > MAX_SKEW_MS)
-  ) {
-    const requestTime = parseTime(error.fields.RequestTime) ?? signing.signedAt;
-    const skewSeconds = requestTime === undefined ? undefined : Math.round((requestTime - serverNow) / 1000);
-    return found(
-      'CLOCK_SKEW',
-      `The request was signed at a time the storage does not accept${skewSeconds === undefined ? '' : `: the signer's clock is ${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? 'ahead' : 'behind'}`}.`,
-      'Synchronise the clock of the machine that signs (NTP, or restart a suspended VM or container); the storage allows 15 minutes.',
-      {
-        skewSeconds,
-        requestTime: requestTime && new Date(requestTime).toISOString(),
-        serverTime: new Date(serverNow).toISOString(),
-      },
-    );
-  }
+  const skew = clockSkew(error, signing, serverNow, failed);
+  if (skew) return found(skew.cause, skew.message, skew.fix, skew.details);
   const expectedRegion = error.fields.Region ?? quotedAfter(error.fields.Message, "expecting '");
   if (expectedRegion && signing.region && expectedRegion !== signing.region) {
     return found(
@@ -170,27 +155,8 @@ export function explainFailure(input: DiagnoseInput, error: ErrorXml): Diagnosis
       { headersNotSigned: error.fields.HeadersNotSigned?.split(/,\s*/) },
     );
   }
-  const expiresAt =
-    signing.signedAt !== undefined && signing.expiresIn !== undefined
-      ? signing.signedAt + signing.expiresIn * 1000
-      : undefined;
-  if (
-    failed &&
-    (/expired/i.test(error.fields.Message ?? '') ||
-      (expiresAt !== undefined && expiresAt < serverNow && (code === 'AccessDenied' || code === undefined)))
-  ) {
-    return found(
-      'URL_EXPIRED',
-      `The URL expired${expiresAt === undefined ? '' : ` at ${new Date(expiresAt).toISOString()}, ${Math.round((serverNow - expiresAt) / 1000)} s before it was used`}.`,
-      'Ask for a new URL right before each upload. If it had only just been made, the clock of the signing machine is behind: synchronise it.',
-      {
-        signedAt: isoTime(signing.signedAt),
-        expiresIn: signing.expiresIn,
-        expiresAt: isoTime(expiresAt),
-        usedAt: new Date(serverNow).toISOString(),
-      },
-    );
-  }
+  const expiry = urlExpiry(error, signing, serverNow, failed);
+  if (expiry) return found(expiry.cause, expiry.message, expiry.fix, expiry.details);
   const styleProblem = addressingStyle(error, signing);
   if (styleProblem) return found('ADDRESSING_STYLE', styleProblem.message, styleProblem.fix, styleProblem.details);
   if (signing.checksumParameters.length > 0) {
@@ -224,6 +190,63 @@ export function explainFailure(input: DiagnoseInput, error: ErrorXml): Diagnosis
     `The storage refused the upload with ${code ?? `status ${input.status ?? 'unknown'}`}${error.fields.Message ? `: ${error.fields.Message}` : ''}, and nothing given shows why.`,
     'Pass the URL, the headers actually sent (sentHeaders) and the headers it was signed with (expectedHeaders) for a precise diagnosis.',
   );
+}
+
+interface Finding {
+  cause: DiagnosisCause;
+  message: string;
+  fix: string;
+  details: Record<string, unknown>;
+}
+
+/** A signing time the storage refuses: its own RequestTimeTooSkewed, or a URL signed in its future. */
+function clockSkew(error: ErrorXml, signing: Signing, serverNow: number, failed: boolean): Finding | undefined {
+  const code = error.code;
+  if (
+    code === 'RequestTimeTooSkewed' ||
+    (failed && signing.signedAt !== undefined && signing.signedAt - serverNow > MAX_SKEW_MS)
+  ) {
+    const requestTime = parseTime(error.fields.RequestTime) ?? signing.signedAt;
+    const skewSeconds = requestTime === undefined ? undefined : Math.round((requestTime - serverNow) / 1000);
+    return {
+      cause: 'CLOCK_SKEW',
+      message: `The request was signed at a time the storage does not accept${skewSeconds === undefined ? '' : `: the signer's clock is ${Math.abs(skewSeconds)} s ${skewSeconds > 0 ? 'ahead' : 'behind'}`}.`,
+      fix: 'Synchronise the clock of the machine that signs (NTP, or restart a suspended VM or container); the storage allows 15 minutes.',
+      details: {
+        skewSeconds,
+        requestTime: requestTime && new Date(requestTime).toISOString(),
+        serverTime: new Date(serverNow).toISOString(),
+      },
+    };
+  }
+  return undefined;
+}
+
+/** A URL used after its expiry, by the storage's message or by its own X-Amz-Date and X-Amz-Expires. */
+function urlExpiry(error: ErrorXml, signing: Signing, serverNow: number, failed: boolean): Finding | undefined {
+  const code = error.code;
+  const expiresAt =
+    signing.signedAt !== undefined && signing.expiresIn !== undefined
+      ? signing.signedAt + signing.expiresIn * 1000
+      : undefined;
+  if (
+    failed &&
+    (/expired/i.test(error.fields.Message ?? '') ||
+      (expiresAt !== undefined && expiresAt < serverNow && (code === 'AccessDenied' || code === undefined)))
+  ) {
+    return {
+      cause: 'URL_EXPIRED',
+      message: `The URL expired${expiresAt === undefined ? '' : ` at ${new Date(expiresAt).toISOString()}, ${Math.round((serverNow - expiresAt) / 1000)} s before it was used`}.`,
+      fix: 'Ask for a new URL right before each upload. If it had only just been made, the clock of the signing machine is behind: synchronise it.',
+      details: {
+        signedAt: isoTime(signing.signedAt),
+        expiresIn: signing.expiresIn,
+        expiresAt: isoTime(expiresAt),
+        usedAt: new Date(serverNow).toISOString(),
+      },
+    };
+  }
+  return undefined;
 }
 
 interface Signing {
