@@ -1,7 +1,7 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
 import { MAX_SINGLE_UPLOAD_SIZE, PresignRequestSchema, VerifyRequestSchema } from '../schemas.js';
-import type { Presigner, PresignerOptions, PresignResult } from '../types.js';
+import type { Presigner, PresignerOptions, PresignResult, UploadMethod } from '../types.js';
 import { parseOptions, parseRequest } from './config.js';
 import { assertSafeKey } from './keys.js';
 import type { MultipartOperations } from './multipart.js';
@@ -54,7 +54,9 @@ export const receiptsDisabled = () =>
  * await fetch(uploadUrl, { method: 'PUT', headers, body: file });
  * ```
  */
-export function createPresigner<Context = unknown>(options: PresignerOptions<Context>): Presigner<Context> {
+export function createPresigner<Context = unknown, Method extends UploadMethod = 'PUT'>(
+  options: PresignerOptions<Context, Method>,
+): Presigner<Context, Method> {
   const config = parseOptions(options);
   // The SDK client is made (and the SDK imported) only for what needs one: verification, multipart
   // steps, or signing that the direct signer does not cover.
@@ -221,5 +223,6 @@ export function createPresigner<Context = unknown>(options: PresignerOptions<Con
     }
     return profile;
   });
-  return presigner;
+  // `presign` answers the configured method, and the options were typed by `Method`.
+  return presigner as Presigner<Context, Method>;
 }
