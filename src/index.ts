@@ -28,6 +28,11 @@ export type {
 export {
   CompleteMultipartSchema,
   CreateMultipartSchema,
+  SignPartsSchema,
+  UploadTokenSchema,
+  VerifyRequestSchema,
+} from './action-schemas.js';
+export {
   HandlerOptionsSchema,
   MAX_EXPIRES_IN,
   MAX_OBJECT_SIZE,
@@ -36,9 +41,6 @@ export {
   MAX_SINGLE_UPLOAD_SIZE,
   MIN_PART_SIZE,
   PresignRequestSchema,
-  SignPartsSchema,
-  UploadTokenSchema,
-  VerifyRequestSchema,
 } from './schemas.js';
 export type {
   CompletedUpload,

@@ -3,11 +3,11 @@ import type { InferInput, InferOutput } from 'valibot';
 import type {
   CompleteMultipartSchema,
   CreateMultipartSchema,
-  PresignRequestSchema,
   SignPartsSchema,
   UploadTokenSchema,
   VerifyRequestSchema,
-} from './schemas.js';
+} from './action-schemas.js';
+import type { PresignRequestSchema } from './schemas.js';
 import type {
   AbortedUpload,
   ChecksumAlgorithm,

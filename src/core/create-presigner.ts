@@ -1,16 +1,22 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
-import { MAX_SINGLE_UPLOAD_SIZE, PresignRequestSchema, VerifyRequestSchema } from '../schemas.js';
+import { MAX_SINGLE_UPLOAD_SIZE, PresignRequestSchema } from '../schemas.js';
 import type { Presigner, PresignerOptions, PresignResult, UploadMethod } from '../types.js';
 import { parseOptions, parseRequest } from './config.js';
-import { assertSafeKey } from './keys.js';
 import type { MultipartOperations } from './multipart.js';
 import { registerProfileBinder } from './profiles.js';
 import type { DeclaredChecksum } from './checksum.js';
-import { configFingerprint, open, seal } from './receipt.js';
+import { configFingerprint, seal } from './receipt.js';
 import type { SignRequest } from './sdk-signer.js';
-import { clampToCredentials, directSigner, loadCredentials, loadSdkSigner, signUpload } from './signer.js';
-import { finalKeyOf, stagingKeyOf, verifyStaged } from './staging.js';
+import {
+  clampToCredentials,
+  directSigner,
+  loadCredentials,
+  loadPostSigning,
+  loadSdkSigner,
+  signUpload,
+} from './signer.js';
+import { stagingKeyOf } from './staging.js';
 import { admitUpload } from './upload-request.js';
 
 /** What a receipt carries besides the key: a POST's staging key and disposition, and the declared digest. */
@@ -77,6 +83,8 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
   const viaSdk = direct ? undefined : loadSdkSigner(client);
   // Surfaces when presign awaits it; this only keeps an unused presigner from an unhandled rejection.
   viaSdk?.catch(() => {});
+  // Likewise the POST policy signer, which PUT presigners never load.
+  if (direct && config.method === 'POST') loadPostSigning().catch(() => {});
   let fingerprint = configFingerprint(config);
   // Multipart steps are loaded on first use, like the SDK they call: a presign never parses them.
   let multipartSteps: Promise<MultipartOperations<Context>> | undefined;
@@ -176,34 +184,9 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
     },
 
     async verify(input, context) {
-      const request =
-        typeof input === 'string' ? { key: input } : parseRequest(VerifyRequestSchema, input, 'verify request');
-      let key: string;
-      let stagingKey: string | null;
-      let contentDisposition: string | null = null;
-      let declared: string | null = null;
-      if ('receipt' in request) {
-        if (config.secret === undefined) throw receiptsDisabled();
-        [key, stagingKey, contentDisposition, declared] = (await open(config.secret, 'receipt', request.receipt, {
-          fingerprint,
-          context,
-        })) as [string, string | null, string | null, string | null];
-      } else {
-        // Trusted server code (an S3 event) may name a staging key: it stands for its final key.
-        key = finalKeyOf(config.prefix, request.key) ?? request.key;
-        assertSafeKey(key, config.prefix, '');
-        stagingKey = config.method === 'POST' ? stagingKeyOf(config.prefix, key) : null;
-      }
-      const [{ verifyObject }, s3] = await Promise.all([import('./verify.js'), client()]);
-      // `md5:<base64>`: base64 has no colon.
-      const [algorithm, value] = declared?.split(':') ?? [];
-      const rules = declared ? { ...config, declaredChecksum: { algorithm, value } as DeclaredChecksum } : config;
-      const upload =
-        stagingKey === null
-          ? await verifyObject(s3, rules, key)
-          : await verifyStaged(s3, verifyObject, rules, { key, stagingKey, contentDisposition });
-      await config.onUploadComplete?.(upload, context);
-      return upload;
+      // Verification is no part of a presign: its code loads when first needed.
+      const { verifyUpload } = await import('./verify-upload.js');
+      return verifyUpload({ config, fingerprint, client }, input, context);
     },
 
     createMultipart: (input, context) => multipart().then((steps) => steps.createMultipart(input, context)),

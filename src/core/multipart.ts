@@ -3,16 +3,19 @@ import { PresignError } from '../errors.js';
 import {
   CompleteMultipartSchema,
   CreateMultipartSchema,
-  MAX_PARTS,
   SignPartsSchema,
   UploadTokenSchema,
-} from '../schemas.js';
+} from '../action-schemas.js';
+import { MAX_PARTS } from '../schemas.js';
 import type { CompletedUpload, MultipartUpload, Presigner, SignedPart, SignedParts, StoredPart } from '../types.js';
 import { parseRequest, type ResolvedOptions } from './config.js';
 import { admitChecksum } from './checksum.js';
-import { clampToCredentials, expiry, loadCredentials, signing, signPart, type Signer } from './signer.js';
+import { clampToCredentials, expiry, hoistedChecksum, loadCredentials, signing, type Signer } from './signer.js';
+import { presignPut, type Credentials } from './sigv4.js';
+import type { DeclaredChecksum } from './checksum.js';
 import { partSizeFor } from '../protocol.js';
-import { open, seal } from './receipt.js';
+import { open } from './receipt-open.js';
+import { seal } from './receipt.js';
 import { admitUpload } from './upload-request.js';
 
 // A multipart upload is stateless on the server: what it declared (key, upload id, size, part size,
@@ -365,4 +368,39 @@ async function openToken(
     string,
   ];
   return { bucket, key, uploadId, size, partSize, contentType };
+}
+
+/**
+ * One UploadPart URL, its length signed (and its digest, when declared): the storage refuses a part
+ * of any other size (or other bytes).
+ */
+async function signPart(
+  signer: Signer,
+  credentials: Credentials,
+  part: {
+    bucket: string;
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    size: number;
+    checksum?: DeclaredChecksum | undefined;
+    expiresIn: number;
+    date: Date;
+  },
+): Promise<string> {
+  if (signer.sdk) return signer.sdk.part(part);
+  const headers: Record<string, string> = { 'content-length': String(part.size) };
+  if (part.checksum?.algorithm === 'md5') headers['content-md5'] = part.checksum.value;
+  const { location, region } = signer;
+  return presignPut({
+    location,
+    region,
+    credentials,
+    key: part.key,
+    headers,
+    expiresIn: part.expiresIn,
+    date: part.date,
+    part,
+    hoisted: hoistedChecksum(part.checksum),
+  });
 }

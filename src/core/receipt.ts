@@ -1,5 +1,4 @@
-import { PresignError } from '../errors.js';
-import { equalInConstantTime, hmacBase64Url, sha256Base64Url, textOfBase64Url, utf8Base64Url } from './hmac.js';
+import { hmacBase64Url, sha256Base64Url, utf8Base64Url } from './hmac.js';
 import type { ResolvedOptions } from './config.js';
 
 // What the presigner issues and later takes back from a browser (a multipart token, a receipt) is
@@ -8,7 +7,7 @@ import type { ResolvedOptions } from './config.js';
 // presigner sharing the secret, or another user holding the string, gets nowhere with it.
 // Where node:crypto is, sealing and opening are synchronous; with Web Crypto they are promises.
 
-type MaybePromise<T> = T | Promise<T>;
+export type MaybePromise<T> = T | Promise<T>;
 const then = <T, U>(value: MaybePromise<T>, next: (value: T) => U): MaybePromise<U> =>
   value instanceof Promise ? value.then(next) : next(value);
 
@@ -16,19 +15,19 @@ const then = <T, U>(value: MaybePromise<T>, next: (value: T) => U): MaybePromise
 export type SealPurpose = 'receipt' | 'multipart';
 
 /** Version of the sealed layout; strings of another version are refused. */
-const VERSION = 2;
+export const VERSION = 2;
 
 /** What binds a sealed string to one presigner and one caller. */
-interface Binding {
+export interface Binding {
   /** {@link configFingerprint} of the presigner that issues or opens it. */
   fingerprint: MaybePromise<string>;
   /** What `authorize` returned for the caller (`undefined` without `authorize`). */
   context: unknown;
 }
 
-const NAMES: Record<SealPurpose, string> = { receipt: 'upload receipt', multipart: 'multipart upload token' };
+export const NAMES: Record<SealPurpose, string> = { receipt: 'upload receipt', multipart: 'multipart upload token' };
 // Field counts, so that a string of one purpose can never parse as the other even before its MAC.
-const CLAIM_COUNT: Record<SealPurpose, number> = { receipt: 4, multipart: 5 };
+export const CLAIM_COUNT: Record<SealPurpose, number> = { receipt: 4, multipart: 5 };
 
 /**
  * JSON with object keys sorted at every level, so that equal values always hash alike; arrays keep
@@ -48,7 +47,7 @@ function canonicalJson(value: unknown): string {
  * Who the caller is, as far as the presigner can tell: a MAC of what `authorize` returned. Keyed, so
  * that a sealed string (readable by its holder) does not let anyone guess the context back.
  */
-function contextHash(secret: string, context: unknown): MaybePromise<string> {
+export function contextHash(secret: string, context: unknown): MaybePromise<string> {
   return hmacBase64Url(secret, `upload-presigner caller\n${canonicalJson(context)}`);
 }
 
@@ -90,62 +89,5 @@ export function seal(
 }
 
 // The purpose is in the MAC's input too: a receipt's MAC can never pass as a token's.
-const mac = (secret: string, purpose: SealPurpose, payload: string) =>
+export const mac = (secret: string, purpose: SealPurpose, payload: string) =>
   hmacBase64Url(secret, `upload-presigner ${purpose}\n${payload}`);
-
-/**
- * Opens what {@link seal} made, for this presigner and this caller: the claims, or a
- * `PresignError`. `INVALID_TOKEN` (403) for anything altered, forged, expired, of another purpose or
- * issued by another configuration; `FORBIDDEN` (403) when it was issued to another caller. The
- * messages name no secret and no hash.
- */
-export function open(
-  secret: string,
-  purpose: SealPurpose,
-  sealed: string,
-  expected: Binding,
-): MaybePromise<(string | number | null)[]> {
-  const [payload, signature, extra] = sealed.split('.');
-  const wanted = mac(secret, purpose, payload ?? '');
-  const caller = contextHash(secret, expected.context);
-  const { fingerprint } = expected;
-  const openWith = (wanted: string, caller: string, fingerprint: string) => {
-    // A MAC is compared as the text it was issued as: no decoder's leniency lets two strings pass.
-    if (extra !== undefined || !payload || !equalInConstantTime(signature ?? '', wanted))
-      throw new PresignError(
-        'INVALID_TOKEN',
-        `The ${NAMES[purpose]} is not one this service issued, or it was altered.`,
-      );
-    return openPayload(purpose, payload, { caller, fingerprint });
-  };
-  return wanted instanceof Promise || caller instanceof Promise || fingerprint instanceof Promise
-    ? Promise.all([wanted, caller, fingerprint]).then((values) => openWith(...values))
-    : openWith(wanted, caller, fingerprint);
-}
-
-/** The claims of a payload whose MAC is right, or why they do not hold here. */
-function openPayload(
-  purpose: SealPurpose,
-  payload: string,
-  expected: { caller: string; fingerprint: string },
-): (string | number | null)[] {
-  const name = NAMES[purpose];
-  const fields = JSON.parse(textOfBase64Url(payload)) as unknown[];
-  const [version, sealedPurpose, , fingerprint, caller, expires, ...claims] = fields;
-  if (version !== VERSION || sealedPurpose !== purpose || claims.length !== CLAIM_COUNT[purpose]) {
-    throw new PresignError('INVALID_TOKEN', `The ${name} is of another kind or version.`);
-  }
-  if (fingerprint !== expected.fingerprint) {
-    throw new PresignError(
-      'INVALID_TOKEN',
-      `The ${name} was issued under another configuration (bucket, prefix, types, size, method or profile).`,
-    );
-  }
-  if ((expires as number) * 1000 <= Date.now()) {
-    throw new PresignError('INVALID_TOKEN', `The ${name} has expired; start the upload again.`);
-  }
-  if (caller !== expected.caller) {
-    throw new PresignError('FORBIDDEN', `This ${name} was issued to another caller.`);
-  }
-  return claims as (string | number | null)[];
-}

@@ -4,7 +4,17 @@ import type { PresignedPost, PresignedPut, PresignResult } from '../types.js';
 import { checksumField, checksumHeader, type DeclaredChecksum } from './checksum.js';
 import type { ResolvedOptions } from './config.js';
 import type { SdkSigner, SignRequest } from './sdk-signer.js';
-import { presignPost, presignPut, resolveLocation, type Credentials, type S3Location } from './sigv4.js';
+import { presignPut, resolveLocation, type Credentials, type S3Location } from './sigv4.js';
+
+type PostSigning = typeof import('./sigv4-post.js');
+let postSigning: PostSigning | undefined;
+let postSigningLoad: Promise<PostSigning> | undefined;
+/**
+ * Loads the POST policy signer: a presigner whose method is POST calls this when it is created,
+ * so that its first presign rarely waits; PUT presigners never load it.
+ */
+export const loadPostSigning = (): Promise<PostSigning> =>
+  (postSigningLoad ??= import('./sigv4-post.js').then((module) => (postSigning = module)));
 
 /** Signs directly (`location` known) or through the SDK, loaded on first use. */
 export type Signer = DirectSigner | SdkBackedSigner;
@@ -174,7 +184,7 @@ function signPut(signer: Signer, credentials: Credentials, request: SignRequest)
 }
 
 /** An `x-amz-checksum-*` digest, which goes into the URL's query (Content-MD5 is a header). */
-const hoistedChecksum = (checksum: DeclaredChecksum | undefined) =>
+export const hoistedChecksum = (checksum: DeclaredChecksum | undefined) =>
   checksum && checksum.algorithm !== 'md5'
     ? { name: checksumHeader(checksum.algorithm), value: checksum.value }
     : undefined;
@@ -195,9 +205,10 @@ function signPost(
 ): PresignedPost | Promise<PresignedPost> {
   const date = new Date();
   if (signer.sdk) return signer.sdk.post(request).then((post) => postResult(request, date, post));
+  if (!postSigning) return loadPostSigning().then(() => signPost(signer, credentials, request));
   const { location, region } = signer;
   const { bucket, key, contentType, contentDisposition, range, checksum, expiresIn } = request;
-  const post = presignPost({
+  const post = postSigning.presignPost({
     location,
     region,
     credentials,
@@ -221,39 +232,4 @@ function postResult(
   { url, fields }: { url: string; fields: Record<string, string> },
 ): PresignedPost {
   return { method: 'POST', uploadUrl: url, key, fields, expiresAt: expiry(date, expiresIn), expiresIn };
-}
-
-/**
- * One UploadPart URL, its length signed (and its digest, when declared): the storage refuses a part
- * of any other size (or other bytes).
- */
-export async function signPart(
-  signer: Signer,
-  credentials: Credentials,
-  part: {
-    bucket: string;
-    key: string;
-    uploadId: string;
-    partNumber: number;
-    size: number;
-    checksum?: DeclaredChecksum | undefined;
-    expiresIn: number;
-    date: Date;
-  },
-): Promise<string> {
-  if (signer.sdk) return signer.sdk.part(part);
-  const headers: Record<string, string> = { 'content-length': String(part.size) };
-  if (part.checksum?.algorithm === 'md5') headers['content-md5'] = part.checksum.value;
-  const { location, region } = signer;
-  return presignPut({
-    location,
-    region,
-    credentials,
-    key: part.key,
-    headers,
-    expiresIn: part.expiresIn,
-    date: part.date,
-    part,
-    hoisted: hoistedChecksum(part.checksum),
-  });
 }

@@ -1,18 +1,11 @@
-import { ERROR_STATUS, isPresignError, PresignError, type PresignErrorBody, type PresignErrorCode } from '../errors.js';
-import { ACTIONS, MAX_BATCH_FILES, type Action, type PresignBatchItem } from '../protocol.js';
+import { ERROR_STATUS, isPresignError, PresignError, type PresignErrorCode } from '../errors.js';
+import { ACTIONS, type Action } from '../protocol.js';
 import { checkHandlerOptions, parseRequest } from '../core/config.js';
 import { parseContentType } from '../core/content-type.js';
 import { profileChooser, type Presigners, type Profiles } from '../core/profiles.js';
 import { formatSize } from '../format-size.js';
-import {
-  CompleteMultipartSchema,
-  CreateMultipartSchema,
-  PresignBatchSchema,
-  PresignRequestSchema,
-  SignPartsSchema,
-  UploadTokenSchema,
-} from '../schemas.js';
-import type { HandlerOptions, HttpRequest, HttpResponse, PresignResult } from '../types.js';
+import { PresignRequestSchema } from '../schemas.js';
+import type { HandlerOptions, HttpRequest, HttpResponse } from '../types.js';
 
 /** The largest presign request body, unless `maxBodySize` says otherwise: a real one is ~100 bytes. */
 export const DEFAULT_MAX_BODY_SIZE = 16 * 1024;
@@ -82,14 +75,17 @@ export function createHttpHandler<Context, Raw = unknown>(
       const { presigner, profile } = choose(input);
       // `authorize` may decide by profile, e.g. that only editors upload videos.
       if (profile !== undefined) request = { ...request, profile };
+      // Only a presign is on the path of a cold start; the other actions' code loads when first needed.
+      const schemas = action === 'presign' ? undefined : await import('../action-schemas.js');
       if (action === 'presignBatch') {
+        const { presignBatch, singlePresignRequest } = await import('./presign-batch.js');
         const presignOne = async (file: unknown) => {
           const context = await authorize(options.authorize, singlePresignRequest(request, file));
           const result = await presigner.presign(parseRequest(PresignRequestSchema, file, 'presign request'), context);
           await options.onPresign?.(result, context);
           return result;
         };
-        return json(200, await presignBatch(input, presignOne, reportError));
+        return json(200, await presignBatch(schemas!.PresignBatchSchema, input, presignOne, reportError));
       }
       const context = await authorize(options.authorize, request);
       // The presigner's types serve callers in code; a JSON body is checked by the same schemas.
@@ -98,7 +94,7 @@ export function createHttpHandler<Context, Raw = unknown>(
           action === 'presign'
             ? await presigner.presign(parseRequest(PresignRequestSchema, input, 'presign request'), context)
             : await presigner.createMultipart(
-                parseRequest(CreateMultipartSchema, input, 'createMultipart request'),
+                parseRequest(schemas!.CreateMultipartSchema, input, 'createMultipart request'),
                 context,
               );
         await options.onPresign?.(result, context);
@@ -106,13 +102,19 @@ export function createHttpHandler<Context, Raw = unknown>(
       }
       if (action === 'verify') return json(200, await presigner.verify(verifyRequest(input), context));
       if (action === 'signParts') {
-        return json(200, await presigner.signParts(parseRequest(SignPartsSchema, input, 'signParts request'), context));
+        return json(
+          200,
+          await presigner.signParts(parseRequest(schemas!.SignPartsSchema, input, 'signParts request'), context),
+        );
       }
       if (action === 'completeMultipart') {
-        const request = parseRequest(CompleteMultipartSchema, input, 'completeMultipart request');
+        const request = parseRequest(schemas!.CompleteMultipartSchema, input, 'completeMultipart request');
         return json(200, await presigner.completeMultipart(request, context));
       }
-      return json(200, await presigner[action](parseRequest(UploadTokenSchema, input, `${action} request`), context));
+      return json(
+        200,
+        await presigner[action](parseRequest(schemas!.UploadTokenSchema, input, `${action} request`), context),
+      );
     } catch (error) {
       const known = isPresignError(error) ? error : undefined;
       if (!known || known.status >= 500) {
@@ -139,46 +141,6 @@ function actionOf(input: unknown): Action {
     );
   }
   return action as Action;
-}
-
-/**
- * Presigns each file of `{"action":"presignBatch","files":[…]}` as its own `presign` would be, and
- * answers `{"results":[…]}` in the same order: one refused file fails alone, with the code and
- * status a single presign would have answered.
- */
-async function presignBatch(
-  input: unknown,
-  presignOne: (file: unknown) => Promise<PresignResult>,
-  reportError: (error: unknown) => void,
-): Promise<{ results: PresignBatchItem[] }> {
-  const { files } = parseRequest(PresignBatchSchema, input, 'presignBatch request');
-  if (files.length > MAX_BATCH_FILES) {
-    throw new PresignError(
-      'TOO_MANY_FILES',
-      `A batch presigns at most ${MAX_BATCH_FILES} files; this one names ${files.length}: split it.`,
-    );
-  }
-  const settle = (file: unknown) =>
-    presignOne(file).catch((error: unknown): PresignBatchItem => {
-      const known = isPresignError(error) && error.status < 500 ? error : undefined;
-      if (known) return { status: known.status, ...known.toJSON() };
-      reportSafely(reportError, error);
-      const answer = serverError(isPresignError(error) ? error.code : 'INTERNAL_ERROR');
-      return { status: answer.status, ...(JSON.parse(answer.body) as PresignErrorBody) };
-    });
-  return { results: await Promise.all(files.map(settle)) };
-}
-
-/**
- * The request `authorize` would have seen had the file come alone: a hook that reads the body
- * (to allow a type per user, say) judges each file of a batch as it judges a single presign.
- */
-function singlePresignRequest<Raw>(request: HttpRequest<Raw>, file: unknown): HttpRequest<Raw> {
-  if (typeof request.body !== 'string' && !(request.body instanceof Uint8Array)) return { ...request, body: file };
-  const text = JSON.stringify(file) ?? '';
-  const body = typeof request.body === 'string' ? text : new TextEncoder().encode(text);
-  const length = String(new TextEncoder().encode(text).byteLength);
-  return { ...request, headers: { ...request.headers, 'content-length': length }, body };
 }
 
 /**
@@ -267,7 +229,7 @@ export function serverError(code: PresignErrorCode, headers: Record<string, stri
   return jsonResponse(ERROR_STATUS[code], { error: { code, message } }, headers);
 }
 
-function reportSafely(reportError: (error: unknown) => void, error: unknown): void {
+export function reportSafely(reportError: (error: unknown) => void, error: unknown): void {
   try {
     reportError(error);
   } catch {

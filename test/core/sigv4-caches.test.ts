@@ -3,7 +3,8 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { presignPost, presignPut, resolveLocation } from '../../src/core/sigv4.js';
+import { presignPut, resolveLocation } from '../../src/core/sigv4.js';
+import { presignPost } from '../../src/core/sigv4-post.js';
 import { expiry } from '../../src/core/signer.js';
 
 // The direct signer keeps what one second, one set of credentials and one expiry share (dates,

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPresigner } from '../../src/index.js';
 import { contentDispositionFor } from '../../src/core/disposition.js';
-import * as nodeSigv4 from '../../src/core/sigv4.js';
+import * as nodeSigv4Put from '../../src/core/sigv4.js';
+import * as nodeSigv4Post from '../../src/core/sigv4-post.js';
 import { resolveLocation, type Credentials } from '../../src/core/sigv4.js';
 import { importWithWebCryptoOnly } from '../helpers/web-crypto.js';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../../src/protocol.js';
@@ -15,9 +16,12 @@ import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../../src/protocol.
 // so twice: with node:crypto (synchronous, where the runtime has it) and with Web Crypto (workerd
 // without nodejs_compat, Vercel's Edge runtime), each property on each path.
 
-const webSigv4 = await importWithWebCryptoOnly(() => import('../../src/core/sigv4.js'));
+const webSigv4 = await importWithWebCryptoOnly(async () => ({
+  ...(await import('../../src/core/sigv4.js')),
+  ...(await import('../../src/core/sigv4-post.js')),
+}));
 const cryptoPaths = [
-  { path: 'node:crypto', sigv4: nodeSigv4, synchronous: true },
+  { path: 'node:crypto', sigv4: { ...nodeSigv4Put, ...nodeSigv4Post }, synchronous: true },
   { path: 'Web Crypto', sigv4: webSigv4, synchronous: false },
 ] as const;
 

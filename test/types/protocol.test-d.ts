@@ -5,10 +5,10 @@ import type { ActionAnswers, ActionRequests, ErrorCode } from '../../src/protoco
 import type {
   CompleteMultipartSchema,
   CreateMultipartSchema,
-  PresignRequestSchema,
   SignPartsSchema,
   UploadTokenSchema,
-} from '../../src/schemas.js';
+} from '../../src/action-schemas.js';
+import type { PresignRequestSchema } from '../../src/schemas.js';
 import type { Presigner } from '../../src/types.js';
 
 describe('the protocol', () => {
