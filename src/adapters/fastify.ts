@@ -11,7 +11,7 @@ import type { HandlerOptions, HttpResponse } from '../types.js';
 import { readNodeBody } from './read-body.js';
 
 /** The handler's options, and where the route goes. */
-export interface FastifyPresignOptions<Context = unknown> extends HandlerOptions<Context> {
+export interface FastifyPresignOptions<Context = unknown> extends HandlerOptions<Context, FastifyRequest> {
   /**
    * The route's path, below the `prefix` the plugin is registered with.
    * @default '/presign'

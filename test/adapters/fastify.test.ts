@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { toFastifyPlugin, type FastifyPresignOptions } from '../../src/adapters/fastify.js';
-import type { HttpRequest } from '../../src/index.js';
+import { toFastifyPlugin } from '../../src/adapters/fastify.js';
+import type { HandlerOptions, HttpRequest } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
 import { testPresigner } from '../helpers/presign.js';
 import { send, sendLargeBody, serverDrivers } from './drivers.js';
@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 /** The conformance suite's Fastify driver around a test presigner, closed after the test. */
-async function serve(options?: FastifyPresignOptions) {
+async function serve(options?: HandlerOptions) {
   const server = await serverDrivers.find((driver) => driver.name === 'fastify 5')!.start(testPresigner(), options);
   close = server.close;
   return server;

@@ -1,6 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { toLambdaHandler, type APIGatewayProxyEventV2, type LambdaEvent } from '../../src/adapters/aws-lambda/index.js';
 import { toExpressHandler, type NodeRequest } from '../../src/adapters/express.js';
+import { toFastifyPlugin } from '../../src/adapters/fastify.js';
+import type { FastifyRequest } from 'fastify';
 import { toFetchHandler } from '../../src/adapters/fetch.js';
 import { createPresigner, type HttpRequest, type MultipartUpload, type PresignResult } from '../../src/index.js';
 
@@ -24,6 +26,12 @@ describe('adapters bind the raw request authorize sees', () => {
       authorize: (request) => {
         expectTypeOf(request.raw).toEqualTypeOf<LambdaEvent | undefined>();
         return { userId: 'alice' };
+      },
+    });
+    toFastifyPlugin(presigner, {
+      authorize: (request) => {
+        expectTypeOf(request.raw).toEqualTypeOf<FastifyRequest | undefined>();
+        return { userId: String(request.raw?.headers['x-user']) };
       },
     });
   });
