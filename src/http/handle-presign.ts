@@ -75,9 +75,8 @@ export function createHttpHandler<Context, Raw = unknown>(
       const { presigner, profile } = choose(input);
       // `authorize` may decide by profile, e.g. that only editors upload videos.
       if (profile !== undefined) request = { ...request, profile };
-      // Only a presign is on the path of a cold start; the other actions' code loads when first needed.
-      const schemas = action === 'presign' ? undefined : await import('../action-schemas.js');
       if (action === 'presignBatch') {
+        // Loaded when a batch first arrives, like every action's code but a presign's (cold starts).
         const { presignBatch, singlePresignRequest } = await import('./presign-batch.js');
         const presignOne = async (file: unknown) => {
           const context = await authorize(options.authorize, singlePresignRequest(request, file));
@@ -85,35 +84,35 @@ export function createHttpHandler<Context, Raw = unknown>(
           await options.onPresign?.(result, context);
           return result;
         };
-        return json(200, await presignBatch(schemas!.PresignBatchSchema, input, presignOne, reportError));
+        return json(200, await presignBatch(input, presignOne, reportError));
       }
       const context = await authorize(options.authorize, request);
       // The presigner's types serve callers in code; a JSON body is checked by the same schemas.
-      if (action === 'presign' || action === 'createMultipart') {
-        const result =
-          action === 'presign'
-            ? await presigner.presign(parseRequest(PresignRequestSchema, input, 'presign request'), context)
-            : await presigner.createMultipart(
-                parseRequest(schemas!.CreateMultipartSchema, input, 'createMultipart request'),
-                context,
-              );
+      if (action === 'presign') {
+        const result = await presigner.presign(parseRequest(PresignRequestSchema, input, 'presign request'), context);
         await options.onPresign?.(result, context);
         return json(200, result);
       }
       if (action === 'verify') return json(200, await presigner.verify(verifyRequest(input), context));
+      // Only a presign is on the path of a cold start; the other bodies' schemas load when first needed.
+      const schemas = await import('../action-schemas.js');
+      if (action === 'createMultipart') {
+        const upload = parseRequest(schemas.CreateMultipartSchema, input, 'createMultipart request');
+        const result = await presigner.createMultipart(upload, context);
+        await options.onPresign?.(result, context);
+        return json(200, result);
+      }
       if (action === 'signParts') {
-        return json(
-          200,
-          await presigner.signParts(parseRequest(schemas!.SignPartsSchema, input, 'signParts request'), context),
-        );
+        const parts = parseRequest(schemas.SignPartsSchema, input, 'signParts request');
+        return json(200, await presigner.signParts(parts, context));
       }
       if (action === 'completeMultipart') {
-        const request = parseRequest(schemas!.CompleteMultipartSchema, input, 'completeMultipart request');
+        const request = parseRequest(schemas.CompleteMultipartSchema, input, 'completeMultipart request');
         return json(200, await presigner.completeMultipart(request, context));
       }
       return json(
         200,
-        await presigner[action](parseRequest(schemas!.UploadTokenSchema, input, `${action} request`), context),
+        await presigner[action](parseRequest(schemas.UploadTokenSchema, input, `${action} request`), context),
       );
     } catch (error) {
       const known = isPresignError(error) ? error : undefined;

@@ -1,6 +1,6 @@
 // `presignBatch`: loaded by the handler when a batch first arrives, so that a function that only
 // presigns one file at a time never parses this.
-import type { PresignBatchSchema } from '../action-schemas.js';
+import { PresignBatchSchema } from '../action-schemas.js';
 import { parseRequest } from '../core/config.js';
 import { isPresignError, PresignError, type PresignErrorBody } from '../errors.js';
 import { MAX_BATCH_FILES, type PresignBatchItem } from '../protocol.js';
@@ -13,12 +13,11 @@ import { reportSafely, serverError } from './handle-presign.js';
  * status a single presign would have answered.
  */
 export async function presignBatch(
-  schema: typeof PresignBatchSchema,
   input: unknown,
   presignOne: (file: unknown) => Promise<PresignResult>,
   reportError: (error: unknown) => void,
 ): Promise<{ results: PresignBatchItem[] }> {
-  const { files } = parseRequest(schema, input, 'presignBatch request');
+  const { files } = parseRequest(PresignBatchSchema, input, 'presignBatch request');
   if (files.length > MAX_BATCH_FILES) {
     throw new PresignError(
       'TOO_MANY_FILES',
