@@ -35,22 +35,28 @@ function openStore() {
 }
 
 /**
- * The place in IndexedDB where an interrupted multipart upload of this file to this endpoint is
- * kept, or `undefined` where the browser offers no IndexedDB or no Web Crypto (an insecure origin):
- * the upload then simply cannot resume. The record's key is the endpoint's URL and a fingerprint of
- * the file: name, size, lastModified, declared type and the SHA-256 of its first and last 64 KiB,
- * so that only the same file picked again finds it.
+ * The place in IndexedDB where an interrupted multipart upload of this file to this endpoint and
+ * profile is kept, or `undefined` where the browser offers no IndexedDB or no Web Crypto (an insecure
+ * origin): the upload then simply cannot resume. The record's key is the endpoint's URL, the profile
+ * (a token is sealed for one profile: another refuses it) and a fingerprint of the file: name, size,
+ * lastModified, declared type and the SHA-256 of its first and last 64 KiB, so that only the same
+ * file picked again for the same profile finds it.
  *
  * @example
  * ```ts
- * const resumable = await openResumable(file, body, '/api/presign');
+ * const resumable = await openResumable(file, body, { endpoint: '/api/presign', profile: 'video' });
  * const upload = (await resumable?.find()) ?? (await createMultipart(target, body));
  * ```
  */
-export async function openResumable(file: Blob, body: PresignBody, endpoint: string): Promise<Resumable | undefined> {
+export async function openResumable(
+  file: Blob,
+  body: PresignBody,
+  { endpoint, profile }: { endpoint: string; profile?: string | undefined },
+): Promise<Resumable | undefined> {
   if (typeof indexedDB === 'undefined' || typeof crypto === 'undefined' || !crypto.subtle) return undefined;
   try {
-    const key = `${new URL(endpoint, globalThis.location?.href).href} ${await fingerprint(file, body)}`;
+    const url = new URL(endpoint, globalThis.location?.href).href;
+    const key = JSON.stringify([url, profile ?? null, await fingerprint(file, body)]);
     const { idb, store } = await openStore();
     return {
       async find() {

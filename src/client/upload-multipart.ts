@@ -44,7 +44,7 @@ export async function uploadMultipart(
 ): Promise<UploadResult> {
   const { signal, retry } = options;
   const target = { ...endpointOf(options), signal };
-  const resumable = options.resume === false ? undefined : await openResumable(file, body, options.endpoint);
+  const resumable = options.resume === false ? undefined : await openResumable(file, body, options);
   const resumed = resumable && (await resumeUpload(resumable, options));
   const upload = resumed?.upload ?? (await startUpload(body, options));
   // Saved before any part goes, so that a page closed from now on can pick the upload up again.

@@ -31,14 +31,18 @@ let file: Awaited<ReturnType<typeof randomFileOnDisk>>;
 /** Every upload the endpoint started, to check and clean up. */
 const started: { key: string; uploadId: string }[] = [];
 
-function usePresigner(secret = 'resume-browser-test-secret-0123456789') {
-  const presigner = rgwPresigner({
+function videoPresigner(secret = 'resume-browser-test-secret-0123456789', prefix = 'uploads/') {
+  return rgwPresigner({
     allowedTypes: ['video/mp4'],
     maxSize: 64 * MIB,
     multipartSecret: secret,
     partSize: 5 * MIB,
+    prefix,
   });
-  server.route('POST', '/presign', toExpressHandler(presigner));
+}
+
+function usePresigner(secret?: string) {
+  server.route('POST', '/presign', toExpressHandler(videoPresigner(secret)));
 }
 
 async function openLab() {
@@ -51,12 +55,12 @@ async function openLab() {
  * Starts the upload with parts from `heldFrom` on held back (they never reach RGW), waits until the
  * parts before are stored, and reloads the page: an upload interrupted in the middle.
  */
-async function interruptAt(heldFrom: number) {
+async function interruptAt(heldFrom: number, options: Record<string, unknown> = OPTIONS) {
   const held: Route[] = [];
   const isHeld = (url: URL) => Number(url.searchParams.get('partNumber')) >= heldFrom;
   await page.route(isHeld, (route) => void held.push(route));
   // The page dies with the reload: its upload never settles.
-  void page.evaluate((options) => (window as any).upload(options), OPTIONS).catch(() => undefined);
+  void page.evaluate((options) => (window as any).upload(options), options).catch(() => undefined);
   await expect.poll(() => held.length, { timeout: transferMs(FILE_SIZE) }).toBe(1);
   const { key, uploadId } = started.at(-1)!;
   expect(await storedParts(key, uploadId)).toEqual(Array.from({ length: heldFrom - 1 }, (_, i) => i + 1));
@@ -163,6 +167,46 @@ describe('uploadFile resumes an interrupted multipart upload in Chromium against
       expect(await records()).toEqual([]);
     },
     transferMs(4 * FILE_SIZE) + 6 * STEP_MS,
+  );
+
+  it(
+    'resumes only under the profile the upload was made for: the same file under another profile starts over',
+    async () => {
+      // Prepare: one endpoint, two profiles with the same rules and secret but their own prefixes;
+      // parts 1-3 of 6 stored under "clips", then the page reloads.
+      const secret = 'resume-browser-test-secret-0123456789';
+      const profiles = { clips: videoPresigner(secret, 'clips/'), trailers: videoPresigner(secret, 'trailers/') };
+      server.route('POST', '/presign', toExpressHandler(profiles));
+      const puts = watchPartPuts(page, rgw.endpoint);
+      const actions = watchActions(page, `${server.origin}/presign`);
+      const clips = await interruptAt(4, { ...OPTIONS, profile: 'clips' });
+      puts.splice(0);
+      actions.splice(0);
+      // Act: the same file under "trailers", then under "clips".
+      const underTrailers = await uploadInLab(page, { ...OPTIONS, profile: 'trailers' });
+      const trailersSent = { puts: puts.splice(0), actions: actions.splice(0) };
+      const recordsBetween = await records();
+      const underClips = await uploadInLab(page, { ...OPTIONS, profile: 'clips' });
+      // Assess: "trailers" never touched the "clips" upload, and made its own under its own prefix.
+      expect(underTrailers.error).toBeUndefined();
+      expect(underTrailers.result!.key).toMatch(/^trailers\//);
+      expect(trailersSent.puts).toEqual(Array.from({ length: PART_COUNT }, (_, i) => i + 1));
+      expect(trailersSent.actions).not.toContain('listParts');
+      expect(trailersSent.actions).not.toContain('abortMultipart');
+      expect(await storedSha256(underTrailers.result!.key)).toBe(file.sha256);
+      expect(recordsBetween).toHaveLength(1);
+      // "clips" resumed its own upload: only the missing parts went.
+      expect(underClips.error).toBeUndefined();
+      expect(underClips.result).toMatchObject({ key: clips.key, method: 'MULTIPART', size: FILE_SIZE });
+      expect(puts).toEqual([4, 5, 6]);
+      expect(actions).not.toContain('createMultipart');
+      expect(await storedSha256(clips.key)).toBe(file.sha256);
+      expect(await openUploads(clips.key)).toEqual([]);
+      expect(await openUploads(underTrailers.result!.key)).toEqual([]);
+      expect(await records()).toEqual([]);
+      expect(browser.errors).toEqual([]);
+    },
+    transferMs(3 * FILE_SIZE) + 6 * STEP_MS,
   );
 
   it('keeps at most 20 interrupted uploads, forgetting the oldest, and clears them on request', async () => {
