@@ -51,11 +51,17 @@ export interface UploadFilesOptions extends Omit<UploadFileOptions, 'onProgress'
    * @default concurrency × 2
    */
   batchSize?: number;
-  /** Aborting cancels every file, as `cancel()` does. */
+  /** Aborting cancels every file, as `cancel()` does. Listened to only while a file is queued or uploading. */
   signal?: AbortSignal;
-  /** Progress over the files still wanted (neither cancelled nor failed); 100 once all are done. */
+  /**
+   * Progress over the files still wanted (neither cancelled nor failed); 100 once all are done.
+   * Called when `onChange` is.
+   */
   onProgress?: (progress: UploadProgress) => void;
-  /** Called with every file's state after any change (status, progress), e.g. to render them. */
+  /**
+   * Called with every file's state, e.g. to render them: at once after a change of status, and with
+   * progress at most every 50 ms, however many files report it.
+   */
   onChange?: (files: readonly FileUpload[]) => void;
 }
 
@@ -76,6 +82,8 @@ export interface FileUploads {
 }
 
 const DEFAULT_CONCURRENCY = 4;
+/** Progress reaches the callbacks at most this often: a hundred files report thousands of events a second. */
+const PROGRESS_INTERVAL_MS = 50;
 
 /**
  * Uploads several files with one budget of connections: at most `concurrency` requests carry bytes
@@ -109,18 +117,33 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
   let waiters: Array<() => void> = [];
   let progress: UploadProgress = { loaded: 0, total: 0, percent: 100 };
 
+  let progressTimer: ReturnType<typeof setTimeout> | undefined;
+  const cancelAll = () => cancel();
+
   const update = (id: number, change: Partial<FileUpload>) => {
     items[id] = { ...items[id]!, ...change };
   };
+  /** Reports where every file stands: called at once on a change of status, and by `notifySoon` for progress. */
   const notify = () => {
+    clearTimeout(progressTimer);
+    progressTimer = undefined;
     progress = totalProgress(items);
     options.onProgress?.(progress);
     options.onChange?.([...items]);
-    if (controllers.size === 0 && !items.some((item) => item.status === 'queued')) {
+    const busy = controllers.size > 0 || items.some((item) => item.status === 'queued');
+    // Listened to only while busy: a signal that outlives many batches must not keep each one alive.
+    if (busy) options.signal?.addEventListener('abort', cancelAll);
+    else {
+      options.signal?.removeEventListener('abort', cancelAll);
       const settledNow = waiters;
       waiters = [];
       for (const resolve of settledNow) resolve();
     }
+  };
+
+  /** Reports progress within an interval, in one call however many events came meanwhile: the latest state. */
+  const notifySoon = () => {
+    progressTimer ??= setTimeout(notify, PROGRESS_INTERVAL_MS);
   };
 
   const pump = () => {
@@ -146,7 +169,7 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
         onProgress: (fileProgress) => {
           if (controller.signal.aborted) return;
           update(id, { progress: fileProgress });
-          notify();
+          notifySoon();
         },
       });
       if (!controller.signal.aborted) update(id, { status: 'done', key: result.key, result, progress: full(file) });
@@ -216,7 +239,6 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
     notify();
   };
 
-  options.signal?.addEventListener('abort', () => cancel(), { once: true });
   queue(files);
   if (options.signal?.aborted) cancel();
   pump();

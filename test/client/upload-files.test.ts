@@ -16,6 +16,8 @@ interface Sent {
   url: string;
   size: number;
   answer(status: number): void;
+  /** Reports `loaded` bytes of the body sent, as the browser's upload progress event does. */
+  progress(loaded: number): void;
   aborted: boolean;
 }
 
@@ -55,6 +57,10 @@ class FakeXhr {
         this.status = status;
         this.responseText = status === 200 ? '' : '<Error><Code>AccessDenied</Code></Error>';
         this.events.dispatchEvent(new Event('load'));
+      },
+      progress: (loaded) => {
+        const event = Object.assign(new Event('progress'), { lengthComputable: true, loaded, total: body.size });
+        this.upload.dispatchEvent(event);
       },
     };
     sent.push(entry);
@@ -124,6 +130,24 @@ async function endpoint(_url: string, init: RequestInit): Promise<Response> {
 }
 
 const image = (name: string, size: number, type = 'image/png') => new File([new Uint8Array(size)], name, { type });
+
+/** A long-lived signal, like one per page, that keeps count of the listeners added to it and not removed. */
+function countingSignal() {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const listeners = new Set<unknown>();
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = (...args: Parameters<typeof add>) => {
+    listeners.add(args[1]);
+    add(...args);
+  };
+  signal.removeEventListener = (...args: Parameters<typeof remove>) => {
+    listeners.delete(args[1]);
+    remove(...args);
+  };
+  return { controller, signal, listeners };
+}
 
 /** Answers every request the storage holds open with 200, until the uploads settle. */
 async function answerAll(settled: Promise<unknown>): Promise<void> {
@@ -278,5 +302,63 @@ describe('uploadFiles', () => {
     expect((await uploads.settled()).map((file) => file.status)).toEqual(['cancelled']);
     expect(added!.status).toBe('queued');
     expect(sent[0]!.aborted).toBe(true);
+  });
+
+  it('leaves no listener on a long-lived signal once a batch settles, and still cancels files added later', async () => {
+    // Prepare: one signal for the life of the page, three batches in turn.
+    const { controller, signal, listeners } = countingSignal();
+    for (const name of ['a.png', 'b.png', 'c.png']) {
+      // Act
+      const uploads = uploadFiles([image(name, 2)], { ...options, signal });
+      await answerAll(uploads.settled());
+      // Assess
+      expect(uploads.files.map((file) => file.status)).toEqual(['done']);
+      expect(listeners.size).toBe(0);
+    }
+    // A settled queue given more files listens again until they end, and the signal still cancels them.
+    const uploads = uploadFiles([], { ...options, signal });
+    uploads.add([image('d.png', 2)]);
+    await expect.poll(() => sent.length, { timeout: STEP_MS }).toBe(4);
+    expect(listeners.size).toBe(1);
+    controller.abort();
+    expect((await uploads.settled()).map((file) => file.status)).toEqual(['cancelled']);
+    expect(sent[3]!.aborted).toBe(true);
+  });
+
+  it('coalesces a burst of progress events into few calls, and reports each change of status at once', async () => {
+    // Prepare: three files sending at once.
+    const changes: (readonly FileUpload[])[] = [];
+    let progressCalls = 0;
+    const uploads = uploadFiles([image('a.png', 1000), image('b.png', 1000), image('c.png', 1000)], {
+      ...options,
+      multipartThreshold: 4096,
+      concurrency: 3,
+      onChange: (files) => changes.push(files),
+      onProgress: () => progressCalls++,
+    });
+    await expect.poll(() => sent.length, { timeout: STEP_MS }).toBe(3);
+    await expect
+      .poll(() => changes.at(-1)?.every((file) => file.status === 'uploading'), { timeout: STEP_MS })
+      .toBe(true);
+    const before = { changes: changes.length, progressCalls };
+    // Act: a thousand progress events of each file, as fast as a browser on loopback sends them.
+    for (let loaded = 1; loaded <= 1000; loaded++) for (const request of sent) request.progress(loaded);
+    // Assess: none reached the callbacks on the spot, and the latest came in one call soon after.
+    expect([changes.length, progressCalls]).toEqual([before.changes, before.progressCalls]);
+    await expect
+      .poll(() => changes.at(-1)?.map((file) => file.progress.loaded), { timeout: STEP_MS })
+      .toEqual([1000, 1000, 1000]);
+    expect(changes.length - before.changes).toBeLessThanOrEqual(2);
+    expect(progressCalls - before.progressCalls).toBeLessThanOrEqual(2);
+    expect(uploads.progress).toEqual({ loaded: 3000, total: 3000, percent: 99 });
+    // A file's end is reported at once, the batch's end before `settled` resolves.
+    sent.find((request) => request.url.includes('-a.png?'))!.answer(200);
+    await expect.poll(() => uploads.files[0]!.status, { timeout: STEP_MS, interval: 1 }).toBe('done');
+    expect(changes.at(-1)![0]!.status).toBe('done');
+    for (const request of sent) request.answer(200);
+    const settled = await uploads.settled();
+    expect(changes.at(-1)).toEqual(settled);
+    expect(settled.map((file) => file.status)).toEqual(['done', 'done', 'done']);
+    expect(uploads.progress).toEqual({ loaded: 3000, total: 3000, percent: 100 });
   });
 });
