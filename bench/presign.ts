@@ -5,6 +5,9 @@
  * rotating order, and ratios are taken per round (paired).
  */
 import { createHash, createHmac, createSecretKey, hash, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -17,6 +20,7 @@ import { assertSafeKey, nameBudget, toSafeName } from '../src/core/keys.js';
 import { presignPut } from '../src/core/sigv4.js';
 import { presignPost } from '../src/core/sigv4-post.js';
 import { PresignRequestSchema } from '../src/schemas.js';
+import * as esbuild from 'esbuild';
 import * as v from 'valibot';
 import { fmt, ratio, summarize, table, type Goal } from './stats.js';
 
@@ -337,6 +341,149 @@ function contenders() {
   return { put, post, steps, postSteps, client, smithy, putRequest };
 }
 
+// A digest of each algorithm, as a client declares it (base64 of the right length).
+const DIGESTS = {
+  md5: '1B2M2Y8AsgTpgAmY7PhCfg==',
+  sha256: '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+  crc32: 'NSRBwg==',
+  crc64nvme: 'Ljw7pUWr+gs=',
+} as const;
+type Algorithm = keyof typeof DIGESTS;
+
+/**
+ * The same presign with each signed checksum, and with none ('ours' here): a digest must not
+ * make a URL cost more than 1.2× one without (issue 18).
+ */
+function checksumContenders(): Contender[] {
+  const input = { fileName: 'sample.jpg', contentType: CONTENT_TYPE, size: SIZE };
+  const presigner = (checksum: Algorithm | 'none') =>
+    createPresigner({
+      bucket: BUCKET,
+      region: REGION,
+      credentials: CREDENTIALS,
+      allowedTypes: ['image/*'],
+      maxSize: 10 * 1024 * 1024,
+      expiresIn: 300,
+      checksum,
+    });
+  const none = presigner('none');
+  const withDigest = (Object.keys(DIGESTS) as Algorithm[]).map((algorithm): Contender => {
+    const signing = presigner(algorithm);
+    const request = { ...input, checksum: DIGESTS[algorithm] };
+    return {
+      id: algorithm,
+      label: `presign(), checksum '${algorithm}' (${algorithm === 'md5' ? 'Content-MD5 header' : `x-amz-checksum-${algorithm} in the URL`})`,
+      async run(n) {
+        for (let i = 0; i < n; i++) keep((await signing.presign(request)).uploadUrl);
+      },
+    };
+  });
+  return [
+    {
+      id: 'ours',
+      label: "presign(), checksum 'none'",
+      async run(n) {
+        for (let i = 0; i < n; i++) keep((await none.presign(input)).uploadUrl);
+      },
+    },
+    ...withDigest,
+  ];
+}
+
+type Signing = { presignPut: typeof presignPut; createPresigner: typeof createPresigner };
+
+/**
+ * The signing code twice over, as two module instances of one esbuild bundle: one evaluated as
+ * Node evaluates it (node:crypto), one as a runtime without node:crypto does (workerd without
+ * nodejs_compat, Node before 20.16: `process.getBuiltinModule` hidden while it loads, as the tests
+ * do), so both run side by side in this process, bundled alike.
+ */
+async function signingPaths(): Promise<{ node: Signing; web: Signing }> {
+  const dir = join(process.cwd(), 'node_modules', '.cache', 'upload-presigner-bench', 'signing');
+  mkdirSync(dir, { recursive: true });
+  const outfile = join(dir, 'signing.mjs');
+  await esbuild.build({
+    stdin: {
+      contents:
+        "export { presignPut } from './src/core/sigv4.ts';\nexport { createPresigner } from './src/index.ts';\n",
+      resolveDir: process.cwd(),
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'silent',
+  });
+  const url = pathToFileURL(outfile).href;
+  const node = (await import(`${url}?crypto=node`)) as Signing;
+  const descriptor = Object.getOwnPropertyDescriptor(process, 'getBuiltinModule')!;
+  Object.defineProperty(process, 'getBuiltinModule', { value: undefined, configurable: true, writable: true });
+  try {
+    return { node, web: (await import(`${url}?crypto=web`)) as Signing };
+  } finally {
+    Object.defineProperty(process, 'getBuiltinModule', descriptor);
+  }
+}
+
+/** The direct signer and a whole presign, with node:crypto ('ours') and with Web Crypto. */
+function cryptoPathContenders({ node, web }: { node: Signing; web: Signing }): Contender[] {
+  const key = `uploads/${randomUUID()}-sample.jpg`;
+  const put = (signing: Signing) => () =>
+    signing.presignPut({
+      location: { protocol: 'https:', host: HOST, basePath: '' },
+      region: REGION,
+      credentials: CREDENTIALS,
+      key,
+      headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*' },
+      expiresIn: 300,
+      date: new Date(),
+    });
+  const presigner = (signing: Signing) =>
+    signing.createPresigner({
+      bucket: BUCKET,
+      region: REGION,
+      credentials: CREDENTIALS,
+      allowedTypes: ['image/*'],
+      maxSize: 10 * 1024 * 1024,
+      expiresIn: 300,
+    });
+  const input = { fileName: 'sample.jpg', contentType: CONTENT_TYPE, size: SIZE };
+  const [nodePut, webPut, nodePresigner, webPresigner] = [put(node), put(web), presigner(node), presigner(web)];
+  return [
+    {
+      id: 'ours',
+      label: 'presignPut (direct signer), node:crypto',
+      run(n) {
+        for (let i = 0; i < n; i++) keep(nodePut());
+      },
+    },
+    {
+      id: 'web',
+      label: 'presignPut (direct signer), Web Crypto',
+      async run(n) {
+        for (let i = 0; i < n; i++) keep(await webPut());
+      },
+    },
+    {
+      id: 'node-presign',
+      label: 'presign(), node:crypto',
+      async run(n) {
+        for (let i = 0; i < n; i++) keep((await nodePresigner.presign(input)).uploadUrl);
+      },
+    },
+    {
+      id: 'web-presign',
+      label: 'presign(), Web Crypto',
+      async run(n) {
+        for (let i = 0; i < n; i++) keep((await webPresigner.presign(input)).uploadUrl);
+      },
+    },
+  ];
+}
+
 /** Checks, once, that the contenders sign the same thing: same key and clock give the same URL. */
 async function agreement(
   client: S3Client,
@@ -495,6 +642,38 @@ export async function runPresign(): Promise<Goal[]> {
       return [step.label, fmt(st.median / 1000), `${fmt(st.p25 / 1000)}–${fmt(st.p75 / 1000)}`];
     }),
   );
+
+  const checksums = checksumContenders();
+  const checksumSamples = await measure(checksums);
+  report(
+    `PUT with a signed checksum, each beside none (n = ${ROUNDS} samples each; "÷ ours" = ÷ checksum 'none')`,
+    checksums,
+    checksumSamples,
+  );
+  const paths = await signingPaths();
+  const sameUrl = await (async () => {
+    const date = new Date();
+    const parameters = {
+      location: { protocol: 'https:' as const, host: HOST, basePath: '' },
+      region: REGION,
+      credentials: CREDENTIALS,
+      key: 'uploads/same.jpg',
+      headers: { 'content-type': CONTENT_TYPE },
+      expiresIn: 300,
+      date,
+    };
+    return paths.node.presignPut(parameters) === (await paths.web.presignPut(parameters));
+  })();
+  const cryptoPaths = cryptoPathContenders(paths);
+  const cryptoSamples = await measure(cryptoPaths);
+  console.log(
+    `\nnode:crypto and Web Crypto: the same esbuild bundle of src/, loaded twice (the second with process.getBuiltinModule hidden); same URL from both: ${sameUrl ? 'yes' : 'NO'}.`,
+  );
+  report(
+    `Signing with node:crypto vs Web Crypto (n = ${ROUNDS} samples each; "÷ ours" = ÷ presignPut with node:crypto)`,
+    cryptoPaths,
+    cryptoSamples,
+  );
   if (sink === 42) console.log('');
 
   const paired = (samples: Map<string, number[]>, id: string) => {
@@ -505,7 +684,17 @@ export async function runPresign(): Promise<Goal[]> {
   const vsCrypto = 1 / paired(putSamples, 'crypto');
   const postVsSdk = paired(postSamples, 'sdk');
   const postVsCrypto = 1 / paired(postSamples, 'crypto');
+  const checksumGoals = checksums.slice(1).map((contender): Goal => {
+    const cost = paired(checksumSamples, contender.id);
+    return {
+      name: `PUT presign with checksum '${contender.id}' ÷ without (time)`,
+      measured: ratio(cost),
+      goal: '≤ 1.2×',
+      met: cost <= 1.2,
+    };
+  });
   return [
+    ...checksumGoals,
     { name: 'PUT presign: ours vs getSignedUrl (speed-up)', measured: ratio(vsSdk), goal: '≥ 20×', met: vsSdk >= 20 },
     { name: 'PUT presign: ours ÷ bare crypto (time)', measured: ratio(vsCrypto), goal: '≤ 3×', met: vsCrypto <= 3 },
     {

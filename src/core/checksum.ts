@@ -20,9 +20,14 @@ export interface DeclaredChecksum {
 
 const DIGEST_BYTES: Record<ChecksumAlgorithm, number> = { md5: 16, sha256: 32, crc32: 4, crc64nvme: 8 };
 
+const HEADER: Record<ChecksumAlgorithm, string> = {
+  md5: 'content-md5',
+  sha256: 'x-amz-checksum-sha256',
+  crc32: 'x-amz-checksum-crc32',
+  crc64nvme: 'x-amz-checksum-crc64nvme',
+};
 /** The digest's name in a PUT's headers (Content-MD5) or URL (`x-amz-checksum-*`), lower-case. */
-export const checksumHeader = (algorithm: ChecksumAlgorithm): string =>
-  algorithm === 'md5' ? 'content-md5' : `x-amz-checksum-${algorithm}`;
+export const checksumHeader = (algorithm: ChecksumAlgorithm): string => HEADER[algorithm];
 
 /** The digest's field in a POST form, as S3 spells it. */
 export const checksumField = (algorithm: ChecksumAlgorithm): string =>
@@ -52,7 +57,7 @@ export function admitChecksum(
       `The request must declare "${what}", the base64 ${algorithm} digest of the bytes: this endpoint signs it, so the storage refuses any other bytes.`,
     );
   }
-  if (!isDigest(value, DIGEST_BYTES[algorithm])) {
+  if (!isDigest(value, algorithm)) {
     throw new PresignError(
       'INVALID_REQUEST',
       `Invalid ${what}: this endpoint signs ${algorithm} digests, so it must be the ${base64Length(algorithm)}-character base64 ${algorithm} digest of the bytes.`,
@@ -61,16 +66,20 @@ export function admitChecksum(
   return { algorithm, value };
 }
 
-/** Exactly `bytes` bytes in canonical base64 (what S3 compares): decoding and encoding again gives it back. */
-function isDigest(value: string, bytes: number): boolean {
-  if (value.length !== Math.ceil(bytes / 3) * 4) return false;
-  try {
-    const decoded = atob(value);
-    return decoded.length === bytes && btoa(decoded) === value;
-  } catch {
-    return false;
-  }
+/**
+ * Exactly `bytes` bytes in canonical base64 (what S3 compares): the padding the length calls for,
+ * and a last character whose unused low bits are zero. One anchored regex per algorithm checks it
+ * in linear time without decoding: decoding and encoding again cost a tenth of a presign.
+ */
+function canonicalBase64(bytes: number): RegExp {
+  const whole = `[A-Za-z0-9+/]{${Math.floor(bytes / 3) * 4}}`;
+  const tail = ['', '[A-Za-z0-9+/][AQgw]==', '[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]='][bytes % 3];
+  return new RegExp(`^${whole}${tail}$`);
 }
+const DIGEST = Object.fromEntries(
+  Object.entries(DIGEST_BYTES).map(([algorithm, bytes]) => [algorithm, canonicalBase64(bytes)]),
+) as Record<ChecksumAlgorithm, RegExp>;
+const isDigest = (value: string, algorithm: ChecksumAlgorithm) => DIGEST[algorithm].test(value);
 
 /** The hex form of a base64 MD5: what a single-part ETag holds on AWS S3 (without SSE-KMS) and Ceph RGW. */
 export function md5Hex(base64: string): string {

@@ -216,7 +216,7 @@ export interface PutParameters {
   date: Date;
   /** Sign an UploadPart of this multipart upload instead of a PutObject. */
   part?: { uploadId: string; partNumber: number };
-  /** An `x-amz-checksum-*` header, which the SDK moves into the query, as does this signer. */
+  /** An `x-amz-checksum-*` header, which the SDK moves into the query, as does this signer; its value is base64. */
   hoisted?: { name: string; value: string } | undefined;
 }
 
@@ -248,7 +248,9 @@ export function presignPut({
   const after =
     `X-Amz-SignedHeaders=${escapedSignedHeaders}` +
     (part ? `&partNumber=${part.partNumber}&uploadId=${escapeUri(part.uploadId)}` : '') +
-    (hoisted ? `&${hoisted.name}=${escapeUri(hoisted.value)}` : '') +
+    // Base64 holds none of the characters (!'()*) escapeUri escapes beyond encodeURIComponent and
+    // always some (+/=) its unreserved check sends on: encodeURIComponent alone gives the same, sooner.
+    (hoisted ? `&${hoisted.name}=${encodeURIComponent(hoisted.value)}` : '') +
     (part ? '&x-id=UploadPart' : '&x-id=PutObject');
   const canonicalRequest = `PUT\n${path}\n${before}&${after}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
   const { longDate, shortDate } = signingDate;

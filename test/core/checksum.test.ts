@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { admitChecksum, md5Hex } from '../../src/core/checksum.js';
 import {
@@ -10,6 +11,7 @@ import {
   type PresignResult,
 } from '../../src/index.js';
 import { fakeCredentials, policyConditions, presignError } from '../helpers/presign.js';
+import { CHECKSUM_ALGORITHMS } from '../../src/protocol.js';
 
 // The digest a client declares: checked to be one of the presigner's algorithm, then signed the
 // same way by the direct signer and by the SDK (which signs whenever the direct one cannot).
@@ -39,6 +41,39 @@ describe('admitChecksum', () => {
         code: 'INVALID_REQUEST',
         message: expect.stringContaining('24-character base64 md5 digest'),
       }),
+    );
+  });
+
+  it('takes exactly what decodes to a digest of the right length and encodes back to itself', () => {
+    const bytes = { md5: 16, sha256: 32, crc32: 4, crc64nvme: 8 } as const;
+    const base64Like = fc.string({ maxLength: 48, unit: fc.constantFrom(...'AQgwBRhxEIMUYcgkosw048+/=a!'.split('')) });
+    // Near-digests: a real digest with one character replaced, where the padding and low bits hide.
+    const nearDigest = fc
+      .tuple(
+        fc.constantFrom(...Object.keys(bytes)),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.nat(),
+        fc.string({ minLength: 1, maxLength: 1, unit: fc.constantFrom(...'AQBgw=+/a'.split('')) }),
+      )
+      .map(([algorithm, random, at, char]) => {
+        const value = Buffer.from(random.subarray(0, bytes[algorithm as keyof typeof bytes])).toString('base64');
+        const index = at % value.length;
+        return value.slice(0, index) + char + value.slice(index + 1);
+      });
+    fc.assert(
+      fc.property(fc.constantFrom(...CHECKSUM_ALGORITHMS), fc.oneof(base64Like, nearDigest), (algorithm, value) => {
+        const decoded = Buffer.from(value, 'base64');
+        const isDigest = decoded.length === bytes[algorithm] && decoded.toString('base64') === value;
+        const admitted = (() => {
+          try {
+            return admitChecksum({ algorithm, required: false }, value) !== undefined;
+          } catch {
+            return false;
+          }
+        })();
+        expect(admitted).toBe(isDigest);
+      }),
+      { numRuns: 5000 },
     );
   });
 
