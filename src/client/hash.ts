@@ -1,19 +1,20 @@
 import type { ChecksumAlgorithm } from '../protocol.js';
 
 // The digest the client declares, so that the storage refuses any bytes but these. Hashing is
-// hash-wasm's (WebAssembly), imported on first use so that a page that never uploads never loads
-// it. A file is read a slice at a time: memory stays at one slice, whatever the file's size, and
-// the page's thread is given back between slices (a slice takes a few milliseconds to hash).
+// hash-wasm's (WebAssembly), in bounded memory (a slice at a time), and for anything but a small
+// file in a Worker (hash-workers.ts), so that the page stays responsive; both load on first use,
+// so that a page that never uploads never loads them.
 
 /** What the client hashes unless told otherwise: Content-MD5, the presigner's default. */
 export const DEFAULT_CHECKSUM = 'md5' satisfies ChecksumAlgorithm;
 
-/** Bytes read and hashed at a time. */
-const SLICE_BYTES = 4 * 1024 ** 2;
+/** Below this, hashing takes a few milliseconds on the page's thread, less than starting a Worker. */
+const WORKER_MIN_BYTES = 4 * 1024 ** 2;
 
 /**
  * The base64 digest of `blob` (or of its bytes `start` to `end`), as S3 takes it in Content-MD5 or
- * an `x-amz-checksum-*` value; read a slice at a time, in bounded memory.
+ * an `x-amz-checksum-*` value; read a slice at a time, in bounded memory, and hashed in a Web
+ * Worker when it is 4 MiB or more (on the page's thread where no Worker can start).
  *
  * @throws the signal's reason once it aborts.
  * @example
@@ -30,20 +31,32 @@ export async function hashBlob(
     signal,
   }: { start?: number; end?: number; signal?: AbortSignal | undefined } = {},
 ): Promise<string> {
-  const { createHasher } = await import('./hashers.js');
-  const hasher = await createHasher(algorithm);
-  hasher.init();
-  const end = Math.min(until, blob.size);
-  for (let offset = start; offset < end; offset += SLICE_BYTES) {
-    signal?.throwIfAborted();
-    hasher.update(new Uint8Array(await blob.slice(offset, Math.min(end, offset + SLICE_BYTES)).arrayBuffer()));
+  const range = { start, end: Math.min(until, blob.size), signal };
+  if (range.end - start >= WORKER_MIN_BYTES && typeof Worker === 'function') {
+    const { hashInWorker, WorkersUnavailable } = await import('./hash-workers.js');
+    try {
+      return await hashInWorker(blob, algorithm, range);
+    } catch (error) {
+      if (!(error instanceof WorkersUnavailable)) throw error;
+    }
   }
-  signal?.throwIfAborted();
-  return toBase64(hasher.digest('binary'));
+  return hashOnPage(blob, algorithm, range);
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
+/**
+ * {@link hashBlob} on the page's thread, whatever the size: where no Worker can start, and for the
+ * benchmark that compares the two.
+ *
+ * @example
+ * ```ts
+ * const checksum = await hashOnPage(file, 'md5', { start: 0, end: file.size });
+ * ```
+ */
+export async function hashOnPage(
+  blob: Blob,
+  algorithm: ChecksumAlgorithm,
+  range: { start: number; end: number; signal?: AbortSignal | undefined },
+): Promise<string> {
+  const { hashRange } = await import('./hashers.js');
+  return hashRange(blob, algorithm, range);
 }

@@ -1,11 +1,15 @@
 import { createCRC32, createCRC64, createMD5, createSHA256 } from 'hash-wasm';
 import type { ChecksumAlgorithm } from '../protocol.js';
 
-// Imported by name so that a bundler keeps these four of hash-wasm's thirty hashes; hash.ts loads
-// this module on first use, so that it becomes a chunk of its own.
+// Imported by name so that a bundler keeps these four of hash-wasm's thirty hashes. This module
+// runs in the hashing Worker (hash-worker.ts) and, where no Worker can start, on the page's thread,
+// loaded on first use so that it becomes a chunk of its own.
 
 /** CRC-64/NVME, reflected, as hash-wasm takes a polynomial (its check value for "123456789" is ae8b14860a799888). */
 const CRC64_NVME = '9a6c9329ac4bc9b5';
+
+/** Bytes read and hashed at a time: memory holds one slice, whatever the file's size. */
+const SLICE_BYTES = 4 * 1024 ** 2;
 
 /**
  * A fresh hasher of S3's flavour of `algorithm`: CRC32 is IEEE's, CRC64 is NVMe's.
@@ -27,4 +31,34 @@ export function createHasher(algorithm: ChecksumAlgorithm) {
     case 'crc64nvme':
       return createCRC64(CRC64_NVME);
   }
+}
+
+/**
+ * The base64 digest of `blob`'s bytes `start` to `end`, read a slice at a time on this thread.
+ *
+ * @throws the signal's reason once it aborts.
+ * @example
+ * ```ts
+ * const checksum = await hashRange(file, 'md5', { start: 0, end: file.size }); // "1B2M2Y8AsgTpgAmY7PhCfg=="
+ * ```
+ */
+export async function hashRange(
+  blob: Blob,
+  algorithm: ChecksumAlgorithm,
+  { start, end, signal }: { start: number; end: number; signal?: AbortSignal | undefined },
+): Promise<string> {
+  const hasher = await createHasher(algorithm);
+  hasher.init();
+  for (let offset = start; offset < end; offset += SLICE_BYTES) {
+    signal?.throwIfAborted();
+    hasher.update(new Uint8Array(await blob.slice(offset, Math.min(end, offset + SLICE_BYTES)).arrayBuffer()));
+  }
+  signal?.throwIfAborted();
+  return toBase64(hasher.digest('binary'));
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }

@@ -11,7 +11,8 @@ interface Entry {
 
 /**
  * Hands out part URLs, signing them in batches just ahead of use: asking for part `n` signs `n` and
- * the next `batchSize - 1` parts not yet signed, and parts asked for meanwhile wait for that batch.
+ * the next `batchSize - 1` parts not yet signed, up to the first that `ready` refuses (by default
+ * none; parts whose digest is not known yet when URLs sign one), and parts asked for meanwhile wait for that batch.
  * A URL about to expire is signed again; a batch that failed is forgotten, so a retry signs anew.
  *
  * @example
@@ -24,6 +25,7 @@ export function partUrls(
   sign: (partNumbers: number[]) => Promise<SignedPartUrls>,
   partCount: number,
   batchSize: number,
+  ready: (partNumber: number) => boolean = () => true,
 ): (partNumber: number) => Promise<SignedPartUrl> {
   const entries = new Map<number, Entry>();
   // A batch still being signed counts as fresh: its URLs will be new.
@@ -36,7 +38,8 @@ export function partUrls(
   return (partNumber) => {
     if (!fresh(partNumber)) {
       const numbers = [partNumber];
-      for (let next = partNumber + 1; next <= partCount && numbers.length < size; next++)
+      // Up to the first part not ready: digests are known in order, and the scan stays short.
+      for (let next = partNumber + 1; next <= partCount && numbers.length < size && ready(next); next++)
         if (!fresh(next)) numbers.push(next);
       const batch = sign(numbers);
       for (const number of numbers) {

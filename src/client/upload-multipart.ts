@@ -164,22 +164,14 @@ async function sendParts(
     Math.max(1, Math.floor(options.partConcurrency ?? DEFAULT_PART_CONCURRENCY) || 1),
   );
   const target = { ...endpointOf(options), signal: stop.signal };
-  // Each part is hashed just before its URL is signed, with its digest in it.
-  // One after another, so that memory holds one slice however many parts a batch signs.
+  const signAhead = concurrency * SIGN_AHEAD_ROUNDS;
   const checksum = options.checksum ?? DEFAULT_CHECKSUM;
-  const digestsOf = async (numbers: number[], algorithm: ChecksumAlgorithm) => {
-    const digests: string[] = [];
-    for (const number of numbers) {
-      const start = (number - 1) * partSize;
-      digests.push(await hashBlob(file, algorithm, { start, end: start + partSize, signal: stop.signal }));
-    }
-    return digests;
-  };
+  const digests = checksum === 'none' ? undefined : partDigests(file, partSize, checksum, stop.signal);
   const urlFor = partUrls(
-    async (numbers) =>
-      signParts(target, token, numbers, checksum === 'none' ? undefined : await digestsOf(numbers, checksum)),
+    async (numbers) => signParts(target, token, numbers, digests && (await Promise.all(numbers.map(digests.of)))),
     partCount,
-    concurrency * SIGN_AHEAD_ROUNDS,
+    signAhead,
+    digests?.known,
   );
   const retry = { ...options.retry, signal: stop.signal };
   const progress = partProgress(file.size, options.onProgress);
@@ -190,6 +182,8 @@ async function sendParts(
   let corsProven = stored.size > 0;
 
   const sendPart = (partNumber: number) => {
+    // The parts next in line are hashed while this one is sent, so that their URLs sign at once.
+    if (digests) for (const next of [partNumber, ...missing.slice(0, signAhead)]) void digests.of(next).catch(() => {});
     const start = (partNumber - 1) * partSize;
     // The server signed each part's exact length: every part is partSize bytes but the last.
     const body = file.slice(start, Math.min(start + partSize, file.size));
@@ -241,6 +235,32 @@ async function sendParts(
   if (stop.signal.aborted) throw failure ?? stop.signal.reason;
   // Every part was stored before a reload: any part's URL names the object.
   return location || (await urlFor(1)).url.split('?')[0]!;
+}
+
+/**
+ * Each part's digest, hashed once on first demand (in the hashing Workers, side by side) and kept,
+ * so that a part sent again is not hashed again. `known` says which are hashed already.
+ */
+function partDigests(file: Blob, partSize: number, algorithm: ChecksumAlgorithm, signal: AbortSignal) {
+  const hashing = new Map<number, Promise<string>>();
+  const hashed = new Set<number>();
+  return {
+    of(partNumber: number): Promise<string> {
+      let digest = hashing.get(partNumber);
+      if (!digest) {
+        const start = (partNumber - 1) * partSize;
+        digest = hashBlob(file, algorithm, { start, end: start + partSize, signal });
+        hashing.set(partNumber, digest);
+        // A failed hash (a file changed since it was picked) is tried again by the part's retry.
+        digest.then(
+          () => hashed.add(partNumber),
+          () => hashing.delete(partNumber),
+        );
+      }
+      return digest;
+    },
+    known: (partNumber: number) => hashed.has(partNumber),
+  };
 }
 
 /**

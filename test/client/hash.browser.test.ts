@@ -121,14 +121,140 @@ describe('the client hashes what it sends, in Chromium', () => {
     );
     storedKeys.push(result.key);
     expect(result.method).toBe('MULTIPART');
+    // Parts are signed as their digests are known, in batches that may come in any order.
     const signed = received.filter((body) => body.action === 'signParts');
-    const checksums = signed.flatMap((body) => body.checksums as string[]);
-    expect(checksums).toHaveLength(3);
+    const declared = new Map<number, string>();
+    for (const body of signed)
+      (body.partNumbers as number[]).forEach((partNumber, index) =>
+        declared.set(partNumber, (body.checksums as string[])[index]!),
+      );
+    const checksums = [1, 2, 3].map((partNumber) => declared.get(partNumber));
     const object = await rgwClient().send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
     const stored = Buffer.from(await object.Body!.transformToByteArray());
     expect(createHash('sha256').update(stored).digest('base64')).toBe(sha256);
     const parts = [0, 1, 2].map((index) => stored.subarray(index * 5 * MIB, (index + 1) * 5 * MIB));
     expect(checksums).toEqual(parts.map((part) => createHash('md5').update(part).digest('base64')));
+  });
+});
+
+describe("hashing runs off the page's thread", () => {
+  /** Counts the Workers the page starts and the jobs it posts them, then uploads a file of `size`. */
+  function uploadCountingWorkers(size: number, options: Record<string, unknown>) {
+    return track(
+      page,
+      page.evaluate(
+        async ({ size, options, makeFile }) => {
+          const w = window as unknown as Record<string, any>;
+          const counts = { workers: 0, jobs: 0 };
+          const PageWorker = w.Worker as typeof Worker;
+          w.Worker = class extends PageWorker {
+            constructor(...args: ConstructorParameters<typeof Worker>) {
+              super(...args);
+              counts.workers++;
+            }
+            override postMessage(message: unknown, options?: StructuredSerializeOptions | Transferable[]) {
+              counts.jobs++;
+              super.postMessage(message, options as StructuredSerializeOptions);
+            }
+          };
+          const bytes = (0, eval)(makeFile)(size);
+          const file = new File([bytes], 'doc.pdf', { type: 'application/pdf' });
+          const result = await w.client.uploadFile(file, { endpoint: '/presign', resume: false, ...options });
+          return { result, counts };
+        },
+        { size, options, makeFile: MAKE_FILE },
+      ),
+    );
+  }
+
+  /** The digests the endpoint was asked to sign, by part (0 for a single upload). */
+  const declaredDigests = () =>
+    new Map(
+      received.flatMap((body): [number, string][] =>
+        body.action === 'signParts'
+          ? (body.partNumbers as number[]).map((part, index) => [part, (body.checksums as string[])[index]!])
+          : [[0, body.checksum as string]],
+      ),
+    );
+
+  const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
+
+  it('a single PUT of 6 MiB is hashed in a Worker, and RGW takes its digest', async () => {
+    const { result, counts } = await uploadCountingWorkers(6 * MIB, { multipartThreshold: Infinity });
+    storedKeys.push(result.key);
+    expect(counts).toEqual({ workers: 1, jobs: 1 });
+    const object = await rgwClient().send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
+    expect(declaredDigests().get(0)).toBe(md5(await object.Body!.transformToByteArray()));
+  });
+
+  it('the 5 MiB parts of a multipart upload are hashed in two Workers side by side; the 1 MiB last part on the page', async () => {
+    const { result, counts } = await uploadCountingWorkers(11 * MIB + 5, { multipartThreshold: 0 });
+    storedKeys.push(result.key);
+    expect(counts).toEqual({ workers: 2, jobs: 2 });
+    const object = await rgwClient().send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
+    const stored = await object.Body!.transformToByteArray();
+    const parts = [1, 2, 3].map((part) => stored.subarray((part - 1) * 5 * MIB, part * 5 * MIB));
+    expect([1, 2, 3].map((part) => declaredDigests().get(part))).toEqual(parts.map(md5));
+  });
+});
+
+describe('where no Worker can start, the page hashes on its own thread', () => {
+  it('under a Content-Security-Policy that forbids Workers, a multipart upload still declares the right digests', async () => {
+    server.route('GET', '/no-workers', (_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': "worker-src 'none'",
+      });
+      res.end(PAGE);
+    });
+    await page.goto(`${server.origin}/no-workers`, { timeout: STEP_MS });
+    await page.waitForFunction(() => 'client' in window, undefined, { timeout: STEP_MS });
+    const { result, violations } = await track(
+      page,
+      page.evaluate(async (makeFile) => {
+        const violations: string[] = [];
+        document.addEventListener('securitypolicyviolation', (event) => violations.push(event.effectiveDirective));
+        const bytes = (0, eval)(makeFile)(11 * 1024 * 1024 + 5);
+        const w = window as unknown as Record<string, any>;
+        const file = new File([bytes], 'doc.pdf', { type: 'application/pdf' });
+        const result = await w.client.uploadFile(file, { endpoint: '/presign', multipartThreshold: 0, resume: false });
+        return { result, violations };
+      }, MAKE_FILE),
+    );
+    storedKeys.push(result.key);
+    expect(violations).toContain('worker-src');
+    const object = await rgwClient().send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
+    const stored = Buffer.from(await object.Body!.transformToByteArray());
+    const signed = received.filter((body) => body.action === 'signParts');
+    const declared = new Map(
+      signed.flatMap((body) =>
+        (body.partNumbers as number[]).map((part, index) => [part, (body.checksums as string[])[index]!] as const),
+      ),
+    );
+    expect([1, 2, 3].map((part) => declared.get(part))).toEqual(
+      [1, 2, 3].map((part) =>
+        createHash('md5')
+          .update(stored.subarray((part - 1) * 5 * MIB, part * 5 * MIB))
+          .digest('base64'),
+      ),
+    );
+  });
+
+  it('without Worker at all, a single PUT declares the MD5 of the file', async () => {
+    const result = await track(
+      page,
+      page.evaluate(async (makeFile) => {
+        const w = window as unknown as Record<string, any>;
+        delete w.Worker;
+        const bytes = (0, eval)(makeFile)(6 * 1024 * 1024);
+        const file = new File([bytes], 'doc.pdf', { type: 'application/pdf' });
+        return w.client.uploadFile(file, { endpoint: '/presign', multipartThreshold: Infinity });
+      }, MAKE_FILE),
+    );
+    storedKeys.push(result.key);
+    const object = await rgwClient().send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
+    const stored = Buffer.from(await object.Body!.transformToByteArray());
+    expect(received[0]!.checksum).toBe(createHash('md5').update(stored).digest('base64'));
   });
 });
 
