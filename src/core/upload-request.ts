@@ -48,7 +48,8 @@ export function admitUpload<Context>(
     if (size !== undefined && size > config.maxSize) {
       throw new PresignError(
         'TOO_LARGE',
-        `The file is ${formatSize(size)}; the limit is ${formatSize(config.maxSize)}.`,
+        // The excess too: "5 MiB (5,242,881 bytes)" beside a limit of "5 MiB" would read as equal.
+        `The file is ${formatSize(size)}, ${formatSize(size - config.maxSize)} over the limit of ${formatSize(config.maxSize)}.`,
       );
     }
   }

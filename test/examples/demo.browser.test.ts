@@ -83,6 +83,6 @@ describe('the demo page in Chromium, against the embedded s3rver', () => {
     const message = await pick('huge.jpg', 'image/jpeg', Buffer.alloc(5 * 1024 * 1024 + 1));
     await screenshot(page, 'demo-too-large');
     // Assess
-    expect(message).toBe('The file is 5 MiB (5,242,881 bytes); the limit is 5 MiB.');
+    expect(message).toBe('The file is 5 MiB (5,242,881 bytes), 1 byte over the limit of 5 MiB.');
   });
 });
