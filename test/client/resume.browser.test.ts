@@ -74,7 +74,7 @@ async function interruptAt(heldFrom: number, options: Record<string, unknown> = 
 const records = () => page.evaluate(() => (window as any).resumeRecords() as Promise<[string, unknown][]>);
 
 beforeAll(async () => {
-  server = await startPageServer(5173);
+  server = await startPageServer();
   server.serve('/', 'text/html; charset=utf-8', LAB_PAGE);
   server.serve('/page.js', 'text/javascript', await bundleForBrowser(LAB_ENTRY));
   browser = await launchBrowser();
@@ -208,6 +208,64 @@ describe('uploadFile resumes an interrupted multipart upload in Chromium against
     },
     transferMs(3 * FILE_SIZE) + 6 * STEP_MS,
   );
+
+  it(
+    'does not resume for another file with the same name, size, type and date that differs at its start or end',
+    async () => {
+      // Prepare: part 1 of 6 stored, then the page reloads; the picked file's upload is kept.
+      const original = await interruptAt(2);
+      const actions = watchActions(page, `${server.origin}/presign`);
+      for (const position of [FILE_SIZE - 1, 0]) {
+        // Act: a file that is the picked one but for one byte at its end, then at its start.
+        const name = `changed-at-${position}`;
+        const sha256 = await page.evaluate(
+          ([name, position]) => (window as any).makeVariant(name, undefined, position) as Promise<string>,
+          [name, position] as const,
+        );
+        const outcome = await uploadInLab(page, OPTIONS, name);
+        // Assess: an upload of its own, stored as its own bytes; the kept one untouched.
+        expect(outcome.error).toBeUndefined();
+        expect(outcome.result!.key).not.toBe(original.key);
+        const asked = actions.splice(0);
+        expect(asked.filter((action) => action === 'createMultipart')).toHaveLength(1);
+        expect(asked).not.toContain('listParts');
+        expect(await storedSha256(outcome.result!.key)).toBe(sha256);
+      }
+      const kept = await records();
+      expect(kept.map(([, record]) => (record as any).upload.key)).toEqual([original.key]);
+    },
+    transferMs(3 * FILE_SIZE) + 6 * STEP_MS,
+  );
+
+  it('forgets an upload that was cancelled or failed for good, and leaves it open nowhere', async () => {
+    // Prepare: parts held back, so the first upload is in flight when it is cancelled.
+    const holdParts = (url: URL) => url.searchParams.has('partNumber');
+    await page.route(holdParts, () => undefined);
+    await page.evaluate(() => (window as any).makeFile('cancelled.mp4', 11 * 1024 ** 2, 'video/mp4'));
+    const cancelled = uploadInLab(page, OPTIONS, 'cancelled.mp4');
+    await expect.poll(async () => (await records()).length, { timeout: STEP_MS }).toBe(1);
+    // Act
+    await page.evaluate(() => (window as any).controller.abort());
+    // Assess
+    expect((await cancelled).error).toMatchObject({ name: 'AbortError' });
+    expect(await records()).toEqual([]);
+    await expect.poll(() => started.length, { timeout: STEP_MS }).toBe(1);
+    expect(await openUploads(started[0]!.key)).toEqual([]);
+
+    // Prepare: RGW's part answers replaced by a refusal that no retry changes.
+    await page.unroute(holdParts);
+    await page.route(holdParts, (route) =>
+      route.fulfill({ status: 403, body: '<Error><Code>AccessDenied</Code></Error>' }),
+    );
+    await page.evaluate(() => (window as any).makeFile('refused.mp4', 11 * 1024 ** 2, 'video/mp4'));
+    // Act
+    const refused = await uploadInLab(page, OPTIONS, 'refused.mp4');
+    // Assess
+    expect(refused.error).toMatchObject({ stage: 'upload', status: 403 });
+    expect(await records()).toEqual([]);
+    await expect.poll(() => started.length, { timeout: STEP_MS }).toBe(2);
+    expect(await openUploads(started[1]!.key)).toEqual([]);
+  });
 
   it('keeps at most 20 interrupted uploads, forgetting the oldest, and clears them on request', async () => {
     // Prepare: no part ever reaches RGW, so every upload stays interrupted.

@@ -36,6 +36,16 @@ window.makeFile = async (name, size, type) => {
   return hex(await crypto.subtle.digest('SHA-256', bytes));
 };
 
+// A copy of a made file (or the picked one) that differs from it in one byte only: same name, size,
+// type and lastModified.
+window.makeVariant = async (name, of, position) => {
+  const original = of ? made[of] : input.files[0];
+  const bytes = new Uint8Array(await original.arrayBuffer());
+  bytes[position] ^= 0xff;
+  made[name] = new File([bytes], original.name, { type: original.type, lastModified: original.lastModified });
+  return hex(await crypto.subtle.digest('SHA-256', bytes));
+};
+
 window.upload = async (options, name) => {
   window.controller = new AbortController();
   const file = name ? made[name] : input.files[0];
