@@ -233,6 +233,33 @@ describe('useUploads in Chromium against Ceph RGW', () => {
     expect(tries).toBe(2);
   });
 
+  it('reset cancels what is running and forgets every file; busy says whether any is under way', async () => {
+    // Prepare: one file stored, the other's PUT held by the storage.
+    await openHarness();
+    const held = await holdStorageRequests((url) => url.includes('-held.jpg'));
+    const busy = () => page.locator('#total').getAttribute('data-busy');
+    await pick([jpeg('stored.jpg'), jpeg('held.jpg')]);
+    await expect.poll(() => held.length, { timeout: STEP_MS }).toBe(1);
+    await expect.poll(statuses, { timeout: STEP_MS }).toEqual(['stored.jpg:done', 'held.jpg:uploading']);
+    expect(await busy()).toBe('true');
+    // Act
+    await page.locator('#reset').click();
+    // Assess: nothing shown, nothing running, the held file never stored.
+    await expect.poll(statuses, { timeout: STEP_MS }).toEqual([]);
+    expect(await busy()).toBe('false');
+    await expect.poll(() => open.size, { timeout: STEP_MS }).toBe(0);
+    const heldKey = decodeURIComponent(new URL(held[0]!.request().url()).pathname.split('/').slice(2).join('/'));
+    expect(await stored(heldKey)).toBeUndefined();
+    // The next pick starts afresh.
+    const after = jpeg('after.jpg');
+    await pick([after]);
+    await expect.poll(statuses, { timeout: STEP_MS }).toEqual(['after.jpg:done']);
+    expect(await busy()).toBe('false');
+    const [shownFile] = await shown();
+    expect((await stored(shownFile!.key))?.equals(after.buffer)).toBe(true);
+    expect(browser.errors).toEqual([]);
+  });
+
   it('useUpload: a second pick cancels the first upload in flight and shows the second', async () => {
     // Prepare
     await openHarness('?single');

@@ -53,7 +53,7 @@ function SingleUpload() {
 }
 
 function Uploads() {
-  const { files, progress, upload, cancel, retry } = useUploads({
+  const { files, progress, busy, upload, cancel, retry, reset } = useUploads({
     endpoint: '/api/presign',
     concurrency: 2,
     retries: 0,
@@ -67,8 +67,9 @@ function Uploads() {
       multiple: true,
       onChange: (event: { target: HTMLInputElement }) => void upload(event.target.files ?? []),
     }),
-    h('p', { id: 'total', 'data-percent': progress.percent }),
+    h('p', { id: 'total', 'data-percent': progress.percent, 'data-busy': String(busy) }),
     h('button', { id: 'retry-all', onClick: () => retry() }, 'Retry failed'),
+    h('button', { id: 'reset', onClick: reset }, 'Start again'),
     h(
       'ul',
       null,
