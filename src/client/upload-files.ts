@@ -1,5 +1,6 @@
 import { MAX_BATCH_FILES, type PresignBatchItem as BatchItem } from '../protocol.js';
 import { isTransientStatus, isUploadError, UploadError } from './errors.js';
+import { DEFAULT_CHECKSUM, hashBlob } from './hash.js';
 import { createLimiter, type Limiter } from './limiter.js';
 import {
   callEndpoint,
@@ -82,6 +83,8 @@ export interface FileUploads {
 }
 
 const DEFAULT_CONCURRENCY = 4;
+/** Small files hashed at once before their batch: enough to keep two cores busy while memory holds a slice of each. */
+const HASH_CONCURRENCY = 2;
 /** Progress reaches the callbacks at most this often: a hundred files report thousands of events a second. */
 const PROGRESS_INTERVAL_MS = 50;
 
@@ -110,6 +113,8 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
   const batchSize = Math.min(MAX_BATCH_FILES, Math.max(1, Math.floor(options.batchSize ?? concurrency * 2) || 1));
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
   const limiter = createLimiter(concurrency);
+  const hashing = createLimiter(HASH_CONCURRENCY);
+  const checksum = options.checksum ?? DEFAULT_CHECKSUM;
   const items: FileUpload[] = [];
   const controllers = new Map<number, AbortController>();
   const presignedAhead = new Map<number, Promise<PresignedUpload | undefined>>();
@@ -195,14 +200,33 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
       if (item.id !== id && item.status === 'queued' && small(item) && !presignedAhead.has(item.id))
         batch.push(item.id);
     }
-    const answers = presignBatch(batch.map((member) => presignBody(items[member]!.file)));
+    const bodies = Promise.all(batch.map((member) => hashedBody(items[member]!.file)));
+    const answers = bodies.then(async (all) => {
+      const hashed = all.filter((body) => body !== undefined);
+      const results = hashed.length > 0 ? await presignBatch(hashed) : undefined;
+      return all.map((body) => body && results?.[hashed.indexOf(body)]);
+    });
     batch.forEach((member, index) => {
-      const answer = answers.then((results) => (results ? readBatchItem(results[index]!) : undefined));
+      const answer = answers.then((results) => (results[index] ? readBatchItem(results[index]) : undefined));
       // An answer nobody takes (the file was cancelled) must not surface as an unhandled rejection.
       answer.catch(() => undefined);
       if (member !== id) presignedAhead.set(member, answer);
     });
-    return answers.then((results) => (results ? readBatchItem(results[0]!) : undefined));
+    return answers.then((results) => (results[0] ? readBatchItem(results[0]) : undefined));
+  };
+
+  /**
+   * A small file's presign request with its digest, which the batch signs as a single presign
+   * would; `undefined` when the file could not be read, so that it presigns alone and fails alone.
+   */
+  const hashedBody = async (file: Blob): Promise<PresignBody | undefined> => {
+    const body = presignBody(file);
+    if (checksum === 'none') return body;
+    const digest = hashing.run(() => hashBlob(file, checksum, { signal: options.signal }), options.signal);
+    return digest.then(
+      (value) => ({ ...body, checksum: value }),
+      () => undefined,
+    );
   };
 
   /** Resolves with the endpoint's answers, or `undefined` when each file is to be presigned on its own. */

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { toFetchHandler } from '../../src/adapters/fetch.js';
 import { isUploadError, uploadFiles, type FileUpload } from '../../src/client/index.js';
 import { createHttpHandler } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
@@ -15,6 +17,8 @@ const MULTIPART_THRESHOLD = 8;
 interface Sent {
   url: string;
   size: number;
+  /** The headers sent with it, by lower-case name. */
+  headers: Record<string, string>;
   answer(status: number): void;
   /** Reports `loaded` bytes of the body sent, as the browser's upload progress event does. */
   progress(loaded: number): void;
@@ -34,11 +38,14 @@ class FakeXhr {
   upload = new EventTarget();
   private readonly events = new EventTarget();
   private url = '';
+  private headers: Record<string, string> = {};
   private done = false;
   open(_method: string, url: string) {
     this.url = url;
   }
-  setRequestHeader() {}
+  setRequestHeader(name: string, value: string) {
+    this.headers[name.toLowerCase()] = value;
+  }
   getResponseHeader(name: string) {
     return name === 'etag' ? '"etag"' : null;
   }
@@ -51,6 +58,7 @@ class FakeXhr {
     const entry: Sent = {
       url: this.url,
       size: body.size,
+      headers: this.headers,
       aborted: false,
       answer: (status) => {
         if (this.finish()) return;
@@ -171,6 +179,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.unstubAllGlobals();
+  vi.useRealTimers();
 });
 
 const options = { endpoint: '/api/presign', multipartThreshold: MULTIPART_THRESHOLD, retries: 0 };
@@ -233,6 +242,56 @@ describe('uploadFiles', () => {
     expect(endpointCalls).toEqual([{ action: 'presignBatch', files: 2 }]);
     expect(profilesSent).toEqual(['avatar']);
     expect(uploads.files.map((file) => file.status)).toEqual(['done', 'done']);
+  });
+
+  it("signs each small file's digest in its batch: a presigner that requires one stores every file", async () => {
+    // Prepare: the endpoint is the fetch adapter of a presigner that refuses any upload without an MD5.
+    const strict = toFetchHandler(testPresigner({ checksum: { algorithm: 'md5', required: true } }));
+    const actions: string[] = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      actions.push(JSON.parse(init.body as string).action ?? 'presign');
+      return strict(new Request(new URL(url, 'https://app.test'), init));
+    });
+    const files = [1, 2, 3].map(
+      (fill) => new File([new Uint8Array(3).fill(fill)], `${fill}.png`, { type: 'image/png' }),
+    );
+    // Act
+    const uploads = uploadFiles(files, options);
+    await answerAll(uploads.settled());
+    // Assess
+    expect(uploads.files.map((file) => file.error ?? file.status)).toEqual(['done', 'done', 'done']);
+    expect(actions).toEqual(['presignBatch']);
+    const md5 = (fill: number) => createHash('md5').update(new Uint8Array(3).fill(fill)).digest('base64');
+    const headersOf = (fill: number) => sent.find((request) => request.url.includes(`-${fill}.png?`))?.headers;
+    expect([1, 2, 3].map((fill) => headersOf(fill)?.['content-md5'])).toEqual([md5(1), md5(2), md5(3)]);
+  });
+
+  it('leaves a file it cannot read out of its batch: that file fails alone, the others are stored', async () => {
+    // Prepare: a file whose bytes cannot be read (deleted from the disk since it was picked).
+    const strict = toFetchHandler(testPresigner({ checksum: { algorithm: 'md5', required: true } }));
+    const bodies: { action?: string; files?: unknown[] }[] = [];
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+      bodies.push(JSON.parse(init.body as string));
+      return strict(new Request(new URL(url, 'https://app.test'), init));
+    });
+    const unreadable = image('gone.png', 2);
+    const gone = new DOMException('The file could not be read.', 'NotReadableError');
+    unreadable.slice = () => Object.assign(new Blob(), { arrayBuffer: () => Promise.reject(gone) });
+    // Act
+    const uploads = uploadFiles([image('a.png', 2), unreadable, image('c.png', 2)], options);
+    await answerAll(uploads.settled());
+    // Assess
+    expect(uploads.files.map((file) => file.error ?? file.status)).toEqual(['done', gone, 'done']);
+    expect(bodies.map((body) => body.files?.length)).toEqual([2]);
+  });
+
+  it("hashes nothing with `checksum: 'none'`", async () => {
+    // Act
+    const uploads = uploadFiles([image('a.png', 2), image('b.png', 2)], { ...options, checksum: 'none' });
+    await answerAll(uploads.settled());
+    // Assess
+    expect(uploads.files.map((file) => file.status)).toEqual(['done', 'done']);
+    expect(sent.map((request) => request.headers['content-md5'])).toEqual([undefined, undefined]);
   });
 
   it('asks file by file when the endpoint has no batch action, and stops asking for batches', async () => {
@@ -360,5 +419,20 @@ describe('uploadFiles', () => {
     expect(changes.at(-1)).toEqual(settled);
     expect(settled.map((file) => file.status)).toEqual(['done', 'done', 'done']);
     expect(uploads.progress).toEqual({ loaded: 3000, total: 3000, percent: 100 });
+  });
+
+  it('presigns a file again on its own when the URL its batch signed would expire before its turn', async () => {
+    // Prepare: two files presigned in one batch (URLs valid 300 s), sent one after the other.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const uploads = uploadFiles([image('a.png', 2), image('b.png', 2)], { ...options, concurrency: 1 });
+    await expect.poll(() => sent.length, { timeout: STEP_MS }).toBe(1);
+    // Act: the first upload takes almost 300 s.
+    vi.setSystemTime(Date.now() + 298_000);
+    await answerAll(uploads.settled());
+    // Assess
+    expect(endpointCalls.map((call) => call.action)).toEqual(['presignBatch', 'presign']);
+    const signedAt = sent.map((request) => new URL(request.url).searchParams.get('X-Amz-Date'));
+    expect(signedAt[1]! > signedAt[0]!).toBe(true);
+    expect(uploads.files.map((file) => file.status)).toEqual(['done', 'done']);
   });
 });
