@@ -136,7 +136,7 @@ describe('uploadFile resumes an interrupted multipart upload in Chromium against
   );
 
   it(
-    'starts over when the kept token has expired, and when the endpoint no longer accepts it',
+    'starts over when the kept token has expired or expires within 10 minutes, and when the endpoint no longer accepts it',
     async () => {
       // Prepare: an interrupted upload whose record says its token expired a minute ago.
       const puts = watchPartPuts(page, rgw.endpoint);
@@ -150,6 +150,19 @@ describe('uploadFile resumes an interrupted multipart upload in Chromium against
       expect(afterExpiry.result!.key).not.toBe(expired.key);
       expect(puts.splice(0)).toEqual(Array.from({ length: PART_COUNT }, (_, i) => i + 1));
       expect(await storedSha256(afterExpiry.result!.key)).toBe(file.sha256);
+      expect(await records()).toEqual([]);
+
+      // Prepare: another interrupted upload whose token the endpoint still accepts, but for 5 minutes
+      // only by its record: too little to be sure of finishing, so it starts over too.
+      const closeToExpiry = await interruptAt(3);
+      await page.evaluate((at) => (window as any).ageRecords(at), new Date(Date.now() + 5 * 60_000).toISOString());
+      puts.splice(0);
+      // Act
+      const afterCloseToExpiry = await uploadInLab(page, OPTIONS);
+      // Assess
+      expect(afterCloseToExpiry.error).toBeUndefined();
+      expect(afterCloseToExpiry.result!.key).not.toBe(closeToExpiry.key);
+      expect(puts.splice(0)).toEqual(Array.from({ length: PART_COUNT }, (_, i) => i + 1));
       expect(await records()).toEqual([]);
 
       // Prepare: another interrupted upload, then the endpoint's secret changes (a foreign token).
@@ -166,7 +179,7 @@ describe('uploadFile resumes an interrupted multipart upload in Chromium against
       expect(await openUploads(afterForeign.result!.key)).toEqual([]);
       expect(await records()).toEqual([]);
     },
-    transferMs(4 * FILE_SIZE) + 6 * STEP_MS,
+    transferMs(6 * FILE_SIZE) + 8 * STEP_MS,
   );
 
   it(
