@@ -280,6 +280,23 @@ describe('uploadFile resumes an interrupted multipart upload in Chromium against
     expect(await openUploads(started[1]!.key)).toEqual([]);
   });
 
+  it('keeps nothing with `resume: false`', async () => {
+    // Prepare: parts held back, so the upload is in flight while the records are read.
+    const held: Route[] = [];
+    await page.route(
+      (url) => url.searchParams.has('partNumber'),
+      (route) => void held.push(route),
+    );
+    await page.evaluate(() => (window as any).makeFile('unkept.mp4', 11 * 1024 ** 2, 'video/mp4'));
+    // Act
+    const outcome = uploadInLab(page, { ...OPTIONS, resume: false }, 'unkept.mp4');
+    await expect.poll(() => held.length, { timeout: STEP_MS }).toBe(1);
+    // Assess: a part is on its way, and no record was kept before it (as one is when resuming is on).
+    expect(await records()).toEqual([]);
+    await page.evaluate(() => (window as any).controller.abort());
+    expect((await outcome).error).toMatchObject({ name: 'AbortError' });
+  });
+
   it('keeps at most 20 interrupted uploads, forgetting the oldest, and clears them on request', async () => {
     // Prepare: no part ever reaches RGW, so every upload stays interrupted.
     await page.route(
