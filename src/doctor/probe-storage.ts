@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteObjectCommand,
@@ -12,7 +12,9 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
+import { createHasher } from '../client/hashers.js';
 import { createS3Client, sdkSigner, type SignRequest } from '../core/sdk-signer.js';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../protocol.js';
 import { readErrorXml } from './error-xml.js';
 
 /** Where to probe, and as whom: the credentials your presigner signs with. */
@@ -52,8 +54,9 @@ export type ProbeCaseId =
   | 'put-copy-source'
   | 'put-if-none-match'
   | 'put-content-md5'
-  | 'put-checksum-crc32'
   | 'put-checksum-sha256'
+  | 'put-checksum-crc32'
+  | 'put-checksum-crc64nvme'
   | 'put-expired'
   | 'post-content-length-range'
   | 'post-content-type'
@@ -67,8 +70,10 @@ export interface StorageProbeReport {
   cases: ProbeCase[];
   /** Whether every case of the method was enforced: its limits hold against a URL holder. */
   safe: { PUT: boolean; POST: boolean };
-  /** Which upload method to use on this storage, in one paragraph. */
+  /** Which upload method to use on this storage, and which `checksum`, in one paragraph. */
   advice: string;
+  /** The digests the storage verifies, and the presigner's `checksum` option that follows from them. */
+  checksum: ChecksumFinding;
   /**
    * How many scratch keys were deleted (each key the probe wrote to, whether or not the storage
    * kept an object there), and what a listing of the run's prefix still shows afterwards: none,
@@ -77,7 +82,27 @@ export interface StorageProbeReport {
   cleanup: { deleted: number; left: string[] | undefined };
 }
 
+/**
+ * What a storage does with a digest signed into a presigned PUT, and the `checksum` option to set
+ * for it: the first of md5, crc64nvme, crc32, sha256 (fastest to hash in a browser first) that it
+ * verifies, or `md5` when it verifies none (then only `verify`, comparing a single-part ETag,
+ * checks the bytes). Set it once in the presigner's options (`PRESIGN_CHECKSUM` for the Lambda
+ * handler): presigning never asks the storage.
+ */
+export interface ChecksumFinding {
+  /** The algorithms whose signed digest the storage checked: a body with one byte changed was refused. */
+  verified: ChecksumAlgorithm[];
+  /** The presigner's `checksum` option for this storage. */
+  option: ChecksumAlgorithm;
+}
+
+// Cheapest to hash in a browser first (hash-wasm, README's hashing table); md5 also lets verify
+// compare a single-part ETag.
+const CHECKSUM_PREFERENCE: readonly ChecksumAlgorithm[] = ['md5', 'crc64nvme', 'crc32', 'sha256'];
+
 const BODY = new TextEncoder().encode('upload-presigner storage probe\n');
+// BODY with one byte changed: the same length, so only the digest can tell them apart.
+const CORRUPTED_BODY = BODY.map((byte, index) => (index === 0 ? byte ^ 1 : byte));
 const OTHER_BODY = new TextEncoder().encode('upload-presigner probe: the copy source, never uploaded by a URL\n');
 const TYPE = 'text/plain';
 // The probe's URLs live long enough for a slow storage, except the one that must expire.
@@ -91,9 +116,10 @@ const EXPIRY_WAIT_MS = (EXPIRED_URL_LIFETIME + 1.5) * 1000;
  * enforces on presigned uploads: the signed Content-Type and Content-Length of a PUT, unsigned
  * `x-amz-*` headers a URL holder may add (metadata, `public-read` ACL, tagging, website redirect,
  * `x-amz-copy-source`, which some storages turn into a copy of another object), a signed
- * `If-None-Match: *`, a wrong `Content-MD5` or checksum, an expired URL, and the conditions of a
- * POST policy. It deletes every scratch object it made, also when a step throws, and says which
- * method is safe there. It throws `STORAGE_ERROR` only when the probe itself fails (a valid
+ * `If-None-Match: *`, a body with one byte changed under each signed digest (Content-MD5,
+ * `x-amz-checksum-sha256`, `-crc32`, `-crc64nvme`), an expired URL, and the conditions of a POST
+ * policy. It deletes every scratch object it made, also when a step throws, and says which method
+ * is safe there and which `checksum` option to set (`report.checksum.option`). It throws `STORAGE_ERROR` only when the probe itself fails (a valid
  * upload is refused, the storage is unreachable); findings are in the report.
  *
  * @example
@@ -102,7 +128,8 @@ const EXPIRY_WAIT_MS = (EXPIRED_URL_LIFETIME + 1.5) * 1000;
  *
  * const report = await probeStorage({ bucket: 'my-uploads', region: 'eu-west-1' });
  * for (const c of report.cases) console.log(c.id, c.enforced, c.evidence.status, c.evidence.code);
- * console.log(report.advice); // "POST: every condition enforced. PUT: …"
+ * console.log(report.advice); // "POST: every condition enforced. PUT: … Checksums: …"
+ * console.log(report.checksum); // { verified: ['md5'], option: 'md5' } on Ceph RGW 16
  * ```
  */
 export async function probeStorage(options: ProbeStorageOptions): Promise<StorageProbeReport> {
@@ -123,7 +150,7 @@ export async function probeStorage(options: ProbeStorageOptions): Promise<Storag
     const expiring = probe.signPut(probe.key('expired'), { expiresIn: EXPIRED_URL_LIFETIME });
     const signedAt = Date.now();
     await probe.requireValidUploads();
-    cases.push(...(await probe.putCases()), await probe.ifNoneMatchCase());
+    cases.push(...(await probe.putCases()), ...(await probe.checksumCases()), await probe.ifNoneMatchCase());
     await sleep(Math.max(0, signedAt + EXPIRY_WAIT_MS - Date.now()));
     cases.push(await probe.expiredCase(await expiring), ...(await probe.postCases()));
   } catch (error) {
@@ -139,7 +166,16 @@ export async function probeStorage(options: ProbeStorageOptions): Promise<Storag
     );
   }
   const safe = { PUT: cases.filter(isPutCase).every(holds), POST: cases.filter((c) => !isPutCase(c)).every(holds) };
-  return { bucket: options.bucket, prefix, cases, safe, advice: advise(cases), cleanup };
+  const checksum = checksumFinding(cases);
+  return {
+    bucket: options.bucket,
+    prefix,
+    cases,
+    safe,
+    advice: `${advise(cases)} ${adviseChecksum(checksum)}`,
+    checksum,
+    cleanup,
+  };
 }
 
 /**
@@ -159,12 +195,15 @@ export function cleanupSummary(cleanup: StorageProbeReport['cleanup']): string {
 }
 
 const isPutCase = (probeCase: ProbeCase) => probeCase.id.startsWith('put-');
-// Integrity headers protect the uploader from corruption, not the bucket from the uploader.
-const INTEGRITY_CASES: ReadonlySet<ProbeCaseId> = new Set([
-  'put-content-md5',
-  'put-checksum-crc32',
-  'put-checksum-sha256',
-]);
+/** The case of each algorithm's signed digest. */
+const CHECKSUM_CASE: Record<ChecksumAlgorithm, ProbeCaseId> = {
+  md5: 'put-content-md5',
+  sha256: 'put-checksum-sha256',
+  crc32: 'put-checksum-crc32',
+  crc64nvme: 'put-checksum-crc64nvme',
+};
+// Integrity checks protect the uploader from corruption, not the bucket from the uploader.
+const INTEGRITY_CASES: ReadonlySet<ProbeCaseId> = new Set(Object.values(CHECKSUM_CASE));
 const holds = (probeCase: ProbeCase) => probeCase.enforced === true || INTEGRITY_CASES.has(probeCase.id);
 
 interface Answer {
@@ -192,10 +231,26 @@ class Probe {
     return key;
   }
 
-  signPut(key: string, { expiresIn = EXPIRES_IN, ifNoneMatch = false } = {}): Promise<string> {
-    const request: SignRequest = { bucket: this.bucket, key, contentType: TYPE, size: BODY.length, expiresIn };
+  signPut(
+    key: string,
+    {
+      expiresIn = EXPIRES_IN,
+      ifNoneMatch = false,
+      checksum,
+    }: { expiresIn?: number; ifNoneMatch?: boolean; checksum?: SignRequest['checksum'] } = {},
+  ): Promise<string> {
+    const request: SignRequest = {
+      bucket: this.bucket,
+      key,
+      contentType: TYPE,
+      size: BODY.length,
+      expiresIn,
+      checksum,
+    };
     const headers: Record<string, string> = { 'content-type': TYPE, 'content-length': String(BODY.length) };
     if (ifNoneMatch) headers['if-none-match'] = '*';
+    // As the presigner signs it: Content-MD5 is a header the client sends, the others go into the URL.
+    if (checksum?.algorithm === 'md5') headers['content-md5'] = checksum.value;
     return this.signer.put(request, headers);
   }
 
@@ -261,22 +316,39 @@ class Probe {
       }),
     );
 
-    const wrongMd5 = createHash('md5').update(OTHER_BODY).digest('base64');
-    q = 'Is a body whose Content-MD5 is wrong refused?';
-    cases.push(refused('put-content-md5', q, (await signed('content-md5', { 'content-md5': wrongMd5 })).answer));
-    q = 'Is a body whose x-amz-checksum-crc32 header is wrong refused?';
-    cases.push(
-      refused('put-checksum-crc32', q, (await signed('checksum-crc32', { 'x-amz-checksum-crc32': 'AAAAAA==' })).answer),
-    );
-    const wrongSha256 = createHash('sha256').update(OTHER_BODY).digest('base64');
-    q = 'Is a body whose x-amz-checksum-sha256 header is wrong refused?';
-    cases.push(
-      refused(
-        'put-checksum-sha256',
-        q,
-        (await signed('checksum-sha256', { 'x-amz-checksum-sha256': wrongSha256 })).answer,
-      ),
-    );
+    return cases;
+  }
+
+  /**
+   * For each algorithm, a PUT signed with the digest of BODY: BODY itself must be stored (else the
+   * storage does not take that digest at all: unknown), and BODY with one byte changed, the same
+   * length, refused where the storage verifies the digest.
+   */
+  async checksumCases(): Promise<ProbeCase[]> {
+    const cases: ProbeCase[] = [];
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+      const id = CHECKSUM_CASE[algorithm];
+      const where = algorithm === 'md5' ? 'Content-MD5 header' : `x-amz-checksum-${algorithm} in the URL`;
+      const question = `Is a body with one byte changed refused under its signed ${algorithm} digest (${where})?`;
+      const checksum = { algorithm, value: await digestOf(algorithm, BODY) };
+      const headers: Record<string, string> = algorithm === 'md5' ? { 'content-md5': checksum.value } : {};
+      const right = await this.put(await this.signPut(this.key(`${algorithm}-right`), { checksum }), headers);
+      if (right.status !== 200) {
+        cases.push({
+          id,
+          question,
+          enforced: 'unknown',
+          evidence: { ...right, seen: 'the right body was refused too' },
+        });
+        continue;
+      }
+      const corrupted = await this.put(
+        await this.signPut(this.key(`${algorithm}-corrupted`), { checksum }),
+        headers,
+        CORRUPTED_BODY,
+      );
+      cases.push(refused(id, question, corrupted));
+    }
     return cases;
   }
 
@@ -432,6 +504,37 @@ class Probe {
   }
 }
 
+/** The base64 digest of `bytes`, of S3's flavour of `algorithm` (CRC32 is IEEE's, CRC64 NVMe's). */
+async function digestOf(algorithm: ChecksumAlgorithm, bytes: Uint8Array): Promise<string> {
+  const digest = (await createHasher(algorithm)).init().update(bytes).digest('binary');
+  return Buffer.from(digest).toString('base64');
+}
+
+/**
+ * What the probe's checksum cases show the storage verifies, and the `checksum` option that follows.
+ *
+ * @example
+ * ```ts
+ * checksumFinding(report.cases); // { verified: ['md5'], option: 'md5' } on Ceph RGW 16
+ * ```
+ */
+export function checksumFinding(cases: ProbeCase[]): ChecksumFinding {
+  const verified = CHECKSUM_ALGORITHMS.filter((algorithm) =>
+    cases.some((c) => c.id === CHECKSUM_CASE[algorithm] && c.enforced === true),
+  );
+  return { verified, option: CHECKSUM_PREFERENCE.find((algorithm) => verified.includes(algorithm)) ?? 'md5' };
+}
+
+function adviseChecksum({ verified, option }: ChecksumFinding): string {
+  if (verified.length === 0)
+    return "Checksums: no signed digest is verified here; keep checksum 'md5' (PRESIGN_CHECKSUM=md5), which verify compares with a single-part ETag.";
+  const ignored = CHECKSUM_ALGORITHMS.filter((algorithm) => !verified.includes(algorithm));
+  return (
+    `Checksums: a signed ${verified.join(', ')} digest is verified${ignored.length > 0 ? `, ${ignored.join(', ')} ${ignored.length > 1 ? 'are' : 'is'} not` : ''}; ` +
+    `set checksum: '${option}' (PRESIGN_CHECKSUM=${option}).`
+  );
+}
+
 async function answerOf(response: Response): Promise<Answer> {
   const body = await response.text();
   const code = response.headers.get('x-amz-error-code') ?? readErrorXml(body).code;
@@ -461,9 +564,10 @@ const CONSEQUENCE: Record<ProbeCaseId, string> = {
   'put-website-redirect': 'add a website redirect',
   'put-copy-source': 'copy any object the signing credentials can read',
   'put-if-none-match': 'upload twice through one URL',
-  'put-content-md5': 'send a wrong Content-MD5',
-  'put-checksum-crc32': 'send a wrong CRC32 checksum',
-  'put-checksum-sha256': 'send a wrong SHA-256 checksum',
+  'put-content-md5': 'store other bytes than a signed Content-MD5',
+  'put-checksum-sha256': 'store other bytes than a signed SHA-256 checksum',
+  'put-checksum-crc32': 'store other bytes than a signed CRC32 checksum',
+  'put-checksum-crc64nvme': 'store other bytes than a signed CRC64NVME checksum',
   'put-expired': 'upload after expiry',
   'post-content-length-range': 'exceed the size range',
   'post-content-type': 'store another type',

@@ -19,9 +19,11 @@ const RGW_16: Record<ProbeCaseId, { enforced: boolean; status: number; code?: st
   'put-tagging': { enforced: false, status: 200, seen: 'the tag was stored' },
   'put-website-redirect': { enforced: false, status: 200, seen: 'redirect stored: /elsewhere' },
   'put-copy-source': { enforced: false, status: 200, seen: 'the object is a copy of the source' },
+  // One byte changed under a signed digest: RGW 16 checks Content-MD5 and ignores x-amz-checksum-*.
   'put-content-md5': { enforced: true, status: 400, code: 'BadDigest' },
-  'put-checksum-crc32': { enforced: false, status: 200 },
   'put-checksum-sha256': { enforced: false, status: 200 },
+  'put-checksum-crc32': { enforced: false, status: 200 },
+  'put-checksum-crc64nvme': { enforced: false, status: 200 },
   'put-if-none-match': { enforced: true, status: 412, code: 'PreconditionFailed' },
   'put-expired': { enforced: true, status: 403, code: 'AccessDenied' },
   'post-content-length-range': { enforced: true, status: 400, code: 'EntityTooLarge' },
@@ -50,6 +52,10 @@ describe('probeStorage on Ceph RGW 16', () => {
       expect(report.safe).toEqual({ PUT: false, POST: true });
       expect(report.advice).toMatch(
         /^POST: every condition enforced\. PUT: a URL holder can .*copy any object the signing credentials can read.* Use POST/,
+      );
+      expect(report.checksum).toEqual({ verified: ['md5'], option: 'md5' });
+      expect(report.advice).toMatch(
+        / Checksums: a signed md5 digest is verified, sha256, crc32, crc64nvme are not; set checksum: 'md5' \(PRESIGN_CHECKSUM=md5\)\.$/,
       );
       expect(report.prefix.startsWith(prefix)).toBe(true);
       expect(report.cleanup.left).toEqual([]);
@@ -100,6 +106,9 @@ describe('npx upload-presigner doctor storage', () => {
       expect(output).toMatch(/^case +enforced +evidence$/m);
       expect(output).toMatch(/^put-copy-source +NO +200 \(the object is a copy of the source\)$/m);
       expect(output).toMatch(/^post-content-length-range +yes +400 EntityTooLarge$/m);
+      expect(output).toMatch(/^put-content-md5 +yes +400 BadDigest$/m);
+      expect(output).toMatch(/^put-checksum-crc64nvme +NO +200$/m);
+      expect(output).toMatch(/set checksum: 'md5' \(PRESIGN_CHECKSUM=md5\)\.$/m);
       expect(output).toMatch(/^Cleanup: deleted \d+ scratch keys; a listing shows none left\.$/m);
       expect(await keysUnder(prefix)).toEqual([]);
       vi.unstubAllEnvs();

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { isTypePattern } from '../../core/content-type.js';
 import { createPresigner } from '../../core/create-presigner.js';
 import { PresignError } from '../../errors.js';
+import { CHECKSUM_ALGORITHMS } from '../../protocol.js';
 import { HandlerOptionsSchema, PresignerOptionsSchema } from '../../schemas.js';
 import { PROFILE_NAME, type Profiles } from '../../core/profiles.js';
 import type { HandlerOptions, Presigner, PresignerOptions, UploadMethod } from '../../types.js';
@@ -85,6 +86,9 @@ const EnvSchema = v.object({
   PRESIGN_FORCE_PATH_STYLE: v.optional(trueOrFalse),
   PRESIGN_CONTENT_DISPOSITION: v.optional(v.unwrap(option.contentDisposition)),
   PRESIGN_OVERWRITE: v.optional(trueOrFalse),
+  PRESIGN_CHECKSUM: v.optional(
+    v.picklist([...CHECKSUM_ALGORITHMS, 'none'], `must be "${CHECKSUM_ALGORITHMS.join('", "')}" or "none"`),
+  ),
   PRESIGN_SECRET: v.optional(v.pipe(v.string(), v.unwrap(option.secret))),
   PRESIGN_MULTIPART_SECRET: v.optional(v.pipe(v.string(), v.unwrap(option.multipartSecret))),
   PRESIGN_PART_SIZE: v.optional(v.pipe(wholeNumber('bytes'), v.unwrap(option.partSize))),
@@ -124,6 +128,8 @@ const SECRET_VARIABLES = new Set(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])
  * - `PRESIGN_FORCE_PATH_STYLE`: `true` or `false`.
  * - `PRESIGN_CONTENT_DISPOSITION`: `auto` (default), `attachment` or `inline` (see `contentDisposition`).
  * - `PRESIGN_OVERWRITE`: `true` to sign no `If-None-Match: *` (see `overwrite`); default `false`.
+ * - `PRESIGN_CHECKSUM`: `md5` (default), `sha256`, `crc32`, `crc64nvme` or `none` (see `checksum`);
+ *   `upload-presigner doctor storage` says which the storage verifies.
  * - `PRESIGN_SECRET`: 32 or more characters; signs receipts and multipart tokens, so it enables
  *   `verify` over HTTP and multipart uploads (see `secret`). Pass it from a secret store (e.g. a
  *   `{{resolve:secretsmanager:…}}` reference), not from the code. `PRESIGN_MULTIPART_SECRET`, its
@@ -183,6 +189,7 @@ export function presignerFromEnv<Context = unknown>(
     forcePathStyle: config.PRESIGN_FORCE_PATH_STYLE,
     contentDisposition: config.PRESIGN_CONTENT_DISPOSITION,
     overwrite: config.PRESIGN_OVERWRITE,
+    checksum: config.PRESIGN_CHECKSUM,
     secret: config.PRESIGN_SECRET,
     multipartSecret: config.PRESIGN_MULTIPART_SECRET,
     partSize: config.PRESIGN_PART_SIZE,

@@ -1,6 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CreateMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { presignerFromEnv, type LambdaHandler } from '../../../src/adapters/aws-lambda/index.js';
 import { PresignError } from '../../../src/index.js';
 import { lambdaEvent } from '../../helpers/lambda-events.js';
@@ -117,6 +115,17 @@ describe('presignerFromEnv', () => {
     expect((configured as { headers: Record<string, string> }).headers).toEqual({ 'content-type': 'application/pdf' });
   });
 
+  it('reads PRESIGN_CHECKSUM, the algorithm the storage probe advises', async () => {
+    const sha256 = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
+    const env = { PRESIGN_BUCKET: 'my-uploads', PRESIGN_CHECKSUM: 'sha256' };
+    const signed = await presignerFromEnv(env).presigner.presign({ ...jpeg, checksum: sha256 });
+    expect(new URL(signed.uploadUrl).searchParams.get('x-amz-checksum-sha256')).toBe(sha256);
+    // The default, md5, takes no SHA-256 digest.
+    await expect(
+      presignerFromEnv({ PRESIGN_BUCKET: 'my-uploads' }).presigner.presign({ ...jpeg, checksum: sha256 }),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+
   it.each(['PRESIGN_SECRET', 'PRESIGN_MULTIPART_SECRET'])(
     'reads %s and PRESIGN_PART_SIZE: multipart uploads are signed with them',
     async (secretVariable) => {
@@ -127,8 +136,12 @@ describe('presignerFromEnv', () => {
         PRESIGN_PART_SIZE: String(6 * 1024 ** 2),
       };
       const { presigner } = presignerFromEnv(env);
-      const s3 = mockClient(S3Client);
-      s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+      // Lambda's credentials are in its environment: the direct signer, which calls S3 over fetch.
+      const fetchSpy = vi
+        .spyOn(globalThis, 'fetch')
+        .mockResolvedValueOnce(
+          new Response('<InitiateMultipartUploadResult><UploadId>upload-1</UploadId></InitiateMultipartUploadResult>'),
+        );
       try {
         const upload = await presigner.createMultipart({
           fileName: 'a.mp4',
@@ -150,7 +163,7 @@ describe('presignerFromEnv', () => {
           code: 'INVALID_TOKEN',
         });
       } finally {
-        s3.restore();
+        fetchSpy.mockRestore();
       }
     },
   );
@@ -210,6 +223,10 @@ describe('presignerFromEnv', () => {
     [{ PRESIGN_FORCE_PATH_STYLE: 'yes' }, 'PRESIGN_FORCE_PATH_STYLE must be "true" or "false", got "yes"'],
     [{ PRESIGN_FORCE_PATH_STYLE: 'TRUE' }, 'PRESIGN_FORCE_PATH_STYLE must be "true" or "false", got "TRUE"'],
     [{ PRESIGN_OVERWRITE: 'yes' }, 'PRESIGN_OVERWRITE must be "true" or "false", got "yes"'],
+    [
+      { PRESIGN_CHECKSUM: 'SHA256' },
+      'PRESIGN_CHECKSUM must be "md5", "sha256", "crc32", "crc64nvme" or "none", got "SHA256"',
+    ],
     [
       { PRESIGN_CONTENT_DISPOSITION: 'download' },
       'PRESIGN_CONTENT_DISPOSITION must be "attachment", "inline" or "auto", got "download"',
