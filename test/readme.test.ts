@@ -21,6 +21,12 @@ declare const bar: HTMLProgressElement;
 declare function show(message: string): void;
 declare const uploadUrl: string; // from presign, with its headers
 declare const headers: Record<string, string>;
+// examples/dynamodb-metadata: what src/handler.ts makes before its presigner, and the table item of src/metadata.ts.
+declare const documents: { send(command: PutCommand): Promise<object> }; // a DynamoDBDocumentClient
+declare class PutCommand { constructor(input: { TableName: string; Item: Record<string, unknown> }) } // @aws-sdk/lib-dynamodb
+declare const table: string;
+declare const prefix: string;
+declare function toItem(upload: import('upload-presigner').VerifiedUpload, prefix: string): Record<string, unknown>;
 declare const Bun: { serve(options: { port: number; fetch(request: Request): Promise<Response> }): unknown };
 declare const Deno: {
   serve(options: { port: number }, handler: (request: Request) => Promise<Response>): unknown;
