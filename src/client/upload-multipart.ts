@@ -1,5 +1,5 @@
 import type { ChecksumAlgorithm } from '../protocol.js';
-import { storageFailure } from './errors.js';
+import { isUploadError, storageFailure } from './errors.js';
 import {
   abortMultipart,
   completeMultipart,
@@ -87,6 +87,8 @@ export async function uploadMultipart(
  * of parts says which it holds at their full length, and only the others are sent. A record the
  * endpoint no longer accepts (another secret, an upload completed or aborted meanwhile) is
  * forgotten, its upload aborted as far as the endpoint still allows, and the file starts over.
+ * A failure that may pass (the endpoint or the storage down, after the retries) fails the upload
+ * and keeps the record: the next try resumes rather than sending again what the storage holds.
  */
 async function resumeUpload(
   resumable: Resumable,
@@ -100,6 +102,7 @@ async function resumeUpload(
     const complete = parts.filter(({ partNumber, size }) => size === partLength(upload, partNumber));
     return { upload, stored: new Set(complete.map(({ partNumber }) => partNumber)) };
   } catch (error) {
+    if (isUploadError(error) && error.retryable) throw error;
     await dropUpload(upload, options);
     await resumable.forget().catch(() => undefined);
     if (options.signal?.aborted) throw options.signal.reason;

@@ -183,6 +183,44 @@ describe('uploadFile resumes an interrupted multipart upload in Chromium against
   );
 
   it(
+    'keeps the interrupted upload when the endpoint fails for a while as the file is picked again, and resumes it later',
+    async () => {
+      // Prepare: parts 1-3 of 6 stored, the page reloaded, and the endpoint down (503) for now.
+      const puts = watchPartPuts(page, rgw.endpoint);
+      const { key, uploadId } = await interruptAt(4);
+      const isEndpoint = (url: URL) => url.pathname === '/presign';
+      await page.route(isEndpoint, (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: '{"error":{"code":"INTERNAL_ERROR","message":"Down for maintenance."}}',
+        }),
+      );
+      // Act
+      const whileDown = await uploadInLab(page, OPTIONS);
+      // Assess: the upload fails, and what the storage holds is still kept for the next try.
+      expect(whileDown.error).toMatchObject({ stage: 'presign', status: 503 });
+      expect(await records()).toHaveLength(1);
+      expect(await openUploads(key)).toEqual([uploadId]);
+
+      // Act: the endpoint is back.
+      await page.unroute(isEndpoint);
+      const stored = await storedParts(key, uploadId);
+      puts.splice(0);
+      const afterwards = await uploadInLab(page, OPTIONS);
+      // Assess: only the parts the storage lacked were sent.
+      expect(afterwards.error).toBeUndefined();
+      expect(afterwards.result).toMatchObject({ key, method: 'MULTIPART', size: FILE_SIZE });
+      expect(stored.length).toBeGreaterThanOrEqual(3);
+      expect(puts).toEqual(Array.from({ length: PART_COUNT }, (_, i) => i + 1).filter((n) => !stored.includes(n)));
+      expect(await storedSha256(key)).toBe(file.sha256);
+      expect(await openUploads(key)).toEqual([]);
+      expect(await records()).toEqual([]);
+    },
+    transferMs(2 * FILE_SIZE) + 6 * STEP_MS,
+  );
+
+  it(
     'resumes only under the profile the upload was made for: the same file under another profile starts over',
     async () => {
       // Prepare: one endpoint, two profiles with the same rules and secret but their own prefixes;
