@@ -1,5 +1,7 @@
-import { DEFAULT_PART_SIZE, partSizeFor, type ProfileChoice } from '../protocol.js';
+import { formatSize } from '../format-size.js';
+import { DEFAULT_PART_SIZE, partSizeFor, type ChecksumAlgorithm, type ProfileChoice } from '../protocol.js';
 import { UploadError } from './errors.js';
+import { DEFAULT_CHECKSUM, hashBlob } from './hash.js';
 import {
   abortMultipart,
   completeMultipart,
@@ -34,6 +36,13 @@ export interface PresignForUppyOptions {
    * part URL signs its exact length, so both must agree; a mismatch fails the upload at its start.
    */
   partSize?: number;
+  /**
+   * The digest each upload (each part) declares, hashed from the file's bytes in the page: the
+   * presigner's `checksum` algorithm, so that the storage refuses any other bytes; `none` hashes
+   * nothing. A file Uppy holds no bytes of (a remote file through Companion) declares none.
+   * @default 'md5'
+   */
+  checksum?: ChecksumAlgorithm | 'none';
 }
 
 /** The parts of an Uppy file the helper reads (structural, so Uppy stays an optional dependency). */
@@ -42,6 +51,8 @@ export interface UppyFileLike {
   name?: string | undefined;
   type?: string | undefined;
   size: number | null;
+  /** The file's bytes: hashed for the digest the upload declares. */
+  data?: unknown;
 }
 
 /** What `getUploadParameters` (Uppy 4–5) expects back. */
@@ -103,8 +114,11 @@ export interface UppyAwsS3Options {
   signRequest: (request: UppySignRequest) => Promise<UppySignedRequest>;
   /** Uppy 4–5: starts a multipart upload on the endpoint. */
   createMultipartUpload: (file: UppyFileLike) => Promise<UppyMultipartUpload>;
-  /** Uppy 4–5: the URL of one part, signed with its exact length. */
-  signPart: (file: UppyFileLike, options: UppyMultipartUpload & { partNumber: number }) => Promise<UppyPartUrl>;
+  /** Uppy 4–5: the URL of one part, signed with its exact length (and the digest of `body`, the part's bytes). */
+  signPart: (
+    file: UppyFileLike,
+    options: UppyMultipartUpload & { partNumber: number; body?: Blob },
+  ) => Promise<UppyPartUrl>;
   /** Uppy 4–5: the parts the storage holds, to resume. */
   listParts: (file: UppyFileLike, options: UppyMultipartUpload) => Promise<UppyPart[]>;
   /** Uppy 4–5: completes the upload; the server checks the stored parts itself. */
@@ -121,6 +135,8 @@ const SIGN_AHEAD = 8;
 
 interface MultipartState {
   upload: StartedMultipart;
+  /** The file's bytes, when Uppy holds them: each part is hashed from them before it is signed. */
+  bytes: Blob | undefined;
   urlFor: (partNumber: number) => Promise<SignedPartUrl>;
   /** The object's URL, read off the first part URL. */
   location: string;
@@ -136,6 +152,9 @@ interface MultipartState {
  * endpoint runs those steps on the server, so for them the helper returns a `data:` URL that holds
  * the answer (a page whose CSP sets `connect-src` must allow `data:`). Uppy must read each part's
  * ETag: the bucket's CORS rules need `ExposeHeaders: ["ETag"]`.
+ *
+ * Each file (each part) is hashed in the page before it is presigned, and the digest signed, so
+ * the storage refuses bytes that changed on the way (see `checksum`).
  *
  * @example
  * ```ts
@@ -154,8 +173,13 @@ export function presignForUppy<Profiles = never>(
   const threshold = options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD;
   const chunkSize = (size: number) => partSizeFor(size, options.partSize ?? DEFAULT_PART_SIZE);
   const files = new Map<string, UppyFileLike>();
-  const presign = (file: UppyFileLike, contentType?: string) => requestPresign(target, describe(file, contentType));
-  const multipart = multipartUploads(target, chunkSize);
+  const checksum = options.checksum ?? DEFAULT_CHECKSUM;
+  const presign = async (file: UppyFileLike, contentType?: string) => {
+    const bytes = checksum === 'none' ? undefined : bytesOf(file);
+    const digest = bytes && (await hashBlob(bytes, checksum as ChecksumAlgorithm));
+    return requestPresign(target, { ...describe(file, contentType), ...(digest && { checksum: digest }) });
+  };
+  const multipart = multipartUploads(target, chunkSize, checksum);
 
   return {
     shouldUseMultipart: (file) => (file.size ?? 0) > 0 && (file.size ?? 0) >= threshold,
@@ -191,8 +215,8 @@ export function presignForUppy<Profiles = never>(
       const { upload } = await multipart.start(file);
       return { uploadId: upload.uploadId, key: upload.key };
     },
-    async signPart(_file, { uploadId, partNumber }) {
-      const part = await multipart.partUrl(multipart.known(uploadId), partNumber);
+    async signPart(_file, { uploadId, partNumber, body }) {
+      const part = await multipart.partUrl(multipart.known(uploadId), partNumber, body);
       return { method: 'PUT', url: part.url, headers: settableHeaders(part.headers) };
     },
     async listParts(_file, { uploadId }) {
@@ -210,6 +234,9 @@ export function presignForUppy<Profiles = never>(
   };
 }
 
+/** The bytes of a file Uppy holds in the page; a remote file (Companion) has none. */
+const bytesOf = (file: UppyFileLike): Blob | undefined => (file.data instanceof Blob ? file.data : undefined);
+
 /** What the endpoint is told about a file Uppy hands over. */
 function describe(file: UppyFileLike, contentType?: string) {
   return {
@@ -222,22 +249,38 @@ function describe(file: UppyFileLike, contentType?: string) {
 type MultipartUploads = ReturnType<typeof multipartUploads>;
 
 /** The multipart uploads this page started, by upload id: Uppy names an upload by its id, the endpoint by its token. */
-function multipartUploads(target: PresignEndpoint, chunkSize: (size: number) => number) {
+function multipartUploads(
+  target: PresignEndpoint,
+  chunkSize: (size: number) => number,
+  checksum: ChecksumAlgorithm | 'none',
+) {
   const uploads = new Map<string, MultipartState>();
+  const hash = (bytes: Blob, start = 0, end = bytes.size) =>
+    hashBlob(bytes, checksum as ChecksumAlgorithm, { start, end });
 
   async function start(file: UppyFileLike): Promise<MultipartState> {
     const upload = await createMultipart(target, describe(file));
     if (upload.partSize !== chunkSize(upload.size)) {
       await abortMultipart(target, upload.token).catch(() => undefined);
       throw new UploadError(
-        `The presigner cuts parts of ${upload.partSize} bytes, but Uppy would cut ${chunkSize(upload.size)}: ` +
+        `The presigner cuts parts of ${formatSize(upload.partSize)}, but Uppy would cut ${formatSize(chunkSize(upload.size))}: ` +
           "pass the presigner's partSize to presignForUppy({ partSize }).",
         { stage: 'presign', status: 0, code: 'PART_SIZE_MISMATCH' },
       );
     }
+    const bytes = checksum === 'none' ? undefined : bytesOf(file);
+    const { partSize, partCount, token } = upload;
+    // Parts are hashed as a batch is signed: Uppy sends a few at a time, the batch is 8 parts ahead.
+    const digestsOf = (numbers: number[]) =>
+      Promise.all(numbers.map((n) => hash(bytes!, (n - 1) * partSize, Math.min(n * partSize, upload.size))));
     const state: MultipartState = {
       upload,
-      urlFor: partUrls((numbers) => signParts(target, upload.token, numbers), upload.partCount, SIGN_AHEAD),
+      bytes,
+      urlFor: partUrls(
+        async (numbers) => signParts(target, token, numbers, bytes && (await digestsOf(numbers))),
+        partCount,
+        SIGN_AHEAD,
+      ),
       location: '',
     };
     uploads.set(upload.uploadId, state);
@@ -252,8 +295,15 @@ function multipartUploads(target: PresignEndpoint, chunkSize: (size: number) => 
       { stage: 'presign', status: 0, code: 'UNKNOWN_UPLOAD' },
     );
   }
-  async function partUrl(state: MultipartState, partNumber: number): Promise<SignedPartUrl> {
-    const part = await state.urlFor(partNumber);
+  /**
+   * The URL of one part. Without the file's bytes (Uppy 4–5 may hand `signPart` only the part's
+   * `body`), the part is signed alone with the digest of `body`.
+   */
+  async function partUrl(state: MultipartState, partNumber: number, body?: Blob): Promise<SignedPartUrl> {
+    const part =
+      checksum !== 'none' && !state.bytes && body
+        ? (await signParts(target, state.upload.token, [partNumber], [await hash(body)])).parts[0]!
+        : await state.urlFor(partNumber);
     state.location ||= part.url.split('?')[0]!;
     return part;
   }

@@ -1,11 +1,12 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsS3Options } from '@uppy/aws-s3';
 import type { Body, Meta } from '@uppy/core';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { presignForUppy } from '../../src/client/index.js';
-import { STEP_MS } from '../helpers/bounds.js';
+import { STEP_MS, transferMs } from '../helpers/bounds.js';
 import { launchBrowser, makeJpeg, screenshot, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
@@ -51,6 +52,47 @@ window.uploadLikeUppy5 = async (bytes, name, type) => {
   }
   return { params, status: response.status };
 };
+// Changes one byte (the first) of the chosen PUTs to the storage, keeping their length, as a
+// faulty network or disk would; records the headers each PUT to the storage carried.
+let storagePuts = 0;
+window.corruptPuts = new Set();
+window.putHeaders = [];
+const { open, send, setRequestHeader } = XMLHttpRequest.prototype;
+XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+  this.toStorage = method === 'PUT' && !String(url).startsWith('data:');
+  if (this.toStorage) window.putHeaders.push((this.headerNames = []));
+  return open.call(this, method, url, ...rest);
+};
+XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
+  if (this.toStorage) this.headerNames.push(name.toLowerCase());
+  return setRequestHeader.call(this, name, value);
+};
+XMLHttpRequest.prototype.send = function (body) {
+  if (!this.toStorage || !window.corruptPuts.has(++storagePuts)) return send.call(this, body);
+  new Blob([body]).arrayBuffer().then((buffer) => {
+    const bytes = new Uint8Array(buffer);
+    bytes[0] ^= 1;
+    send.call(this, bytes);
+  });
+};
+
+// Uploads \`size\` random bytes made in the page (so megabytes never cross the DevTools protocol)
+// with Uppy 6, corrupting the PUTs numbered in \`corrupt\`; answers the bytes' SHA-256.
+window.uploadRandomWithUppy = async (size, options, corrupt) => {
+  storagePuts = 0;
+  window.corruptPuts = new Set(corrupt);
+  window.putHeaders = [];
+  const bytes = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(offset + 65536, size)));
+  const sha256 = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const uppy = new Uppy().use(AwsS3, presignForUppy({ endpoint: '/presign', ...options }));
+  uppy.addFile({ name: 'random.jpg', type: 'image/jpeg', data: new Blob([bytes], { type: 'image/jpeg' }) });
+  const result = await uppy.upload();
+  const done = result.successful.map((file) => ({ key: file.response.body.key, uploadURL: file.response.uploadURL }));
+  const failed = result.failed.map((file) => String(file.error));
+  status.textContent = done.length ? 'Uppy uploaded ' + done[0].key : 'Uppy failed: ' + failed.join('; ');
+  return { done, failed, sha256, putHeaders: window.putHeaders };
+};
 window.ready = true;
 `;
 
@@ -76,7 +118,7 @@ async function storedObject(key: string) {
 }
 
 beforeAll(async () => {
-  server = await startPageServer(5173);
+  server = await startPageServer();
   server.serve('/', 'text/html; charset=utf-8', PAGE);
   server.serve('/uppy-page.js', 'text/javascript', await bundleForBrowser(ENTRY));
   browser = await launchBrowser();
@@ -182,15 +224,22 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6) through presignForUppy, against Cep
       // Assess
       expect(outcome.params.method).toBe(method);
       expect(outcome.status).toBe(method === 'PUT' ? 200 : 204);
+      // The file's MD5, the default checksum, hashed in the page and signed.
+      const md5 = createHash('md5').update(jpeg).digest('base64');
       if (method === 'PUT') {
-        expect(outcome.params.headers).toEqual({ 'content-type': 'image/jpeg', 'if-none-match': '*' });
+        expect(outcome.params.headers).toEqual({
+          'content-type': 'image/jpeg',
+          'content-md5': md5,
+          'if-none-match': '*',
+        });
         expect(outcome.params.fields).toEqual({});
         expect(outcome.params.url).toContain(
-          'X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bif-none-match',
+          'X-Amz-SignedHeaders=content-length%3Bcontent-md5%3Bcontent-type%3Bhost%3Bif-none-match',
         );
       } else {
         expect(outcome.params.fields).toMatchObject({
           'Content-Type': 'image/jpeg',
+          'Content-MD5': md5,
           key: expect.stringMatching(/^uploads\/.*-legacy\.jpg$/),
         });
         expect(outcome.params.headers).toEqual({});
@@ -201,5 +250,106 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6) through presignForUppy, against Cep
           : outcome.params.fields.key;
       expect((await storedObject(key)).bytes.equals(jpeg)).toBe(true);
     },
+  );
+});
+
+interface RandomUppyOutcome extends UppyOutcome {
+  sha256: string;
+  putHeaders: string[][];
+}
+
+const MIB = 1024 ** 2;
+const uploadRandom = (size: number, options: Record<string, unknown>, corrupt: number[]) =>
+  page.evaluate(
+    ([size, options, corrupt]) =>
+      (
+        window as unknown as {
+          uploadRandomWithUppy: (s: number, o: unknown, c: number[]) => Promise<RandomUppyOutcome>;
+        }
+      ).uploadRandomWithUppy(size, options, corrupt),
+    [size, options, corrupt] as const,
+  );
+
+describe('Uppy through presignForUppy: the storage refuses bytes other than those hashed (Ceph RGW)', () => {
+  const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  const exists = (key: string) =>
+    rgwClient()
+      .send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }))
+      .then(
+        () => true,
+        (error: { name?: string }) => (error.name === 'NotFound' ? false : Promise.reject(error)),
+      );
+
+  it.each([
+    ['the right bytes: stored', [] as number[]],
+    ['one byte changed on the way: refused', [1]],
+  ])('one PUT with the Content-MD5 Uppy hashed, %s', async (_, corrupt) => {
+    // Prepare: the presign the page asks for names the key, whether or not the PUT succeeds.
+    const presigner = rgwPresigner({ allowedTypes: ['image/jpeg'], maxSize: MIB });
+    const keys: string[] = [];
+    const handler = toExpressHandler({
+      ...presigner,
+      presign: async (input, context) => {
+        const result = await presigner.presign(input, context);
+        keys.push(result.key);
+        return result;
+      },
+    });
+    server.route('POST', '/presign', handler);
+    // Act
+    const outcome = await uploadRandom(100_000, {}, corrupt);
+    // Assess
+    expect(keys).toHaveLength(1);
+    if (corrupt.length === 0) {
+      expect(outcome.failed).toEqual([]);
+      expect(sha256Of((await storedObject(keys[0]!)).bytes)).toBe(outcome.sha256);
+    } else {
+      expect(outcome.done).toEqual([]);
+      expect(outcome.failed).toEqual([expect.stringMatching(/^S3 returned 400 .*BadDigest$/)]);
+      expect(await exists(keys[0]!)).toBe(false);
+    }
+    expect(outcome.putHeaders).toEqual([expect.arrayContaining(['content-md5'])]);
+  });
+
+  it.each([
+    ['the right bytes: stored', [] as number[]],
+    ['part 2 with one byte changed on the way: refused, nothing stored', [2]],
+  ])(
+    'a multipart upload whose parts carry the Content-MD5 Uppy hashed, %s',
+    async (_, corrupt) => {
+      // Prepare: 11 MiB in parts of 5 MiB, sent one after another by Uppy 6.
+      const presigner = rgwPresigner({
+        allowedTypes: ['image/jpeg'],
+        maxSize: 64 * MIB,
+        partSize: 5 * MIB,
+        secret: 'uppy-browser-test-secret-0123456789abc',
+      });
+      const keys: string[] = [];
+      const handler = toExpressHandler({
+        ...presigner,
+        createMultipart: async (input, context) => {
+          const started = await presigner.createMultipart(input, context);
+          keys.push(started.key);
+          return started;
+        },
+      });
+      server.route('POST', '/presign', handler);
+      // Act
+      const outcome = await uploadRandom(11 * MIB, { multipartThreshold: 10 * MIB, partSize: 5 * MIB }, corrupt);
+      // Assess
+      if (corrupt.length === 0) {
+        expect(outcome.failed).toEqual([]);
+        expect(sha256Of((await storedObject(outcome.done[0]!.key)).bytes)).toBe(outcome.sha256);
+      } else {
+        expect(outcome.done).toEqual([]);
+        expect(outcome.failed).toEqual([expect.stringMatching(/^S3 returned 400 .*BadDigest$/)]);
+        expect(keys).toHaveLength(1);
+        expect(await exists(keys[0]!)).toBe(false);
+      }
+      // Each part PUT carried its digest.
+      expect(outcome.putHeaders.length).toBeGreaterThanOrEqual(corrupt.length === 0 ? 3 : 2);
+      for (const headers of outcome.putHeaders) expect(headers).toContain('content-md5');
+    },
+    STEP_MS + transferMs(3 * 11 * MIB),
   );
 });
