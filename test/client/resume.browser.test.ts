@@ -2,7 +2,7 @@ import type { Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { STEP_MS, transferMs } from '../helpers/bounds.js';
-import { closePage, launchBrowser, screenshot, type TestBrowser } from '../helpers/browser.js';
+import { closePage, launchBrowser, screenshot, track, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { rgw, rgwPresigner } from '../helpers/s3.js';
 import {
@@ -55,12 +55,16 @@ async function openLab() {
  * Starts the upload with parts from `heldFrom` on held back (they never reach RGW), waits until the
  * parts before are stored, and reloads the page: an upload interrupted in the middle.
  */
-async function interruptAt(heldFrom: number, options: Record<string, unknown> = OPTIONS) {
+async function interruptAt(
+  heldFrom: number,
+  options: Record<string, unknown> = OPTIONS,
+  via: 'upload' | 'uploadMany' = 'upload',
+) {
   const held: Route[] = [];
   const isHeld = (url: URL) => Number(url.searchParams.get('partNumber')) >= heldFrom;
   await page.route(isHeld, (route) => void held.push(route));
   // The page dies with the reload: its upload never settles.
-  void page.evaluate((options) => (window as any).upload(options), options).catch(() => undefined);
+  void page.evaluate(([options, via]) => (window as any)[via](options), [options, via] as const).catch(() => undefined);
   await expect.poll(() => held.length, { timeout: transferMs(FILE_SIZE) }).toBe(1);
   const { key, uploadId } = started.at(-1)!;
   expect(await storedParts(key, uploadId)).toEqual(Array.from({ length: heldFrom - 1 }, (_, i) => i + 1));
@@ -131,6 +135,36 @@ describe('uploadFile resumes an interrupted multipart upload in Chromium against
       // A completed upload is forgotten.
       expect(await records()).toEqual([]);
       expect(browser.errors).toEqual([]);
+    },
+    transferMs(2 * FILE_SIZE) + 4 * STEP_MS,
+  );
+
+  it(
+    'uploadFiles resumes too: after a reload, the picked file sends only its missing parts, beside a small file',
+    async () => {
+      // Prepare: parts 1-3 of 6 stored by uploadFiles, then the page reloads.
+      const puts = watchPartPuts(page, rgw.endpoint);
+      const { key, uploadId } = await interruptAt(4, OPTIONS, 'uploadMany');
+      const stored = await storedParts(key, uploadId);
+      await page.evaluate(() => (window as any).makeFile('small.mp4', 1024, 'video/mp4'));
+      puts.splice(0);
+      // Act
+      const files = await track(
+        page,
+        page.evaluate(
+          (options) => (window as any).uploadMany(options, ['small.mp4']) as Promise<{ status: string; key: string }[]>,
+          OPTIONS,
+        ),
+      );
+      // Assess
+      expect(files.map((file) => file.status)).toEqual(['done', 'done']);
+      expect(files[0]!.key).toBe(key);
+      expect(stored.length).toBeGreaterThanOrEqual(3);
+      expect(puts).toEqual(Array.from({ length: PART_COUNT }, (_, i) => i + 1).filter((n) => !stored.includes(n)));
+      expect(await storedSha256(key)).toBe(file.sha256);
+      expect(await openUploads(key)).toEqual([]);
+      expect(await records()).toEqual([]);
+      await removeUploads([files[1]!.key]);
     },
     transferMs(2 * FILE_SIZE) + 4 * STEP_MS,
   );

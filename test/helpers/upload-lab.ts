@@ -62,6 +62,16 @@ window.upload = async (options, name) => {
   }
 };
 
+// uploadFiles with the picked file and the made ones named, as a page of many files would; each
+// file's end as { name, status, key, error }.
+window.uploadMany = async (options, names = []) => {
+  window.controller = new AbortController();
+  const files = [input.files[0], ...names.map((name) => made[name])];
+  const uploads = client.uploadFiles(files, { endpoint: '/presign', signal: window.controller.signal, ...options });
+  const settled = await uploads.settled();
+  return settled.map(({ name, status, key, error }) => ({ name, status, key, error: error && describe(error) }));
+};
+
 // The records the client keeps in IndexedDB, as [key, record] pairs.
 window.resumeRecords = () => entries(records);
 window.ageRecords = async (expiresAt) => {
