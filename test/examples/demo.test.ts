@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dataDirOf, demoScriptCommand, killIfRunning, signalGroup, startDemo, type Demo } from '../helpers/demo.js';
 import { jpegBytes } from '../helpers/s3.js';
+import { RUNTIMES, runtimeBinary, INSTALL_MS } from '../runtimes/runtimes.js';
 
 const started: Demo[] = [];
 
@@ -69,6 +70,8 @@ describe('npm run demo', () => {
     expect(wrongType.status).toBe(415);
     expect(tooLarge.status).toBe(413);
     expect(longer.status).toBe(403);
+    // Through start, uploads and refusals, nothing on stderr: no deprecation or engine warning.
+    expect(demo.stderr()).toBe('');
   });
 
   it('stops everything on Ctrl-C (SIGINT to the process group) and deletes its data', async () => {
@@ -98,7 +101,27 @@ describe('npm run demo', () => {
       // Assess
       expect(code).toBe(0);
       expect(existsSync(dataDir)).toBe(false);
+      expect(script.stderr()).toBe('');
     },
     60_000,
+  );
+
+  it.each(RUNTIMES.filter(({ name }) => name === 'Node 22' || name === 'Node 24'))(
+    'on $name too, serves its page and stops on Ctrl-C with nothing on stderr (no deprecation or engine warning)',
+    async (runtime) => {
+      // Prepare: the demo script's command, with that Node (from the npm registry, as scripts/test-nodes.sh has it).
+      const [, args] = demoScriptCommand();
+      const script = await startDemo(runtimeBinary(runtime), args);
+      started.push(script);
+      // Act
+      const page = await fetch(`${script.origin}/`);
+      signalGroup(script, 'SIGINT');
+      const { code } = await script.exit;
+      // Assess
+      expect(page.status).toBe(200);
+      expect(code).toBe(0);
+      expect(script.stderr()).toBe('');
+    },
+    INSTALL_MS + 60_000,
   );
 });

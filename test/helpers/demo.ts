@@ -10,6 +10,8 @@ export interface Demo {
   /** The upload page's origin, as the demo printed it. */
   origin: string;
   output: () => string;
+  /** What it wrote to stderr alone: warnings (a deprecation, EBADENGINE) land there. */
+  stderr: () => string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -34,6 +36,8 @@ export async function startDemo(command: string, args: string[]): Promise<Demo> 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -47,7 +51,7 @@ export async function startDemo(command: string, args: string[]): Promise<Demo> 
     child.stderr!.on('data', onData);
     void exit.then(({ code }) => reject(new Error(`the demo exited with ${code} before printing its URL:\n${output}`)));
   });
-  return { process: child, origin, output: () => output, exit };
+  return { process: child, origin, output: () => output, stderr: () => stderr, exit };
 }
 
 /** Signals the demo's whole process group, as a terminal's Ctrl-C does. */
