@@ -15,9 +15,10 @@ const byteLength =
 
 /**
  * mime/lite's answers from mime's standard table, which mime-types.ts holds in half the bytes
- * (every presign loads it), read into a map when first asked: mime/lite maps all ~330 types and
- * their extensions when it is imported, most of a millisecond of every cold start. A `*` marks an
- * extension that its type does not claim. test/core/mime.test.ts holds every answer to mime/lite's.
+ * (every presign loads it), one line per top-level type, each read into a map when first asked: a
+ * presign of an image reads the image line only. mime/lite maps all ~330 types and their extensions
+ * when it is imported, most of a millisecond of every cold start. A `*` marks an extension that its
+ * type does not claim. test/core/mime.test.ts holds every answer to mime/lite's.
  */
 export const standardMime = {
   getAllExtensions(type: string): Set<string> | null {
@@ -32,32 +33,39 @@ export const standardMime = {
   /** For a bare extension, without a path or dot. */
   getType(extension: string): string | null {
     typesByExtension ??= new Map(
-      [...standardTypes()].flatMap(([type, extensions]) =>
-        extensions
-          .filter((extension) => !extension.startsWith('*'))
-          .map((extension): [string, string] => [extension, type]),
-      ),
+      STANDARD_TYPES.flatMap((line) => {
+        const topLevel = line.slice(0, line.indexOf(':'));
+        return [...subtypesOf(topLevel)!].flatMap(([subtype, extensions]) =>
+          extensions
+            .filter((extension) => !extension.startsWith('*'))
+            .map((extension): [string, string] => [extension, `${topLevel}/${subtype}`]),
+        );
+      }),
     );
     return typesByExtension.get(extension.toLowerCase()) ?? null;
   },
 };
 let typesByExtension: Map<string, string> | undefined;
-let tableByType: Map<string, readonly string[]> | undefined;
-function standardTypes(): Map<string, readonly string[]> {
-  if (tableByType) return tableByType;
-  tableByType = new Map();
-  for (const line of STANDARD_TYPES) {
-    const [topLevel, entries] = line.split(':') as [string, string];
-    for (const entry of entries.split(',')) {
-      const [subtype, ...extensions] = entry.split(' ');
-      tableByType.set(`${topLevel}/${subtype}`, extensions);
-    }
+/** Holds only the table's own top-level types, so callers' types cannot grow it. */
+const subtypesByTopLevel = new Map<string, Map<string, readonly string[]>>();
+function subtypesOf(topLevel: string): Map<string, readonly string[]> | undefined {
+  let subtypes = subtypesByTopLevel.get(topLevel);
+  if (subtypes) return subtypes;
+  const line = STANDARD_TYPES.find((candidate) => candidate.startsWith(`${topLevel}:`));
+  if (line === undefined) return undefined;
+  subtypes = new Map();
+  for (const entry of line.slice(topLevel.length + 1).split(',')) {
+    const [subtype, ...extensions] = entry.split(' ');
+    subtypes.set(subtype!, extensions);
   }
-  return tableByType;
+  subtypesByTopLevel.set(topLevel, subtypes);
+  return subtypes;
 }
 const unstar = (extension: string) => (extension.startsWith('*') ? extension.slice(1) : extension);
 function extensionsOfType(type: string): readonly string[] | undefined {
-  return standardTypes().get(type.split(';')[0]!.trim().toLowerCase());
+  const essence = type.split(';')[0]!.trim().toLowerCase();
+  const slash = essence.indexOf('/');
+  return slash < 0 ? undefined : subtypesOf(essence.slice(0, slash))?.get(essence.slice(slash + 1));
 }
 
 // getAllExtensions makes a new Set on every call; a service asks about the same few types again and again.
@@ -77,6 +85,11 @@ const UNSAFE_IN_KEY = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\\]/u;
 // Letters, marks and digits of any script survive in file names, and a few punctuation marks that
 // need no escaping in URLs; everything else, spaces and `+` and `%` included, becomes a dash.
 const NOT_NAME_CHARACTER = /[^\p{L}\p{M}\p{N}._()-]+/gu;
+// The same two classes within ASCII, for the usual name and key: V8 takes about a millisecond of a
+// cold start to compile a Unicode property class on its first use.
+const ASCII = /^[\0-\x7f]*$/;
+const UNSAFE_IN_ASCII_KEY = /[\0-\x1f\x7f\\]/;
+const NOT_ASCII_NAME_CHARACTER = /[^A-Za-z0-9._()-]+/g;
 // A path segment that is empty, "." or "..".
 const UNSAFE_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
 // Extensions that a desktop runs or a browser renders as a page once a download is saved under
@@ -171,7 +184,7 @@ export function toSafeName(fileName: string, contentType: string, maxBytes = MAX
   const normalized = fileName.normalize('NFC');
   const basename = normalized.slice(Math.max(normalized.lastIndexOf('/'), normalized.lastIndexOf('\\')) + 1);
   const cleaned = basename
-    .replace(NOT_NAME_CHARACTER, '-')
+    .replace(ASCII.test(basename) ? NOT_ASCII_NAME_CHARACTER : NOT_NAME_CHARACTER, '-')
     .replace(/\.{2,}/g, '.')
     .replace(/-{2,}/g, '-')
     .replace(/^[.\-_]+|[.\-]+$/g, '');
@@ -221,7 +234,8 @@ export function assertSafeKey(key: unknown, prefix: string, contentType: string)
   // A UTF-16 code unit is at most 3 bytes of UTF-8: short keys need no counting.
   if (key.length * 3 > MAX_KEY_BYTES && byteLength(key) > MAX_KEY_BYTES)
     refuse(`it is longer than ${MAX_KEY_BYTES} bytes`);
-  if (!key.isWellFormed() || UNSAFE_IN_KEY.test(key)) refuse('it contains control, format or backslash characters');
+  const unsafe = ASCII.test(key) ? UNSAFE_IN_ASCII_KEY : UNSAFE_IN_KEY;
+  if (!key.isWellFormed() || unsafe.test(key)) refuse('it contains control, format or backslash characters');
   if (UNSAFE_SEGMENT.test(key)) refuse('it contains an empty, "." or ".." path segment');
   const [, extension] = splitExtension(key.slice(key.lastIndexOf('/') + 1));
   const typeExtensions = extensionsOf(contentType);

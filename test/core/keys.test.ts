@@ -34,6 +34,17 @@ describe('toSafeName', () => {
     expect(() => toSafeName(fileName, contentType)).toThrow(expect.objectContaining({ code: 'EXTENSION_MISMATCH' }));
   });
 
+  it('keeps and replaces each ASCII character in an ASCII name as in a name with other characters', () => {
+    // An ASCII name takes ASCII copies of the Unicode classes (they compile faster at a cold start).
+    for (let code = 0; code < 128; code++) {
+      const character = String.fromCharCode(code);
+      expect(toSafeName(`a${character}b.png`, 'image/png').slice(1)).toBe(
+        toSafeName(`é${character}b.png`, 'image/png').slice(1),
+      );
+    }
+    expect(toSafeName('Az09._()-x+ %~!y.png', 'image/png')).toBe('Az09._()-x-y.png');
+  });
+
   it('shortens long names by bytes, keeping the extension and whole code points', () => {
     const name = toSafeName(`${'😀é'.repeat(40)}${'写'.repeat(200)}.png`, 'image/png', 100);
     expect(Buffer.byteLength(name)).toBeLessThanOrEqual(100);
@@ -45,6 +56,25 @@ describe('toSafeName', () => {
 describe('assertSafeKey', () => {
   it('accepts a plain key inside the prefix', () => {
     expect(() => assertSafeKey('uploads/u-1/a.jpg', 'uploads/', 'image/jpeg')).not.toThrow();
+  });
+
+  it('refuses the same ASCII characters in an ASCII key as in a key with other characters', () => {
+    const refused = (key: string) => {
+      try {
+        assertSafeKey(key, 'uploads/', 'image/png');
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    const refusedCodes = [];
+    for (let code = 0; code < 128; code++) {
+      const character = String.fromCharCode(code);
+      expect(refused(`uploads/a${character}b.png`), `code ${code}`).toBe(refused(`uploads/é${character}b.png`));
+      if (refused(`uploads/a${character}b.png`)) refusedCodes.push(code);
+    }
+    // Control characters and the backslash.
+    expect(refusedCodes).toEqual([...Array.from({ length: 32 }, (_, code) => code), 92, 127]);
   });
 });
 
