@@ -1,12 +1,23 @@
 /**
  * Section 5 — the cost of integrity: how fast the client hashes a file (hash-wasm, a 4 MiB slice
- * at a time, as `uploadFile` does before it asks for a URL) beside only reading it, for each
- * algorithm; and what signing a digest adds to a presign. 64 MiB always; BENCH_HASH_GIB=1 adds 1 GiB.
+ * at a time) beside only reading it, for each algorithm in Node; in Debian's Chromium, for a file
+ * picked in an <input>, MD5 on the page's thread beside in a Worker (what `uploadFile` does), whole
+ * and as 8 MiB parts one after another or side by side in two Workers, with the page's longest
+ * stall; and what signing a digest adds to a presign. 64 MiB always; BENCH_HASH_GIB=1 adds 1 GiB.
  */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { hashBlob } from '../src/client/hash.js';
 import { createPresigner } from '../src/index.js';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../src/protocol.js';
-import { fmt, ratio, table, type Goal } from './stats.js';
+import { bundleForBrowser } from '../test/helpers/page-server.js';
+import { fmt, ratio, summarize, table, type Goal } from './stats.js';
 
 const MIB = 1024 ** 2;
 
@@ -59,8 +70,115 @@ async function presignMicros(
   return times.map((samples) => samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!);
 }
 
+const BROWSER_CASES = [
+  { id: 'read', label: 'read only (no hash), page' },
+  { id: 'page', label: "whole file, page's thread" },
+  { id: 'worker', label: 'whole file, a Worker (uploadFile, one PUT)' },
+  { id: 'parts-1', label: '8 MiB parts one after another, a Worker' },
+  { id: 'parts-2', label: '8 MiB parts side by side, 2 Workers (multipart)' },
+] as const;
+
+const BROWSER_ENTRY = `
+import { hashBlob, hashOnPage } from './src/client/hash.ts';
+
+const PART = 8 * 1024 * 1024;
+const partsOf = (file) =>
+  Array.from({ length: Math.ceil(file.size / PART) }, (_, i) => ({ start: i * PART, end: Math.min(file.size, (i + 1) * PART) }));
+const runs = {
+  read: async (file) => {
+    for (let offset = 0; offset < file.size; offset += 4 * 1024 * 1024)
+      new Uint8Array(await file.slice(offset, offset + 4 * 1024 * 1024).arrayBuffer());
+  },
+  page: (file) => hashOnPage(file, 'md5', { start: 0, end: file.size }),
+  worker: (file) => hashBlob(file, 'md5'),
+  'parts-1': async (file) => {
+    for (const part of partsOf(file)) await hashBlob(file, 'md5', part);
+  },
+  'parts-2': (file) => Promise.all(partsOf(file).map((part) => hashBlob(file, 'md5', part))),
+};
+window.run = async (id) => {
+  // The page's longest stall: how long a 10 ms timer waited past its time.
+  let stall = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    stall = Math.max(stall, now - last - 10);
+    last = now;
+  }, 10);
+  const started = performance.now();
+  await runs[id](document.getElementById('file').files[0]);
+  const ms = performance.now() - started;
+  clearInterval(timer);
+  return { ms, stall };
+};
+window.ready = true;
+`;
+
+/** MiB/s and the page's longest stall for each way of hashing in Chromium, medians of rounds in a rotating order. */
+async function browserHashing(size: number, rounds: number): Promise<string[][]> {
+  const dir = await mkdtemp(join(tmpdir(), 'upload-presigner-hash-'));
+  const path = join(dir, 'file.bin');
+  const out = createWriteStream(path);
+  const block = Buffer.alloc(4 * MIB, 7);
+  for (let written = 0; written < size; written += block.length) if (!out.write(block)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+  const script = await bundleForBrowser(BROWSER_ENTRY);
+  const server = createServer((req, res) => {
+    if (req.url === '/page.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><input type="file" id="file"><script type="module" src="/page.js"></script>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(600_000);
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.waitForFunction(() => 'ready' in window);
+    await page.setInputFiles('#file', path);
+    const run = (id: string) =>
+      page.evaluate((id) => (window as any).run(id) as Promise<{ ms: number; stall: number }>, id);
+    for (const { id } of BROWSER_CASES) await run(id); // warm: hash-wasm compiles, Workers start
+    const samples = new Map<string, { ms: number[]; stall: number[] }>();
+    for (let round = 0; round < rounds; round++) {
+      for (let i = 0; i < BROWSER_CASES.length; i++) {
+        const { id } = BROWSER_CASES[(i + round) % BROWSER_CASES.length]!;
+        const { ms, stall } = await run(id);
+        const entry = samples.get(id) ?? { ms: [], stall: [] };
+        entry.ms.push(ms);
+        entry.stall.push(stall);
+        samples.set(id, entry);
+      }
+    }
+    const rate = (id: string) => size / MIB / (summarize(samples.get(id)!.ms).median / 1000);
+    return BROWSER_CASES.map(({ id, label }) => [
+      `${size / MIB} MiB`,
+      label,
+      fmt(rate(id), 4),
+      id === 'read' ? '1×' : ratio(rate('read') / rate(id)),
+      `${fmt(summarize(samples.get(id)!.stall).median)} ms`,
+    ]);
+  } finally {
+    await browser.close();
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runHash(): Promise<Goal[]> {
   const sizes = [64 * MIB, ...(process.env.BENCH_HASH_GIB === '1' ? [1024 * MIB] : [])];
+  const browserRows: string[][] = [];
+  for (const size of sizes) browserRows.push(...(await browserHashing(size, size > 256 * MIB ? 1 : 5)));
+  table(
+    '=== 5. Hashing before upload in Chromium (MD5, hash-wasm, 4 MiB slices, a picked file) ===',
+    ['file', 'how', 'MiB/s', 'time vs read', "page's longest stall"],
+    browserRows,
+  );
   const rows: string[][] = [];
   for (const size of sizes) {
     const blob = new Blob([new Uint8Array(size).fill(7)]);
@@ -73,7 +191,7 @@ export async function runHash(): Promise<Goal[]> {
     }
   }
   table(
-    '=== 5. Hashing before upload (hash-wasm, 4 MiB slices, Node) ===',
+    '=== 5. Hashing before upload in Node (hash-wasm, 4 MiB slices, page-thread code) ===',
     ['file', 'hash', 'MB/s', 'time vs read'],
     rows,
   );

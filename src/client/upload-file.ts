@@ -56,7 +56,8 @@ export interface UploadFileOptions {
   /**
    * The digest hashed from the file (each part of a multipart upload) and sent with the presign
    * request, which signs it: the storage then refuses bytes that differ from those hashed. Must be
-   * the presigner's `checksum` algorithm; `none` hashes nothing.
+   * the presigner's `checksum` algorithm; `none` hashes nothing. From 4 MiB on, hashing runs in a
+   * Web Worker (on the page's thread where none can start, e.g. under a CSP without `worker-src blob:`).
    * @default 'md5'
    */
   checksum?: ChecksumAlgorithm | 'none';
