@@ -52,6 +52,8 @@ export function useUploads(options: UploadFilesOptions): UseUploads {
   const latestOptions = useRef(options);
   latestOptions.current = options;
   const queue = useRef<FileUploads | null>(null);
+  /** The `upload` calls still waiting for their files, each told of every change. */
+  const waiting = useRef(new Set<(files: readonly FileUpload[]) => void>());
   const [files, setFiles] = useState<readonly FileUpload[]>([]);
   const [progress, setProgress] = useState<UploadProgress>(IDLE);
 
@@ -80,6 +82,7 @@ export function useUploads(options: UploadFilesOptions): UseUploads {
           if (queue.current !== created) return;
           setFiles(changed);
           setProgress(created.progress);
+          for (const check of waiting.current) check(changed);
           onChange?.(changed);
         },
         onProgress: (changed) => {
@@ -90,8 +93,17 @@ export function useUploads(options: UploadFilesOptions): UseUploads {
     }
     const current = queue.current;
     const ids = current.add(Array.from(blobs as ArrayLike<Blob>)).map((file) => file.id);
-    const settled = await current.settled();
-    return ids.map((id) => settled[id]!);
+    // Its own files only: another pick's large file may go on long after these have ended.
+    return new Promise<FileUpload[]>((resolve) => {
+      const check = (files: readonly FileUpload[]) => {
+        const own = ids.map((id) => files[id]!);
+        if (own.some((file) => file.status === 'queued' || file.status === 'uploading')) return;
+        waiting.current.delete(check);
+        resolve(own);
+      };
+      waiting.current.add(check);
+      check(current.files);
+    });
   }, []);
   const cancel = useCallback((id?: number) => queue.current?.cancel(id), []);
   const retry = useCallback((id?: number) => queue.current?.retry(id), []);

@@ -233,6 +233,22 @@ describe('useUploads in Chromium against Ceph RGW', () => {
     expect(tries).toBe(2);
   });
 
+  it("upload() resolves once its own files have ended, while another pick's file is still uploading", async () => {
+    // Prepare: the first pick's PUT held by the storage.
+    await openHarness();
+    const held = await holdStorageRequests((url) => url.includes('-slow.jpg'));
+    const resolved = () => page.evaluate(() => ((window as any).resolved ?? []) as string[]);
+    await pick([jpeg('slow.jpg')]);
+    await expect.poll(() => held.length, { timeout: STEP_MS }).toBe(1);
+    // Act
+    await pick([jpeg('quick.jpg')]);
+    // Assess
+    await expect.poll(resolved, { timeout: STEP_MS }).toEqual(['quick.jpg:done']);
+    expect(await statuses()).toEqual(['slow.jpg:uploading', 'quick.jpg:done']);
+    await held[0]!.continue();
+    await expect.poll(resolved, { timeout: STEP_MS }).toEqual(['quick.jpg:done', 'slow.jpg:done']);
+  });
+
   it('reset cancels what is running and forgets every file; busy says whether any is under way', async () => {
     // Prepare: one file stored, the other's PUT held by the storage.
     await openHarness();

@@ -65,7 +65,12 @@ function Uploads() {
     h('input', {
       type: 'file',
       multiple: true,
-      onChange: (event: { target: HTMLInputElement }) => void upload(event.target.files ?? []),
+      // What each upload() resolved with, in the order they resolved, for the test to read.
+      onChange: (event: { target: HTMLInputElement }) =>
+        void upload(event.target.files ?? []).then((ended) => {
+          const resolved = ((window as any).resolved ??= []) as string[];
+          resolved.push(...ended.map((file) => `${file.name}:${file.status}`));
+        }),
     }),
     h('p', { id: 'total', 'data-percent': progress.percent, 'data-busy': String(busy) }),
     h('button', { id: 'retry-all', onClick: () => retry() }, 'Retry failed'),
