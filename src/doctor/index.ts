@@ -9,4 +9,10 @@ export type { DiagnoseInput, Diagnosis, DiagnosisCause } from './diagnose.js';
 export { checkBucketCors } from './check-bucket-cors.js';
 export type { CheckBucketCorsOptions, CorsProblem, CorsReport, PreflightResult } from './check-bucket-cors.js';
 export { probeStorage } from './probe-storage.js';
-export type { ProbeCase, ProbeCaseId, ProbeStorageOptions, StorageProbeReport } from './probe-storage.js';
+export type {
+  ChecksumFinding,
+  ProbeCase,
+  ProbeCaseId,
+  ProbeStorageOptions,
+  StorageProbeReport,
+} from './probe-storage.js';
