@@ -369,6 +369,31 @@ describe('uploadFile resumes an interrupted multipart upload in Chromium against
     expect((await outcome).error).toMatchObject({ name: 'AbortError' });
   });
 
+  it(
+    'uploads as usual, keeping nothing, where the page has no Web Crypto (an insecure origin)',
+    async () => {
+      // Prepare: a page without crypto.subtle, as on plain HTTP.
+      await page.addInitScript(() => Object.defineProperty(crypto, 'subtle', { value: undefined }));
+      await openLab();
+      const held: Route[] = [];
+      const isHeld = (url: URL) => Number(url.searchParams.get('partNumber')) >= 2;
+      await page.route(isHeld, (route) => void held.push(route));
+      // Act
+      const outcome = uploadInLab(page, OPTIONS);
+      await expect.poll(() => held.length, { timeout: transferMs(FILE_SIZE) }).toBe(1);
+      const recordsMidway = await records();
+      await page.unroute(isHeld);
+      // Assess
+      expect(recordsMidway).toEqual([]);
+      const { result, error } = await outcome;
+      expect(error).toBeUndefined();
+      expect(await storedSha256(result!.key)).toBe(file.sha256);
+      expect(await openUploads(result!.key)).toEqual([]);
+      expect(await page.evaluate(() => typeof crypto.subtle)).toBe('undefined');
+    },
+    transferMs(FILE_SIZE) + 4 * STEP_MS,
+  );
+
   it('keeps at most 20 interrupted uploads, forgetting the oldest, and clears them on request', async () => {
     // Prepare: no part ever reaches RGW, so every upload stays interrupted.
     await page.route(
