@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import type { SignedParts } from '../../src/protocol.js';
 import { partUrls } from '../../src/client/part-urls.js';
 
 /** A signer that records the batches it was asked for and answers each with URLs valid for an hour. */
 function recordingSigner() {
   const batches: number[][] = [];
-  const sign = async (numbers: number[]) => {
+  const sign = async (numbers: number[]): Promise<SignedParts> => {
     batches.push(numbers);
     return {
-      parts: numbers.map((partNumber) => ({ partNumber, url: `https://s3.test/part-${partNumber}`, headers: {} })),
+      parts: numbers.map((partNumber) => ({
+        partNumber,
+        url: `https://s3.test/part-${partNumber}`,
+        headers: { 'content-length': '5242880' },
+      })),
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      expiresIn: 3600,
     };
   };
   return { batches, sign };
