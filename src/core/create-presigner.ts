@@ -7,7 +7,9 @@ import type { MultipartOperations } from './multipart.js';
 import { registerProfileBinder } from './profiles.js';
 import type { DeclaredChecksum } from './checksum.js';
 import { configFingerprint, seal } from './receipt.js';
+import type { S3Calls } from './s3-calls.js';
 import type { SignRequest } from './sdk-signer.js';
+import { sdkPath } from './sdk-path.js';
 import {
   clampToCredentials,
   directSigner,
@@ -15,6 +17,7 @@ import {
   loadPostSigning,
   loadSdkSigner,
   signUpload,
+  withoutSdk,
 } from './signer.js';
 import { stagingKeyOf } from './staging.js';
 import { admitUpload } from './upload-request.js';
@@ -70,7 +73,7 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
   const client = () =>
     (clientPromise ??= config.client
       ? Promise.resolve(config.client as S3Client)
-      : import('./sdk-signer.js').then(({ createS3Client }) =>
+      : sdkPath!.signer().then(({ createS3Client }) =>
           createS3Client({
             region: config.region,
             endpoint: config.endpoint,
@@ -79,6 +82,15 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
           }),
         ));
   const direct = directSigner(config);
+  if (!direct && !sdkPath) throw withoutSdk();
+  // The S3 calls of verify and multipart: over fetch with the direct signer, else through the SDK.
+  let callsPromise: Promise<S3Calls> | undefined;
+  const s3 = () =>
+    (callsPromise ??= direct
+      ? import('./s3-fetch.js').then(({ fetchCalls }) => fetchCalls({ bucket: config.bucket, ...direct }))
+      : Promise.all([sdkPath!.calls(), client()]).then(([{ sdkCalls }, sdkClient]) =>
+          sdkCalls(sdkClient, config.bucket),
+        ));
   // The SDK is imported now, while nothing waits for it, when the direct signer cannot sign.
   const viaSdk = direct ? undefined : loadSdkSigner(client);
   // Surfaces when presign awaits it; this only keeps an unused presigner from an unhandled rejection.
@@ -90,7 +102,7 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
   let multipartSteps: Promise<MultipartOperations<Context>> | undefined;
   const multipart = () =>
     (multipartSteps ??= import('./multipart.js').then(({ multipartOperations }) =>
-      multipartOperations<Context>(config, client, direct ?? viaSdk!, { fingerprint, receipt }),
+      multipartOperations<Context>(config, s3, direct ?? viaSdk!, { fingerprint, receipt }),
     ));
   /** The receipt `verify` takes back from the caller it was issued to; none without a secret. */
   // A staged POST's receipt also carries the disposition the form was signed with, for the
@@ -186,7 +198,7 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
     async verify(input, context) {
       // Verification is no part of a presign: its code loads when first needed.
       const { verifyUpload } = await import('./verify-upload.js');
-      return verifyUpload({ config, fingerprint, client }, input, context);
+      return verifyUpload({ config, fingerprint, s3 }, input, context);
     },
 
     createMultipart: (input, context) => multipart().then((steps) => steps.createMultipart(input, context)),

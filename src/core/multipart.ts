@@ -1,4 +1,3 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
 import {
   CompleteMultipartSchema,
@@ -12,6 +11,7 @@ import { parseRequest, type ResolvedOptions } from './config.js';
 import { admitChecksum } from './checksum.js';
 import { clampToCredentials, expiry, hoistedChecksum, loadCredentials, signing, type Signer } from './signer.js';
 import { presignPut, type Credentials } from './sigv4.js';
+import { asStorageError, s3ErrorCode, type S3Calls } from './s3-calls.js';
 import type { DeclaredChecksum } from './checksum.js';
 import { partSizeFor } from '../protocol.js';
 import { open } from './receipt-open.js';
@@ -49,7 +49,7 @@ export type MultipartOperations<Context> = Pick<
  */
 export function multipartOperations<Context>(
   config: ResolvedOptions,
-  client: () => Promise<S3Client>,
+  s3: () => Promise<S3Calls>,
   signer: Signer | Promise<Signer>,
   {
     fingerprint,
@@ -76,25 +76,18 @@ export function multipartOperations<Context>(
       const tokenSecret = secret();
       const request = parseRequest(CreateMultipartSchema, input, 'multipart request');
       const upload = admitUpload(config, request, context as Context, true);
-      const { CreateMultipartUploadCommand } = await import('@aws-sdk/client-s3');
-      const created = await storageCall('CreateMultipartUpload', async () =>
-        (await client()).send(
-          new CreateMultipartUploadCommand({
-            Bucket: config.bucket,
-            Key: upload.key,
-            ContentType: upload.contentType,
-            ContentDisposition: upload.contentDisposition,
-          }),
-        ),
+      const uploadId = await storageCall(async () =>
+        (await s3()).createMultipartUpload(upload.key, {
+          contentType: upload.contentType,
+          contentDisposition: upload.contentDisposition,
+        }),
       );
-      if (!created.UploadId)
-        throw new PresignError('STORAGE_ERROR', 'CreateMultipartUpload answered without an UploadId.');
       const partSize = partSizeFor(request.size, config.partSize);
       const expires = Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_SECONDS;
       const claims: UploadClaims = {
         bucket: config.bucket,
         key: upload.key,
-        uploadId: created.UploadId,
+        uploadId,
         size: request.size,
         partSize,
         contentType: upload.contentType,
@@ -102,7 +95,7 @@ export function multipartOperations<Context>(
       return {
         method: 'MULTIPART',
         key: upload.key,
-        uploadId: created.UploadId,
+        uploadId,
         token: await sealToken(tokenSecret, claims, expires, { fingerprint, context }),
         receipt: (await receipt(upload.key, context, expires))!,
         size: request.size,
@@ -165,7 +158,7 @@ export function multipartOperations<Context>(
 
     async listParts(input, context) {
       const claims = await open(parseRequest(UploadTokenSchema, input, 'listParts request').token, context);
-      const parts = await storedParts(await client(), claims);
+      const parts = await storedParts(await s3(), claims);
       if (!parts) throw uploadGone(claims);
       return { key: claims.key, parts };
     },
@@ -173,24 +166,14 @@ export function multipartOperations<Context>(
     async completeMultipart(input, context) {
       const request = parseRequest(CompleteMultipartSchema, input, 'completeMultipart request');
       const claims = await open(request.token, context);
-      const s3 = await client();
-      const parts = await storedParts(s3, claims);
+      const calls = await s3();
+      const parts = await storedParts(calls, claims);
       // Completed already (a retry after a lost answer): the object it made is the answer.
-      if (!parts) return (await storedObject(s3, claims)) ?? Promise.reject(uploadGone(claims));
+      if (!parts) return (await storedObject(calls, claims)) ?? Promise.reject(uploadGone(claims));
       assertComplete(claims, parts, request.parts ?? []);
-      const { CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
-      await storageCall('CompleteMultipartUpload', () =>
-        s3.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: claims.bucket,
-            Key: claims.key,
-            UploadId: claims.uploadId,
-            MultipartUpload: { Parts: parts.map(({ partNumber, etag }) => ({ PartNumber: partNumber, ETag: etag })) },
-          }),
-        ),
-      );
+      await storageCall(() => calls.completeMultipartUpload(claims.key, claims.uploadId, parts));
       // Some servers (Ceph RGW) answer Complete with an empty ETag: HeadObject tells what is stored.
-      const stored = await storedObject(s3, claims);
+      const stored = await storedObject(calls, claims);
       if (!stored)
         throw new PresignError('STORAGE_ERROR', `CompleteMultipartUpload succeeded but ${claims.key} is not readable.`);
       return stored;
@@ -198,21 +181,18 @@ export function multipartOperations<Context>(
 
     async abortMultipart(input, context) {
       const claims = await open(parseRequest(UploadTokenSchema, input, 'abortMultipart request').token, context);
-      const s3 = await client();
-      const { AbortMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+      const calls = await s3();
       // A part still arriving during the abort can survive it (as S3 documents): abort until the
       // storage no longer knows the upload.
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
-          await s3.send(
-            new AbortMultipartUploadCommand({ Bucket: claims.bucket, Key: claims.key, UploadId: claims.uploadId }),
-          );
+          await calls.abortMultipartUpload(claims.key, claims.uploadId);
         } catch (error) {
-          if (!isNoSuchUpload(error)) throw storageError('AbortMultipartUpload', error);
+          if (!isNoSuchUpload(error)) throw asStorageError(error);
         }
-        if (await storedParts(s3, claims)) continue;
+        if (await storedParts(calls, claims)) continue;
         // The storage forgets a completed upload as it forgets an aborted one: the object tells them apart.
-        if (await storedObject(s3, claims)) {
+        if (await storedObject(calls, claims)) {
           throw new PresignError(
             'UPLOAD_COMPLETED',
             `The multipart upload of ${claims.key} was already completed: the object stays (delete it if it is unwanted).`,
@@ -273,47 +253,33 @@ const listed = (numbers: number[]) =>
 const unquote = (etag: string) => etag.replace(/^(?:W\/)?"|"$/g, '');
 
 /** Every part the storage holds, or `undefined` when it no longer knows the upload. */
-async function storedParts(s3: S3Client, claims: UploadClaims): Promise<StoredPart[] | undefined> {
-  const { ListPartsCommand } = await import('@aws-sdk/client-s3');
+async function storedParts(s3: S3Calls, claims: UploadClaims): Promise<StoredPart[] | undefined> {
   const parts: StoredPart[] = [];
   let marker: string | undefined;
   try {
     // At most 10,000 parts, 1,000 a page: the loop ends.
     for (let page = 0; page <= MAX_PARTS / 1000; page++) {
-      const answer = await s3.send(
-        new ListPartsCommand({
-          Bucket: claims.bucket,
-          Key: claims.key,
-          UploadId: claims.uploadId,
-          PartNumberMarker: marker,
-        }),
-      );
-      for (const part of answer.Parts ?? [])
-        parts.push({ partNumber: part.PartNumber!, size: part.Size ?? 0, etag: part.ETag ?? '' });
-      if (!answer.IsTruncated || !answer.NextPartNumberMarker) break;
-      marker = answer.NextPartNumberMarker;
+      const answer = await s3.listParts(claims.key, claims.uploadId, marker);
+      parts.push(...answer.parts);
+      if (!answer.nextMarker) break;
+      marker = answer.nextMarker;
     }
   } catch (error) {
     if (isNoSuchUpload(error)) return undefined;
-    throw storageError('ListParts', error);
+    throw asStorageError(error);
   }
   return parts.sort((a, b) => a.partNumber - b.partNumber);
 }
 
 /** The completed object, if it is there with the declared size and type. */
-async function storedObject(s3: S3Client, claims: UploadClaims): Promise<CompletedUpload | undefined> {
-  const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
-  const head = await s3
-    .send(new HeadObjectCommand({ Bucket: claims.bucket, Key: claims.key }))
-    .catch((error: unknown) =>
-      statusOf(error) === 404 ? undefined : Promise.reject(storageError('HeadObject', error)),
-    );
-  if (!head || head.ContentLength !== claims.size) return undefined;
+async function storedObject(s3: S3Calls, claims: UploadClaims): Promise<CompletedUpload | undefined> {
+  const head = await storageCall(() => s3.headObject(claims.key));
+  if (!head || head.size !== claims.size) return undefined;
   return {
     key: claims.key,
-    size: head.ContentLength,
-    contentType: head.ContentType ?? claims.contentType,
-    ...(head.ETag && { etag: head.ETag }),
+    size: head.size,
+    contentType: head.contentType ?? claims.contentType,
+    ...(head.etag && { etag: head.etag }),
   };
 }
 
@@ -323,26 +289,11 @@ const uploadGone = (claims: UploadClaims) =>
     `The multipart upload of ${claims.key} no longer exists: it was completed, aborted or expired.`,
   );
 
-const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 // S3 says NoSuchUpload; Ceph RGW says NoSuchKey once the upload was completed.
-const isNoSuchUpload = (error: unknown) =>
-  ['NoSuchUpload', 'NoSuchKey'].includes((error as { name?: string })?.name ?? '');
+const isNoSuchUpload = (error: unknown) => ['NoSuchUpload', 'NoSuchKey'].includes(s3ErrorCode(error) ?? '');
 
-async function storageCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw storageError(operation, error);
-  }
-}
-
-function storageError(operation: string, error: unknown): PresignError {
-  if (error instanceof PresignError) return error;
-  const name = (error as Error)?.name ?? 'Error';
-  return new PresignError('STORAGE_ERROR', `${operation} failed: ${name}: ${(error as Error)?.message ?? error}`, {
-    cause: error,
-  });
-}
+const storageCall = <T>(call: () => Promise<T>): Promise<T> =>
+  call().catch((error: unknown) => Promise.reject(asStorageError(error)));
 
 function sealToken(
   secret: string,

@@ -4,6 +4,7 @@ import type { PresignedPost, PresignedPut, PresignResult } from '../types.js';
 import { checksumField, checksumHeader, type DeclaredChecksum } from './checksum.js';
 import type { ResolvedOptions } from './config.js';
 import type { SdkSigner, SignRequest } from './sdk-signer.js';
+import { sdkPath } from './sdk-path.js';
 import { presignPut, resolveLocation, type Credentials, type S3Location } from './sigv4.js';
 
 type PostSigning = typeof import('./sigv4-post.js');
@@ -77,10 +78,20 @@ export function directSigner(config: ResolvedOptions): DirectSigner | undefined 
 
 /** The signer of whatever the direct one does not cover: the SDK's, imported only then. */
 export async function loadSdkSigner(client: () => Promise<S3Client>): Promise<Signer> {
-  const { sdkSigner } = await import('./sdk-signer.js');
+  const { sdkSigner } = await sdkPath!.signer();
   const sdk = sdkSigner(await client());
   return { sdk, credentials: sdk.credentials };
 }
+
+/**
+ * What the build without the SDK (the workerd, worker and browser conditions) throws at creation
+ * for options only the SDK can sign for.
+ */
+export const withoutSdk = () =>
+  new PresignError(
+    'INVALID_OPTIONS',
+    'This build of upload-presigner (the workerd, worker and browser export conditions: Cloudflare Workers, Edge runtimes) has no AWS SDK and signs with its own signer only: pass "region" and "credentials", and for a storage other than AWS S3 "endpoint" with "forcePathStyle: true". An S3Client ("client"), access points, FIPS or dual-stack endpoints need the Node build.',
+  );
 
 /** The SDK's first provider, `fromEnv`, read the same way. */
 function credentialsFromEnv(env: Record<string, string | undefined>): Credentials | undefined {

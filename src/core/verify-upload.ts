@@ -1,4 +1,3 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { parseRequest, type ResolvedOptions } from './config.js';
 import type { DeclaredChecksum } from './checksum.js';
 import { receiptsDisabled } from './create-presigner.js';
@@ -6,6 +5,7 @@ import { assertSafeKey } from './keys.js';
 import { open } from './receipt-open.js';
 import { finalKeyOf, stagingKeyOf } from './staging.js';
 import type { VerifiedUpload, VerifyRequest } from '../types.js';
+import { asStorageError, type S3Calls } from './s3-calls.js';
 
 /**
  * `presigner.verify`: opens the receipt (or takes the key server code names), checks the stored
@@ -15,8 +15,8 @@ export async function verifyUpload<Context>(
   {
     config,
     fingerprint,
-    client,
-  }: { config: ResolvedOptions; fingerprint: string | Promise<string>; client: () => Promise<S3Client> },
+    s3: calls,
+  }: { config: ResolvedOptions; fingerprint: string | Promise<string>; s3: () => Promise<S3Calls> },
   input: VerifyRequest | string,
   context: Context | undefined,
 ): Promise<VerifiedUpload> {
@@ -40,16 +40,18 @@ export async function verifyUpload<Context>(
     assertSafeKey(key, config.prefix, '');
     stagingKey = config.method === 'POST' ? stagingKeyOf(config.prefix, key) : null;
   }
-  const [{ verifyObject }, s3] = await Promise.all([import('./verify.js'), client()]);
+  const [{ verifyObject }, s3] = await Promise.all([import('./verify.js'), calls()]);
   // `md5:<base64>`: base64 has no colon.
   const [algorithm, value] = declared?.split(':') ?? [];
   const rules = declared ? { ...config, declaredChecksum: { algorithm, value } as DeclaredChecksum } : config;
-  const upload =
+  // A call the storage failed is STORAGE_ERROR; what verification refused is its own code already.
+  const upload = await (
     stagingKey === null
-      ? await verifyObject(s3, rules, key)
-      : await (
-          await import('./promote.js')
-        ).verifyStaged(s3, verifyObject, rules, { key, stagingKey, contentDisposition });
+      ? verifyObject(s3, rules, key)
+      : import('./promote.js').then(({ verifyStaged }) =>
+          verifyStaged(s3, verifyObject, rules, { key, stagingKey, contentDisposition }),
+        )
+  ).catch((error: unknown) => Promise.reject(asStorageError(error)));
   await config.onUploadComplete?.(upload, context);
   return upload;
 }

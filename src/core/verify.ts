@@ -1,8 +1,8 @@
-import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
 import { formatSize } from '../format-size.js';
 import type { VerifiedUpload } from '../types.js';
 import { md5Hex, type DeclaredChecksum } from './checksum.js';
+import { s3ErrorCode, type S3Calls, type StoredObject } from './s3-calls.js';
 import { isTypeAllowed, parseContentType } from './content-type.js';
 import { inspectSvg, SVG_MAX_BYTES } from './svg.js';
 
@@ -51,32 +51,19 @@ export interface VerifyRules {
  * Checks the stored object `key` against `rules`; a refused object is deleted (or moved to the
  * quarantine prefix) before the error is thrown, so that nothing unverified stays readable.
  */
-export async function verifyObject(client: S3Client, rules: VerifyRules, key: string): Promise<VerifiedUpload> {
-  const { HeadObjectCommand, GetObjectCommand } = await import('@aws-sdk/client-s3');
-  let head;
-  try {
-    const declared = rules.declaredChecksum;
-    head = await client.send(
-      new HeadObjectCommand({
-        Bucket: rules.bucket,
-        Key: key,
-        ...(declared && declared.algorithm !== 'md5' && { ChecksumMode: 'ENABLED' }),
-      }),
-    );
-  } catch (cause) {
-    const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404) throw new PresignError('NOT_FOUND', `No object was uploaded as ${key}.`, { cause });
-    throw cause;
-  }
-  const size = head.ContentLength ?? 0;
-  const contentType = parseContentType(head.ContentType ?? '')?.essence;
+export async function verifyObject(s3: S3Calls, rules: VerifyRules, key: string): Promise<VerifiedUpload> {
+  const declared = rules.declaredChecksum;
+  const head = await s3.headObject(key, !!declared && declared.algorithm !== 'md5');
+  if (!head) throw new PresignError('NOT_FOUND', `No object was uploaded as ${key}.`);
+  const { size } = head;
+  const contentType = parseContentType(head.contentType ?? '')?.essence;
   const refuse = async (reason: string, code: 'VERIFICATION_FAILED' | 'CHECKSUM_MISMATCH' = 'VERIFICATION_FAILED') => {
-    const notKept = await removeRefused(client, rules, key);
+    const notKept = await removeRefused(s3, rules, key);
     throw new PresignError(code, `The upload ${key} was refused and removed: ${reason}.${notKept ?? ''}`);
   };
 
   if (!contentType || !isTypeAllowed(contentType, rules.allowedTypes))
-    return refuse(`its type ${head.ContentType ?? '(none)'} is not allowed`);
+    return refuse(`its type ${head.contentType ?? '(none)'} is not allowed`);
   if (rules.maxSize !== undefined && size > rules.maxSize)
     return refuse(`it is ${formatSize(size)}, over the limit of ${formatSize(rules.maxSize)}`);
   const stored = rules.declaredChecksum && storedDigest(head, rules.declaredChecksum);
@@ -89,22 +76,21 @@ export async function verifyObject(client: S3Client, rules: VerifyRules, key: st
   const isSvg = contentType === 'image/svg+xml';
   // An SVG's script can be anywhere in it, so it is read up to its bound, plus a byte to see it is over.
   const byteCount = isSvg ? SVG_MAX_BYTES + 1 : SNIFF_BYTES;
-  const bytes =
-    size === 0 ? new Uint8Array() : await firstBytes(client, GetObjectCommand, rules.bucket, key, byteCount);
+  const bytes = size === 0 ? new Uint8Array() : await s3.firstBytes(key, byteCount);
   const detected = detectType(bytes);
   // A type with a signature must show it; any other type must not be one of those formats instead.
   if ((contentType in SIGNATURES || detected) && detected !== contentType) {
     return refuse(`it was declared ${contentType} but its content is ${detected ?? 'not that format'}`);
   }
-  const svgRefusal = isSvg ? inspectSvg(bytes, head.ContentType!) : undefined;
+  const svgRefusal = isSvg ? inspectSvg(bytes, head.contentType!) : undefined;
   if (svgRefusal) return refuse(svgRefusal);
   return {
     key,
     size,
-    contentType: head.ContentType!,
+    contentType: head.contentType!,
     ...(detected && { detectedType: detected }),
-    ...(head.ETag && { etag: head.ETag }),
-    ...(head.LastModified && { lastModified: head.LastModified.toISOString() }),
+    ...(head.etag && { etag: head.etag }),
+    ...(head.lastModified && { lastModified: head.lastModified.toISOString() }),
   };
 }
 
@@ -114,37 +100,16 @@ export async function verifyObject(client: S3Client, rules: VerifyRules, key: st
  * Ceph RGW 16 stores no `x-amz-checksum-*`.
  */
 function storedDigest(
-  head: HeadObjectCommandOutput,
+  head: StoredObject,
   declared: DeclaredChecksum,
 ): { name: string; value: string; declared: string } | undefined {
   if (declared.algorithm === 'md5') {
-    const etag = head.ETag?.replace(/^"|"$/g, '');
-    const plainEtag =
-      etag &&
-      /^[0-9a-f]{32}$/i.test(etag) &&
-      !head.SSECustomerAlgorithm &&
-      !head.ServerSideEncryption?.startsWith('aws:kms');
+    const etag = head.etag?.replace(/^"|"$/g, '');
+    const plainEtag = etag && /^[0-9a-f]{32}$/i.test(etag) && !head.etagIsNoMd5;
     return plainEtag ? { name: 'ETag (MD5)', value: etag.toLowerCase(), declared: md5Hex(declared.value) } : undefined;
   }
-  const stored = {
-    sha256: head.ChecksumSHA256,
-    crc32: head.ChecksumCRC32,
-    crc64nvme: head.ChecksumCRC64NVME,
-  }[declared.algorithm];
+  const stored = head.checksums[declared.algorithm];
   return stored ? { name: `${declared.algorithm} checksum`, value: stored, declared: declared.value } : undefined;
-}
-
-async function firstBytes(
-  client: S3Client,
-  GetObjectCommand: typeof import('@aws-sdk/client-s3').GetObjectCommand,
-  bucket: string,
-  key: string,
-  byteCount: number,
-): Promise<Uint8Array> {
-  const object = await client.send(
-    new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${byteCount - 1}` }),
-  );
-  return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
 }
 
 /**
@@ -153,18 +118,14 @@ async function firstBytes(
  * quarantine key over 1024 bytes, a denied write), the object is deleted all the same, and the
  * sentence returned says so.
  */
-async function removeRefused(client: S3Client, rules: VerifyRules, key: string): Promise<string | undefined> {
-  const { CopyObjectCommand, DeleteObjectCommand } = await import('@aws-sdk/client-s3');
+async function removeRefused(s3: S3Calls, rules: VerifyRules, key: string): Promise<string | undefined> {
   let notKept: string | undefined;
   if (rules.quarantinePrefix !== undefined) {
     const target = `${rules.quarantinePrefix}${key.slice(rules.prefix.length)}`;
-    const source = `${rules.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-    await client
-      .send(new CopyObjectCommand({ Bucket: rules.bucket, Key: target, CopySource: source }))
-      .catch((cause: unknown) => {
-        notKept = ` It could not be kept under the quarantine prefix: the copy failed (${(cause as Error)?.name ?? cause}).`;
-      });
+    await s3.copyObject(key, target).catch((cause: unknown) => {
+      notKept = ` It could not be kept under the quarantine prefix: the copy failed (${s3ErrorCode(cause) ?? cause}).`;
+    });
   }
-  await client.send(new DeleteObjectCommand({ Bucket: rules.bucket, Key: key }));
+  await s3.deleteObject(key);
   return notKept;
 }

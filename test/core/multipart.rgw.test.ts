@@ -67,7 +67,11 @@ async function openUploads(key: string) {
   return answer.Uploads ?? [];
 }
 
-describe('multipart uploads against Ceph RGW', () => {
+// Each case on both ways the presigner calls S3: over fetch (credentials), and through an S3Client.
+describe.each([
+  { path: 'S3 over fetch', client: () => undefined },
+  { path: 'S3 through an injected S3Client', client: rgwClient },
+])('multipart uploads against Ceph RGW, $path', ({ client }) => {
   // RGW keeps the test data in RAM: what these tests store goes again.
   const storedKeys: string[] = [];
   afterAll(async () => {
@@ -76,7 +80,7 @@ describe('multipart uploads against Ceph RGW', () => {
     );
   });
   it('assembles a 64 MiB file from parts sent in parallel, byte-identical, and it passes verification', async () => {
-    const presigner = multipartPresigner();
+    const presigner = multipartPresigner({ client: client() });
     const file = pdfBytes(64 * MIB + 12_345);
     const upload = await presigner.createMultipart({
       fileName: 'report.pdf',
@@ -104,7 +108,7 @@ describe('multipart uploads against Ceph RGW', () => {
   }, 120_000);
 
   it('refuses a part with a tampered signature, and a part of any other length than signed', async () => {
-    const presigner = multipartPresigner();
+    const presigner = multipartPresigner({ client: client() });
     const file = pdfBytes(6 * MIB);
     const upload = await presigner.createMultipart({
       fileName: 'doc.pdf',
@@ -146,7 +150,7 @@ describe('multipart uploads against Ceph RGW', () => {
   }, 60_000);
 
   it('never signs a part beyond the declared size', async () => {
-    const presigner = multipartPresigner();
+    const presigner = multipartPresigner({ client: client() });
     const upload = await presigner.createMultipart({
       fileName: 'clip.mp4',
       contentType: 'video/mp4',
@@ -158,7 +162,7 @@ describe('multipart uploads against Ceph RGW', () => {
   });
 
   it('resumes: listParts tells which parts are stored, and the rest completes the file', async () => {
-    const presigner = multipartPresigner();
+    const presigner = multipartPresigner({ client: client() });
     const file = pdfBytes(11 * MIB);
     const upload = await presigner.createMultipart({
       fileName: 'big.pdf',
@@ -189,7 +193,7 @@ describe('multipart uploads against Ceph RGW', () => {
   }, 60_000);
 
   it('leaves a completed, verified object unchangeable by anything the presigner issued for it', async () => {
-    const presigner = multipartPresigner();
+    const presigner = multipartPresigner({ client: client() });
     const file = pdfBytes(6 * MIB);
     const upload = await presigner.createMultipart({
       fileName: 'final.pdf',
@@ -226,7 +230,7 @@ describe('multipart uploads against Ceph RGW', () => {
   }, 60_000);
 
   it('leaves no multipart upload and no object behind when aborted, even with parts stored', async () => {
-    const presigner = multipartPresigner();
+    const presigner = multipartPresigner({ client: client() });
     const file = pdfBytes(7 * MIB);
     const upload = await presigner.createMultipart({
       fileName: 'cancelled.pdf',
@@ -256,7 +260,7 @@ describe('multipart uploads against Ceph RGW', () => {
   });
 
   it('answers an abort after completion truthfully: UPLOAD_COMPLETED (409), and the object stays', async () => {
-    const presigner = multipartPresigner();
+    const presigner = multipartPresigner({ client: client() });
     const file = pdfBytes(1024);
     const upload = await presigner.createMultipart({
       fileName: 'done.pdf',

@@ -11,10 +11,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHttpHandler, createPresigner, type MultipartUpload, type PresignerOptions } from '../../src/index.js';
-import { fakeCredentials, presignError, testPresigner } from '../helpers/presign.js';
+import { fakeCredentials, presignError, sdkTestPresigner, testPresigner } from '../helpers/presign.js';
 
-// Control-plane calls (Create, ListParts, Complete, Abort, HeadObject) against a mocked S3Client;
-// what the storage really enforces is proven against Ceph RGW in multipart.rgw.test.ts.
+// Control-plane calls (Create, ListParts, Complete, Abort, HeadObject) against a mocked S3Client,
+// which the presigner is given (the SDK path; with only credentials it calls S3 over fetch,
+// s3-fetch.ts); what the storage really enforces is proven against Ceph RGW on both paths in
+// multipart.rgw.test.ts.
 
 const MIB = 1024 ** 2;
 const SECRET = 'a-multipart-secret-of-at-least-32-characters';
@@ -22,7 +24,7 @@ const UPLOAD_ID = '2~upload+id/with=odd~characters';
 const s3 = mockClient(S3Client);
 
 function presigner(options: Partial<PresignerOptions> = {}) {
-  return testPresigner({
+  return sdkTestPresigner({
     allowedTypes: ['video/*'],
     maxSize: 1024 ** 4,
     multipartSecret: SECRET,
@@ -32,6 +34,25 @@ function presigner(options: Partial<PresignerOptions> = {}) {
 }
 
 const video = (size: number) => ({ fileName: 'clip.mp4', contentType: 'video/mp4', size });
+
+/** A presigner with credentials and no client: the direct signer, which calls S3 over fetch. */
+function directPresigner(options: Partial<PresignerOptions> = {}) {
+  return testPresigner({
+    allowedTypes: ['video/*'],
+    maxSize: 1024 ** 4,
+    secret: SECRET,
+    partSize: 5 * MIB,
+    ...options,
+  });
+}
+
+/** Answers the next fetch as S3 answers CreateMultipartUpload. */
+const answerCreateOverFetch = () =>
+  vi
+    .spyOn(globalThis, 'fetch')
+    .mockResolvedValueOnce(
+      new Response(`<InitiateMultipartUploadResult><UploadId>${UPLOAD_ID}</UploadId></InitiateMultipartUploadResult>`),
+    );
 
 function storageError(name: string, status: number) {
   return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
@@ -58,6 +79,7 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe('createMultipart', () => {
@@ -135,7 +157,8 @@ describe('createMultipart', () => {
 
 describe('signParts', () => {
   it('signs each part with its exact length, the last one holding the rest', async () => {
-    const p = presigner();
+    const p = directPresigner();
+    answerCreateOverFetch();
     const upload = await p.createMultipart(video(12 * MIB + 1));
     const { parts, expiresIn } = await p.signParts({ token: upload.token, partNumbers: [3, 1] });
     expect(expiresIn).toBe(300);
@@ -232,12 +255,23 @@ describe('upload tokens', () => {
     ['another maxSize', { maxSize: 1024 ** 3 }],
     ['another method', { method: 'POST' }],
     ['another part size', { partSize: 6 * MIB }],
-    ['another endpoint', { endpoint: 'http://127.0.0.1:9000', forcePathStyle: true }],
   ])('is refused by a presigner with the same secret but %s', async (_, options) => {
     const issued = await token();
     const error = await presignError(presigner(options).signParts({ token: issued, partNumbers: [1] }));
     expect(error.code).toBe('INVALID_TOKEN');
     expect(error.message).toMatch(/another configuration/);
+  });
+
+  // The endpoint is a rule of presigners without a client, which call S3 over fetch.
+  it('is refused by a presigner with the same secret but another endpoint', async () => {
+    answerCreateOverFetch();
+    const issued = (await directPresigner().createMultipart(video(12 * MIB + 1))).token;
+    await expect(directPresigner().signParts({ token: issued, partNumbers: [1] })).resolves.toMatchObject({
+      parts: [{ partNumber: 1 }],
+    });
+    const elsewhere = directPresigner({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+    const error = await presignError(elsewhere.signParts({ token: issued, partNumbers: [1] }));
+    expect([error.code, error.message]).toEqual(['INVALID_TOKEN', expect.stringMatching(/another configuration/)]);
   });
 
   it('works only for the caller it was issued to, at every step; nothing reaches the storage for another', async () => {

@@ -2,11 +2,11 @@ import { CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, S3Cl
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PresignerOptions, UploadMethod } from '../../src/index.js';
-import { presignError, testPresigner } from '../helpers/presign.js';
+import { presignError, sdkTestPresigner, testPresigner } from '../helpers/presign.js';
 
 // Receipts and multipart tokens are sealed by one function (src/core/receipt.ts): bound to the
 // presigner's rules and to the caller. Every case goes through the public API; the storage is a
-// mocked S3Client, and a refused receipt must never reach it.
+// mocked S3Client, which the presigners are given, and a refused receipt must never reach it.
 
 const SECRET = 'a-receipt-secret-of-at-least-32-characters';
 const s3 = mockClient(S3Client);
@@ -14,7 +14,7 @@ const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 
 const alice = { userId: 'alice', roles: ['uploader'] };
 
 function presigner(options: Partial<PresignerOptions<typeof alice>> = {}) {
-  return testPresigner<typeof alice, UploadMethod>({
+  return sdkTestPresigner<typeof alice, UploadMethod>({
     secret: SECRET,
     allowedTypes: ['image/*', 'video/*'],
     ...options,
@@ -127,7 +127,7 @@ describe('receipts', () => {
 
   it('is issued only with a secret; `multipartSecret` is still accepted as its former name', async () => {
     expect((await testPresigner().presign({ fileName: 'a.jpg', contentType: 'image/jpeg' })).receipt).toBeUndefined();
-    const legacy = testPresigner<typeof alice>({ multipartSecret: SECRET, allowedTypes: ['image/*', 'video/*'] });
+    const legacy = sdkTestPresigner<typeof alice>({ multipartSecret: SECRET, allowedTypes: ['image/*', 'video/*'] });
     const { receipt: issued } = await legacy.presign({ fileName: 'a.jpg', contentType: 'image/jpeg' }, alice);
     await expect(presigner().verify({ receipt: issued! }, alice)).resolves.toBeDefined();
     const error = await presignError(

@@ -10,7 +10,7 @@ import {
   type PresignedPost,
   type Presigner,
 } from '../../src/index.js';
-import { jpegBytes, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
+import { jpegBytes, rgwClient, rgwPresigner, S3_CALL_PATHS, TEST_BUCKET } from '../helpers/s3.js';
 
 // verify() must judge what the storage holds, not what the browser claims: each case uploads real
 // bytes to Ceph RGW through a presigned URL, then verifies them there.
@@ -88,7 +88,7 @@ async function refusal(promise: Promise<unknown>) {
   return error;
 }
 
-describe('verify against RGW', () => {
+describe.each(S3_CALL_PATHS)('verify against RGW, $path', ({ rgwPresigner }) => {
   it('passes a real JPEG and runs onUploadComplete once', async () => {
     const onUploadComplete = vi.fn();
     const presigner = rgwPresigner({ allowedTypes: ['image/*'], maxSize: 10_000, onUploadComplete });
@@ -206,157 +206,160 @@ describe('verify against RGW', () => {
   });
 });
 
-describe('POST uploads: staged, then promoted by verify and immutable', () => {
-  const post = (options: { onUploadComplete?: () => void; quarantinePrefix?: string } = {}) =>
-    rgwPresigner<{ userId: string }, 'POST'>({
-      allowedTypes: ['image/*'],
-      maxSize: 4096,
-      method: 'POST',
-      secret: SECRET,
-      ...options,
+describe.each(S3_CALL_PATHS)(
+  'POST uploads: staged, then promoted by verify and immutable, $path',
+  ({ rgwPresigner }) => {
+    const post = (options: { onUploadComplete?: () => void; quarantinePrefix?: string } = {}) =>
+      rgwPresigner<{ userId: string }, 'POST'>({
+        allowedTypes: ['image/*'],
+        maxSize: 4096,
+        method: 'POST',
+        secret: SECRET,
+        ...options,
+      });
+    const alice = { userId: 'alice' };
+
+    async function posted(presigner: Presigner<{ userId: string }, 'POST'>, body: Uint8Array<ArrayBuffer>) {
+      const result = await presigner.presign(
+        { fileName: 'photo.jpg', contentType: 'image/jpeg', size: body.length },
+        alice,
+      );
+      expect((await postForm(result, body)).status).toBe(204);
+      return result;
+    }
+
+    it('stores the form under a staging key; verify promotes it to the key the client got', async () => {
+      const onUploadComplete = vi.fn();
+      const presigner = post({ onUploadComplete });
+      const body = jpegBytes(200);
+      const result = await posted(presigner, body);
+      const stagingKey = result.fields.key!;
+
+      expect(stagingKey).toBe(`uploads/.staging/${result.key.slice('uploads/'.length)}`);
+      expect(await exists(result.key)).toBe(false);
+
+      const verified = await presigner.verify({ receipt: result.receipt! }, alice);
+
+      expect(verified).toMatchObject({ key: result.key, size: body.length, detectedType: 'image/jpeg' });
+      expect(await sha256Of(result.key)).toBe(createHash('sha256').update(body).digest('hex'));
+      expect(await exists(stagingKey)).toBe(false);
+      expect(onUploadComplete).toHaveBeenCalledWith(verified, alice);
     });
-  const alice = { userId: 'alice' };
 
-  async function posted(presigner: Presigner<{ userId: string }, 'POST'>, body: Uint8Array<ArrayBuffer>) {
-    const result = await presigner.presign(
-      { fileName: 'photo.jpg', contentType: 'image/jpeg', size: body.length },
-      alice,
-    );
-    expect((await postForm(result, body)).status).toBe(204);
-    return result;
-  }
-
-  it('stores the form under a staging key; verify promotes it to the key the client got', async () => {
-    const onUploadComplete = vi.fn();
-    const presigner = post({ onUploadComplete });
-    const body = jpegBytes(200);
-    const result = await posted(presigner, body);
-    const stagingKey = result.fields.key!;
-
-    expect(stagingKey).toBe(`uploads/.staging/${result.key.slice('uploads/'.length)}`);
-    expect(await exists(result.key)).toBe(false);
-
-    const verified = await presigner.verify({ receipt: result.receipt! }, alice);
-
-    expect(verified).toMatchObject({ key: result.key, size: body.length, detectedType: 'image/jpeg' });
-    expect(await sha256Of(result.key)).toBe(createHash('sha256').update(body).digest('hex'));
-    expect(await exists(stagingKey)).toBe(false);
-    expect(onUploadComplete).toHaveBeenCalledWith(verified, alice);
-  });
-
-  it('gives the promoted object the Content-Disposition the form was signed with, which RGW does not store from a form', async () => {
-    // Prepare: a PDF, which downloads rather than renders by default.
-    const presigner = rgwPresigner({
-      allowedTypes: ['application/pdf'],
-      maxSize: 4096,
-      method: 'POST',
-      secret: SECRET,
+    it('gives the promoted object the Content-Disposition the form was signed with, which RGW does not store from a form', async () => {
+      // Prepare: a PDF, which downloads rather than renders by default.
+      const presigner = rgwPresigner({
+        allowedTypes: ['application/pdf'],
+        maxSize: 4096,
+        method: 'POST',
+        secret: SECRET,
+      });
+      const body = new TextEncoder().encode('%PDF-1.4\n%%EOF\n');
+      const result = await presigner.presign({
+        fileName: 'report.pdf',
+        contentType: 'application/pdf',
+        size: body.length,
+      });
+      expect((await postForm(result, body)).status).toBe(204);
+      const staged = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.fields.key! }));
+      // Act
+      await presigner.verify({ receipt: result.receipt! });
+      // Assess: RGW 16 dropped the signed field on the staging object; the final object has it.
+      const promoted = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }));
+      expect(result.fields['Content-Disposition']).toBe('attachment; filename=report.pdf');
+      expect(staged.ContentDisposition).toBeUndefined();
+      expect(promoted).toMatchObject({
+        ContentDisposition: 'attachment; filename=report.pdf',
+        ContentType: 'application/pdf',
+        ContentLength: body.length,
+      });
     });
-    const body = new TextEncoder().encode('%PDF-1.4\n%%EOF\n');
-    const result = await presigner.presign({
-      fileName: 'report.pdf',
-      contentType: 'application/pdf',
-      size: body.length,
+
+    it('keeps the verified bytes when the form is sent again through its still-valid policy, and verified again', async () => {
+      const presigner = post();
+      const result = await posted(presigner, jpegBytes(200));
+      await presigner.verify({ receipt: result.receipt! }, alice);
+      const verifiedSha = await sha256Of(result.key);
+
+      // The attack: same policy, same length, other bytes (a valid JPEG, so only immutability stops it).
+      expect((await postForm(result, jpegBytes(200))).status).toBe(204);
+      await presigner.verify({ receipt: result.receipt! }, alice);
+      await presigner.verify(result.key);
+
+      expect(await sha256Of(result.key)).toBe(verifiedSha);
+      expect(await exists(result.fields.key!)).toBe(false);
     });
-    expect((await postForm(result, body)).status).toBe(204);
-    const staged = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.fields.key! }));
-    // Act
-    await presigner.verify({ receipt: result.receipt! });
-    // Assess: RGW 16 dropped the signed field on the staging object; the final object has it.
-    const promoted = await storage.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: result.key }));
-    expect(result.fields['Content-Disposition']).toBe('attachment; filename=report.pdf');
-    expect(staged.ContentDisposition).toBeUndefined();
-    expect(promoted).toMatchObject({
-      ContentDisposition: 'attachment; filename=report.pdf',
-      ContentType: 'application/pdf',
-      ContentLength: body.length,
+
+    it('refuses and removes a bad staging object; the final key never exists', async () => {
+      const presigner = post({ quarantinePrefix: 'quarantine/' });
+      const result = await posted(presigner, html as Uint8Array<ArrayBuffer>);
+
+      const error = await refusal(presigner.verify({ receipt: result.receipt! }, alice));
+
+      expect(error.code).toBe('VERIFICATION_FAILED');
+      expect(await exists(result.fields.key!)).toBe(false);
+      expect(await exists(result.key)).toBe(false);
+      expect(await exists(`quarantine/${result.key.slice('uploads/'.length)}`)).toBe(true);
     });
-  });
 
-  it('keeps the verified bytes when the form is sent again through its still-valid policy, and verified again', async () => {
-    const presigner = post();
-    const result = await posted(presigner, jpegBytes(200));
-    await presigner.verify({ receipt: result.receipt! }, alice);
-    const verifiedSha = await sha256Of(result.key);
+    it('never promotes bytes other than those checked, even when the form is sent again between check and copy', async () => {
+      // RGW 16 ignores x-amz-copy-source-if-match: the copy takes whatever the staging key holds then.
+      const client = rgwClient();
+      let resend: (() => Promise<unknown>) | undefined;
+      client.middlewareStack.add(
+        (next, { commandName }) =>
+          async (args) => {
+            if (commandName === 'CopyObjectCommand' && resend) await resend();
+            return next(args);
+          },
+        { step: 'initialize' },
+      );
+      const racing = createPresigner<{ userId: string }, 'POST'>({
+        bucket: TEST_BUCKET,
+        client,
+        allowedTypes: ['image/*'],
+        maxSize: 4096,
+        method: 'POST',
+        secret: SECRET,
+      });
+      const good = jpegBytes(200);
+      const result = await posted(racing, good);
+      const evil = new Uint8Array(good.length);
+      evil.set(html);
+      resend = () => postForm(result, evil).then((response) => expect(response.status).toBe(204));
 
-    // The attack: same policy, same length, other bytes (a valid JPEG, so only immutability stops it).
-    expect((await postForm(result, jpegBytes(200))).status).toBe(204);
-    await presigner.verify({ receipt: result.receipt! }, alice);
-    await presigner.verify(result.key);
+      const error = await refusal(racing.verify({ receipt: result.receipt! }, alice));
 
-    expect(await sha256Of(result.key)).toBe(verifiedSha);
-    expect(await exists(result.fields.key!)).toBe(false);
-  });
-
-  it('refuses and removes a bad staging object; the final key never exists', async () => {
-    const presigner = post({ quarantinePrefix: 'quarantine/' });
-    const result = await posted(presigner, html as Uint8Array<ArrayBuffer>);
-
-    const error = await refusal(presigner.verify({ receipt: result.receipt! }, alice));
-
-    expect(error.code).toBe('VERIFICATION_FAILED');
-    expect(await exists(result.fields.key!)).toBe(false);
-    expect(await exists(result.key)).toBe(false);
-    expect(await exists(`quarantine/${result.key.slice('uploads/'.length)}`)).toBe(true);
-  });
-
-  it('never promotes bytes other than those checked, even when the form is sent again between check and copy', async () => {
-    // RGW 16 ignores x-amz-copy-source-if-match: the copy takes whatever the staging key holds then.
-    const client = rgwClient();
-    let resend: (() => Promise<unknown>) | undefined;
-    client.middlewareStack.add(
-      (next, { commandName }) =>
-        async (args) => {
-          if (commandName === 'CopyObjectCommand' && resend) await resend();
-          return next(args);
-        },
-      { step: 'initialize' },
-    );
-    const racing = createPresigner<{ userId: string }, 'POST'>({
-      bucket: TEST_BUCKET,
-      client,
-      allowedTypes: ['image/*'],
-      maxSize: 4096,
-      method: 'POST',
-      secret: SECRET,
+      // RGW: the other bytes were copied, checked at the final key and removed. AWS refuses the copy.
+      expect(['VERIFICATION_FAILED', 'VERIFY_CONFLICT']).toContain(error.code);
+      expect(await exists(result.key)).toBe(false);
     });
-    const good = jpegBytes(200);
-    const result = await posted(racing, good);
-    const evil = new Uint8Array(good.length);
-    evil.set(html);
-    resend = () => postForm(result, evil).then((response) => expect(response.status).toBe(204));
 
-    const error = await refusal(racing.verify({ receipt: result.receipt! }, alice));
+    it("refuses another user's receipt and leaves the staging object where it is", async () => {
+      const presigner = post();
+      const result = await posted(presigner, jpegBytes(200));
 
-    // RGW: the other bytes were copied, checked at the final key and removed. AWS refuses the copy.
-    expect(['VERIFICATION_FAILED', 'VERIFY_CONFLICT']).toContain(error.code);
-    expect(await exists(result.key)).toBe(false);
-  });
+      const error = await refusal(presigner.verify({ receipt: result.receipt! }, { userId: 'mallory' }));
 
-  it("refuses another user's receipt and leaves the staging object where it is", async () => {
-    const presigner = post();
-    const result = await posted(presigner, jpegBytes(200));
+      expect([error.code, error.status]).toEqual(['FORBIDDEN', 403]);
+      expect(await exists(result.fields.key!)).toBe(true);
+      expect(await exists(result.key)).toBe(false);
+    });
 
-    const error = await refusal(presigner.verify({ receipt: result.receipt! }, { userId: 'mallory' }));
+    it('is promoted by the S3 event of its staging object, so completion does not depend on the browser', async () => {
+      const onUploadComplete = vi.fn();
+      const presigner = post({ onUploadComplete });
+      const result = await posted(presigner, jpegBytes(200));
 
-    expect([error.code, error.status]).toEqual(['FORBIDDEN', 403]);
-    expect(await exists(result.fields.key!)).toBe(true);
-    expect(await exists(result.key)).toBe(false);
-  });
+      const outcome = await toS3EventHandler(presigner)({ Records: [objectCreated(result.fields.key!)] });
 
-  it('is promoted by the S3 event of its staging object, so completion does not depend on the browser', async () => {
-    const onUploadComplete = vi.fn();
-    const presigner = post({ onUploadComplete });
-    const result = await posted(presigner, jpegBytes(200));
-
-    const outcome = await toS3EventHandler(presigner)({ Records: [objectCreated(result.fields.key!)] });
-
-    expect(outcome.verified.map((upload) => upload.key)).toEqual([result.key]);
-    expect(onUploadComplete).toHaveBeenCalledOnce();
-    expect(await exists(result.key)).toBe(true);
-    expect(await exists(result.fields.key!)).toBe(false);
-  });
-});
+      expect(outcome.verified.map((upload) => upload.key)).toEqual([result.key]);
+      expect(onUploadComplete).toHaveBeenCalledOnce();
+      expect(await exists(result.key)).toBe(true);
+      expect(await exists(result.fields.key!)).toBe(false);
+    });
+  },
+);
 
 describe('toS3EventHandler against RGW', () => {
   it('verifies each ObjectCreated record of a real S3 event: the JPEG passes once, the fake is removed', async () => {

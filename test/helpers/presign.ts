@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import {
   createPresigner,
   isPresignError,
@@ -23,6 +24,22 @@ export function testPresigner<Context = unknown, Method extends UploadMethod = '
     allowedTypes: ['image/*'],
     ...options,
   } as PresignerOptions<Context, Method>);
+}
+
+/**
+ * A presigner for unit tests on the SDK path: given an S3Client (and so no region or credentials
+ * of its own), it makes its S3 calls through that client, which aws-sdk-client-mock answers. With
+ * credentials instead (`testPresigner`), it calls S3 over fetch (src/core/s3-fetch.ts).
+ */
+export function sdkTestPresigner<Context = unknown, Method extends UploadMethod = 'PUT'>(
+  options: Partial<PresignerOptions<Context, Method>> = {},
+) {
+  return testPresigner<Context, Method>({
+    region: undefined,
+    credentials: undefined,
+    client: new S3Client({ region: 'us-east-1', credentials: fakeCredentials }),
+    ...options,
+  });
 }
 
 /** Decodes a POST policy's conditions. */

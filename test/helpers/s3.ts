@@ -41,6 +41,23 @@ export function rgwPresigner<Context = unknown, Method extends UploadMethod = 'P
   return createPresigner<Context, Method>({ bucket: TEST_BUCKET, ...rgw, forcePathStyle: true, ...options });
 }
 
+/** A presigner aimed at RGW's test bucket through an injected S3Client: it signs and calls S3 through the SDK. */
+export function rgwSdkPresigner<Context = unknown, Method extends UploadMethod = 'PUT'>(
+  options: Parameters<typeof rgwPresigner<Context, Method>>[0],
+) {
+  return createPresigner<Context, Method>({ bucket: TEST_BUCKET, client: rgwClient(), ...options });
+}
+
+/**
+ * A presigner's two ways to call S3 (verify, promotion, multipart steps), for tests that run on
+ * both: over fetch, signed by the presigner itself (it has credentials), and through the SDK (it
+ * was given an S3Client).
+ */
+export const S3_CALL_PATHS = [
+  { path: 'S3 over fetch', rgwPresigner },
+  { path: 'S3 through an injected S3Client', rgwPresigner: rgwSdkPresigner },
+] as const;
+
 /** A small but real JPEG (SOI, APP0/JFIF header, EOI) whose bytes differ on each call. */
 export function jpegBytes(extra = 64): Uint8Array<ArrayBuffer> {
   const header = [

@@ -8,7 +8,7 @@ import {
   type HandlerOptions,
   type HttpRequest,
 } from '../../src/index.js';
-import { testPresigner } from '../helpers/presign.js';
+import { sdkTestPresigner, testPresigner } from '../helpers/presign.js';
 
 const RECEIPT_SECRET = 'a-receipt-secret-of-at-least-32-characters';
 
@@ -236,7 +236,8 @@ describe('createHttpHandler: verify is bound to the caller the upload was issued
 
   async function setup() {
     const onUploadComplete = vi.fn();
-    const presigner = testPresigner<{ userId: string }>({ onUploadComplete, secret: RECEIPT_SECRET });
+    // Given the S3Client mocked here, it verifies through it (the SDK path).
+    const presigner = sdkTestPresigner<{ userId: string }>({ onUploadComplete, secret: RECEIPT_SECRET });
     const handler = createHttpHandler(presigner, { authorize });
     const call = async (userId: string, body: unknown) => {
       const response = await handler({ method: 'POST', headers: asUser(userId), body: JSON.stringify(body) });
