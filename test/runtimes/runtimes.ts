@@ -24,12 +24,6 @@ export interface Runtime {
   name: string;
   /** npm package spec and the binary inside it, for runtimes other than the Node running the suite. */
   npm?: { folder: string; spec: string; binary: string };
-  /**
-   * What fails there, and why: the steps that parse the storage's XML answers through the AWS
-   * SDK (multipart, a POST upload's promotion) need DOMParser in the SDK's browser build, which
-   * workerd lacks, and the SDK's Node build needs nodejs_compat.
-   */
-  storageXmlUnsupported?: string;
   start(binary: string, consumer: string, env: Record<string, string>): Promise<RunningServer>;
 }
 
@@ -68,7 +62,6 @@ export const RUNTIMES: Runtime[] = [
   },
   {
     name: 'workerd without nodejs_compat',
-    storageXmlUnsupported: 'the AWS SDK parses S3 XML with DOMParser in workerd, which has none',
     npm: {
       folder: 'workerd',
       spec: 'workerd@1.20261117.1',

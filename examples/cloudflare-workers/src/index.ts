@@ -13,7 +13,7 @@ interface Env {
   R2_REGION?: string;
   /** Comma-separated origins of the pages that call this Worker. */
   ALLOWED_ORIGINS?: string;
-  /** 32+ characters: enables receipts, with which a browser verifies its PUT upload (see README.md). */
+  /** 32+ characters: enables receipts, with which a browser verifies its upload, and multipart uploads (see README.md). */
   PRESIGN_SECRET?: string;
 }
 
