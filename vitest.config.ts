@@ -1,12 +1,30 @@
 import { availableParallelism } from 'node:os';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 // The SDK warns once per process that its 2027 releases will need Node 22; tests run on 20 too.
 // Set here, it reaches the global setups that run in this process as well as the workers.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/**
+ * The order projects' files start in; within a project, vitest's own (failed, then longest, first).
+ * Every project shares the workers, so the fuzz run, the one long CPU-bound file, starts at once
+ * beside the integration files, whose time goes to npm installs and example builds; the many
+ * short unit files fill the end instead of a long file starting last.
+ */
+const PROJECT_ORDER = ['fuzz', 'integration', 'readme', 'browser', 'unit'];
+
+class SlowProjectsFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => PROJECT_ORDER.indexOf(file.project.name) >>> 0; // unlisted: last
+    // Array sort is stable: each project keeps the order vitest gave its files.
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
+    sequence: { sequencer: SlowProjectsFirst },
     // Vitest's default, one worker fewer than cores, is a single worker on 2 cores: files would run
     // one after another while most of them wait on RGW, Chromium or npm rather than compute.
     maxWorkers: Math.max(2, availableParallelism() - 1),
@@ -77,7 +95,8 @@ export default defineConfig({
           // tests make; a test that moves more sets its own.
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // Files run in parallel like every project's: each file has its own Chromium, buckets and
+          // keys, and its pages' port is its worker's (PAGE_PORT in test/helpers/rgw-setup.ts).
         },
       },
     ],

@@ -72,7 +72,7 @@ async function expectIntact(key: string, sha256: string) {
 }
 
 beforeAll(async () => {
-  server = await startPageServer(5173);
+  server = await startPageServer();
   server.serve('/', 'text/html; charset=utf-8', LAB_PAGE);
   server.serve('/page.js', 'text/javascript', await bundleForBrowser(LAB_ENTRY));
   browser = await launchBrowser();

@@ -254,7 +254,7 @@ async function pendingUploads(key: string, bucket = TEST_BUCKET) {
 }
 
 beforeAll(async () => {
-  server = await startPageServer(5173);
+  server = await startPageServer();
   server.serve('/', 'text/html; charset=utf-8', PAGE);
   server.serve('/page.js', 'text/javascript', await bundleForBrowser(ENTRY));
   browser = await launchBrowser();

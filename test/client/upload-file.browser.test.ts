@@ -103,7 +103,7 @@ function uploadInPage(args: { bytes: number[]; type: string; name: string; optio
 
 beforeAll(async () => {
   // Prepare: the page server on an origin the test bucket admits, the client bundled from src/.
-  server = await startPageServer(5173);
+  server = await startPageServer();
   server.serve('/', 'text/html; charset=utf-8', PAGE);
   server.serve('/client.js', 'text/javascript', await bundleForBrowser("export * from './src/client/index.ts';"));
   browser = await launchBrowser();

@@ -69,7 +69,7 @@ async function pick(name: string, mimeType: string, buffer: Buffer): Promise<voi
 
 beforeAll(async () => {
   outDir = await buildExample();
-  server = await startPageServer(5173);
+  server = await startPageServer();
   await serveDirectory(outDir);
   // The two routes the example's README asks its server for: presign, and view through a presigned GET.
   server.route(

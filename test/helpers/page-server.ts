@@ -2,12 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { PAGE_PORT } from './rgw-setup.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 /** A loopback HTTP server whose routes each test sets, serving pages and the presign endpoint on one origin. */
 export interface PageServer {
-  /** `http://127.0.0.1:PORT`, an origin the test bucket's CORS admits when PORT is 5173. */
+  /** `http://127.0.0.1:PORT`, an origin the test bucket's CORS admits when PORT is this worker's PAGE_PORT. */
   origin: string;
   /** Sets (or replaces) the handler of `METHOD /path`. */
   route(method: string, path: string, handler: RouteHandler): void;
@@ -23,8 +24,11 @@ export interface PageServer {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const UPPY_MODULES = fileURLToPath(new URL('../fixtures/uppy/node_modules', import.meta.url));
 
-/** Starts the page server; 5173 is one of the origins the test bucket's CORS allows. */
-export async function startPageServer(port = 5173): Promise<PageServer> {
+/**
+ * Starts the page server, by default on this worker's PAGE_PORT, an origin the test bucket's CORS
+ * allows; port 0 picks a free one (for a bucket whose CORS the test sets itself).
+ */
+export async function startPageServer(port = PAGE_PORT): Promise<PageServer> {
   const routes = new Map<string, RouteHandler>();
   const counts = new Map<string, number>();
   const server = createServer((req, res) => {
