@@ -4,7 +4,8 @@
 # stops it again if this script started it, then checks the formatting, builds, typechecks, builds
 # the API reference and checks the package's exports (side by side where one needs nothing of the
 # other), and finally runs every vitest project on this Node, all files sharing the workers: unit,
-# fuzz, readme, integration (RGW) and browser (Chromium). Node 22 and 24 are CI's: .ci/run runs `npm run test:nodes` first.
+# fuzz, readme, integration (RGW) and browser (Chromium). Node 22 and 24 are CI's: .ci/run runs
+# `npm run test:nodes` first.
 # Any failing step stops the run with a non-zero exit; the last lines are vitest's summary of the
 # whole suite ("Tests  N passed").
 set -euo pipefail
