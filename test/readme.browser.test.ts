@@ -1,4 +1,4 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../src/adapters/express.js';
@@ -14,7 +14,7 @@ import { jpegBytes, rgwClient, rgwPresigner, TEST_BUCKET } from './helpers/s3.js
  * `token`, a progress `bar`, an AbortController, and `show` for messages (kept in `window.shown`).
  */
 const PRELUDE = `
-const file = new File([new Uint8Array(${'${JPEG}'})], 'sample.jpg', { type: 'image/jpeg' });
+const file = ${'${FILE}'};
 const token = 'token-of-u-42';
 const controller = new AbortController();
 const bar = document.querySelector('progress');
@@ -68,8 +68,18 @@ function serveEndpoint(presigners: Presigner | Record<string, Presigner>): void 
  * prelude's values; `pick` files first for a block that reads the file input. Resolves with what
  * the page logged, `show`ed and any error it threw.
  */
-async function runInPage(block: ReadmeBlock, bytes: Uint8Array, pick: { name: string; buffer: Buffer }[] = []) {
-  const source = `${PRELUDE.replace('${JPEG}', JSON.stringify([...bytes]))}\n${block.code}\nwindow.blockDone = true;`;
+async function runInPage(
+  block: ReadmeBlock,
+  bytes: Uint8Array | { size: number; type: string },
+  pick: { name: string; buffer: Buffer }[] = [],
+  epilogue = 'window.blockDone = true;',
+) {
+  const file =
+    bytes instanceof Uint8Array
+      ? `new File([new Uint8Array(${JSON.stringify([...bytes])})], 'sample.jpg', { type: 'image/jpeg' })`
+      : `new File([new Uint8Array(${bytes.size})], 'movie.mp4', { type: '${bytes.type}' })`;
+  const source = `${PRELUDE.replace('${FILE}', file)}\n${block.code}\n${epilogue}`;
+  const size = bytes instanceof Uint8Array ? bytes.length : bytes.size;
   server.serve(
     '/block.js',
     'text/javascript',
@@ -86,11 +96,11 @@ async function runInPage(block: ReadmeBlock, bytes: Uint8Array, pick: { name: st
         .setInputFiles(pick.map(({ name, buffer }) => ({ name, mimeType: 'image/jpeg', buffer })));
     await page.addScriptTag({ url: '/block.js', type: 'module' });
     await page.waitForFunction(() => 'blockDone' in window || 'blockError' in window, undefined, {
-      timeout: transferMs(bytes.length * Math.max(1, pick.length)),
+      timeout: transferMs(size * Math.max(1, pick.length)),
     });
     const outcome = await page.evaluate(() => {
-      const w = window as unknown as { shown: string[]; blockError?: string };
-      return { shown: w.shown, error: w.blockError, bar: document.querySelector('progress')!.value };
+      const w = window as unknown as { shown: string[]; blockError?: string; blockDone: unknown };
+      return { shown: w.shown, error: w.blockError, done: w.blockDone, bar: document.querySelector('progress')!.value };
     });
     return { ...outcome, logged };
   } finally {
@@ -143,6 +153,28 @@ describe("README's browser blocks in Chromium, against Ceph RGW", () => {
     expect(presignedKeys[0]!.startsWith('avatars/')).toBe(true);
     expect((await storedBytes(presignedKeys[0]!)).equals(Buffer.from(bytes))).toBe(true);
   });
+
+  it(
+    "Large files: uploadFile sends a file of the default threshold (100 MiB) as a multipart upload, as the block's comment says",
+    async () => {
+      // Prepare: an endpoint with a secret, which runs multipart uploads.
+      serveEndpoint(rgwPresigner({ allowedTypes: ['video/*'], secret: 'a-readme-secret-of-32-characters-or-more' }));
+      const size = 100 * 1024 ** 2;
+      // Act: the block's own result, read after it.
+      const outcome = await runInPage(
+        readmeBlockWith('multipartThreshold: 100 * 1024 ** 2'),
+        { size, type: 'video/mp4' },
+        [],
+        'window.blockDone = { key, method };',
+      );
+      // Assess
+      expect(outcome).toMatchObject({ error: undefined, bar: 100, done: { method: 'MULTIPART' } });
+      const { key } = outcome.done as { key: string };
+      const head = await rgwClient().send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+      expect(head.ContentLength).toBe(size);
+    },
+    transferMs(100 * 1024 ** 2) + 3 * STEP_MS,
+  );
 
   it('Many files: uploadFiles stores every picked file and logs "<name> is stored as <key>" for each', async () => {
     // Prepare
