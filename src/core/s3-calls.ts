@@ -80,7 +80,14 @@ export class S3CallError extends Error {
   }
 }
 
-/** S3's error code of a failed call, if `error` is one. */
+/**
+ * S3's error code of a failed call, if `error` is one.
+ *
+ * @example
+ * ```ts
+ * const gone = ['NoSuchUpload', 'NoSuchKey'].includes(s3ErrorCode(error) ?? '');
+ * ```
+ */
 export const s3ErrorCode = (error: unknown): string | undefined =>
   error instanceof S3CallError ? error.code : undefined;
 

@@ -52,6 +52,13 @@ export function readS3Xml(body: string, record?: string): S3Xml | undefined {
   return result.root ? result : undefined;
 }
 
-/** `text` with the characters XML reserves in element content escaped. */
+/**
+ * `text` with the characters XML reserves in element content escaped.
+ *
+ * @example
+ * ```ts
+ * `<ETag>${escapeXml('"a&b"')}</ETag>`; // '<ETag>"a&amp;b"</ETag>'
+ * ```
+ */
 export const escapeXml = (text: string): string =>
   text.replace(/[&<>]/g, (char) => (char === '&' ? '&amp;' : char === '<' ? '&lt;' : '&gt;'));

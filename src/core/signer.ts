@@ -86,6 +86,11 @@ export async function loadSdkSigner(client: () => Promise<S3Client>): Promise<Si
 /**
  * What the build without the SDK (the workerd, worker and browser conditions) throws at creation
  * for options only the SDK can sign for.
+ *
+ * @example
+ * ```ts
+ * if (!direct && !sdkPath) throw withoutSdk();
+ * ```
  */
 export const withoutSdk = () =>
   new PresignError(
