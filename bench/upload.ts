@@ -2,7 +2,8 @@
  * Section 4: uploads from Chromium to Ceph RGW on loopback, side by side in one run, for the same
  * file picked in an <input> (read from disk, never whole in the page): a raw `fetch` PUT to a
  * presigned URL, `uploadFile` in one PUT, `uploadFile` in parts, and Uppy 6 with `presignForUppy`
- * in parts. ROUNDS rounds (BENCH_UPLOAD_ROUNDS, default 3) of a 64 MiB file in a rotating order;
+ * in parts (both hash Content-MD5 by default, in Web Workers; uploadFile also with `checksum: 'none'`).
+ * ROUNDS rounds (BENCH_UPLOAD_ROUNDS, default 3) of a 64 MiB file in a rotating order;
  * BENCH_UPLOAD_GIB=1 adds one round of a 1 GiB file (about a minute per contender on 2 busy cores),
  * during which the renderer's JS heap (CDP Performance.getMetrics) and the RSS of every Chromium
  * process (/proc) are sampled. Needs RGW (`bash scripts/s3-server.sh start`) and Debian's chromium.
@@ -41,11 +42,11 @@ const PART_SIZE = 8 * MIB;
 const CONTENDERS = [
   { id: 'raw', label: 'raw fetch PUT (presigned URL)' },
   { id: 'raw-xhr', label: 'raw XMLHttpRequest PUT (presigned URL)' },
-  { id: 'single', label: 'uploadFile, one PUT' },
-  { id: 'parts', label: 'uploadFile, multipart (4 parts at a time)' },
+  { id: 'single', label: 'uploadFile, one PUT (Content-MD5)' },
+  { id: 'parts', label: 'uploadFile, multipart (MD5 a part, 4 at a time)' },
   { id: 'single-unhashed', label: "uploadFile, one PUT, checksum: 'none'" },
   { id: 'parts-unhashed', label: "uploadFile, multipart, checksum: 'none'" },
-  { id: 'uppy', label: 'Uppy 6 + presignForUppy, multipart' },
+  { id: 'uppy', label: 'Uppy 6 + presignForUppy, multipart (MD5 a part)' },
 ] as const;
 type ContenderId = (typeof CONTENDERS)[number]['id'];
 
