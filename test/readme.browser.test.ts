@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../src/adapters/express.js';
@@ -172,6 +172,8 @@ describe("README's browser blocks in Chromium, against Ceph RGW", () => {
       const { key } = outcome.done as { key: string };
       const head = await rgwClient().send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
       expect(head.ContentLength).toBe(size);
+      // 100 MiB per run is worth giving back to the storage.
+      await rgwClient().send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
     },
     transferMs(100 * 1024 ** 2) + 3 * STEP_MS,
   );
