@@ -21,6 +21,7 @@ const NODE_22 = join(
   'node',
 );
 const ORIGIN = 'https://app.example.com';
+const PRESIGN_SECRET = 'cloudflare-workers-example-receipt-secret-0123';
 
 let workDir: string | undefined;
 let dir: string;
@@ -40,7 +41,7 @@ beforeAll(async () => {
   // Secrets as `wrangler dev` reads them locally; deployed, `wrangler secret put` sets them.
   await writeFile(
     join(dir, '.dev.vars'),
-    `R2_ACCESS_KEY_ID=${rgw.credentials.accessKeyId}\nR2_SECRET_ACCESS_KEY=${rgw.credentials.secretAccessKey}\n`,
+    `R2_ACCESS_KEY_ID=${rgw.credentials.accessKeyId}\nR2_SECRET_ACCESS_KEY=${rgw.credentials.secretAccessKey}\nPRESIGN_SECRET=${PRESIGN_SECRET}\n`,
   );
   const vars = { R2_ENDPOINT: rgw.endpoint, R2_BUCKET: TEST_BUCKET, R2_REGION: rgw.region, ALLOWED_ORIGINS: ORIGIN };
   const args = [
@@ -130,6 +131,52 @@ describe('examples/cloudflare-workers, in workerd through wrangler dev, with RGW
       expect([stored.ContentLength, stored.ContentType]).toEqual([bytes.byteLength, 'image/jpeg']);
     },
     3 * STEP_MS,
+  );
+
+  // Its S3 calls go over fetch, with no AWS SDK in the bundle: a verify and a multipart upload.
+  it(
+    'verifies an upload with its receipt, and runs a multipart upload to completion',
+    async () => {
+      const bytes = jpegBytes(1000);
+      const signed = (await (
+        await presign({ fileName: 'photo.jpg', contentType: 'image/jpeg', size: bytes.byteLength })
+      ).json()) as { uploadUrl: string; key: string; headers: Record<string, string>; receipt: string };
+      await fetch(signed.uploadUrl, { method: 'PUT', headers: signed.headers, body: bytes });
+      const verified = await presign({ action: 'verify', receipt: signed.receipt });
+
+      const file = new Uint8Array(6 * 1024 * 1024);
+      file.set(jpegBytes());
+      const created = (await (
+        await presign({
+          action: 'createMultipart',
+          fileName: 'large.jpg',
+          contentType: 'image/jpeg',
+          size: file.length,
+        })
+      ).json()) as { token: string; key: string; partCount: number };
+      const { parts } = (await (
+        await presign({ action: 'signParts', token: created.token, partNumbers: [1] })
+      ).json()) as {
+        parts: { url: string; headers: Record<string, string> }[];
+      };
+      const part = await fetch(parts[0]!.url, { method: 'PUT', headers: parts[0]!.headers, body: file });
+      const completed = await presign({
+        action: 'completeMultipart',
+        token: created.token,
+        parts: [{ partNumber: 1, etag: part.headers.get('etag')! }],
+      });
+
+      expect([verified.status, await verified.json()]).toEqual([
+        200,
+        expect.objectContaining({ key: signed.key, size: bytes.byteLength, detectedType: 'image/jpeg' }),
+      ]);
+      expect([created.partCount, part.status]).toEqual([1, 200]);
+      expect([completed.status, await completed.json()]).toEqual([
+        200,
+        expect.objectContaining({ key: created.key, size: file.length }),
+      ]);
+    },
+    8 * STEP_MS,
   );
 
   it('refuses a type it does not allow, and a file over its limit, with JSON errors', async () => {
