@@ -15,7 +15,7 @@ export interface HashJob {
 }
 
 /** What the worker answers, by the job's id. */
-export type HashAnswer = { id: number; digest: string } | { id: number; error: string };
+export type HashAnswer = { id: number; digest: string } | { id: number; error: { name: string; message: string } };
 
 /** The worker's global scope, in the terms used here (the DOM types the project compiles with know only pages). */
 declare const self: {
@@ -29,7 +29,8 @@ self.onmessage = async ({ data: { id, blob, algorithm, start, end } }: MessageEv
     answer = { id, digest: await hashRange(blob, algorithm, { start, end }) };
   } catch (error) {
     // A file the user changed or removed since picking it cannot be read.
-    answer = { id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    const { name = 'Error', message = String(error) } = error instanceof Error ? error : {};
+    answer = { id, error: { name, message } };
   }
   self.postMessage(answer);
 };

@@ -83,7 +83,8 @@ function startWorker(): Slot | undefined {
       if (!job || job.id !== data.id) return;
       slot.job = undefined;
       if ('digest' in data) job.resolve(data.digest);
-      else job.reject(new Error(`Could not read the file to hash it (${data.error}).`));
+      // As the page's thread would have thrown it, e.g. NotReadableError for a file changed since it was picked.
+      else job.reject(new DOMException(data.error.message, data.error.name));
       dispatch();
     };
     // The script did not load (a Content-Security-Policy, most likely): no Worker will.

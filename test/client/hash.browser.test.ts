@@ -1,5 +1,8 @@
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
@@ -195,6 +198,37 @@ describe("hashing runs off the page's thread", () => {
     const stored = await object.Body!.transformToByteArray();
     const parts = [1, 2, 3].map((part) => stored.subarray((part - 1) * 5 * MIB, part * 5 * MIB));
     expect([1, 2, 3].map((part) => declaredDigests().get(part))).toEqual(parts.map(md5));
+  });
+});
+
+describe('a file changed on disk since it was picked', () => {
+  it('fails the upload with the NotReadableError the page would have met, before anything is presigned', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'upload-presigner-hash-'));
+    const path = join(dir, 'doc.pdf');
+    await writeFile(path, Buffer.alloc(6 * MIB, 1));
+    try {
+      await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<input type="file" id="file">'));
+      await page.setInputFiles('#file', path);
+      // Same size, later mtime: Chromium refuses to read a picked file that changed since.
+      await writeFile(path, Buffer.alloc(6 * MIB, 2));
+      await utimes(path, new Date(), new Date(Date.now() + 60_000));
+      const failure = await track(
+        page,
+        page.evaluate(async () => {
+          const w = window as unknown as Record<string, any>;
+          const file = (document.getElementById('file') as HTMLInputElement).files![0]!;
+          const error = await w.client.uploadFile(file, { endpoint: '/presign', multipartThreshold: Infinity }).then(
+            () => undefined,
+            (error: Error) => error,
+          );
+          return error && { name: error.name, isDomException: error instanceof DOMException };
+        }),
+      );
+      expect(failure).toEqual({ name: 'NotReadableError', isDomException: true });
+      expect(received).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
