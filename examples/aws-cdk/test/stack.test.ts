@@ -7,7 +7,7 @@ import { UploadPresignerStack, type UploadPresignerStackProps } from '../lib/upl
 const ORIGINS = ['https://app.example.com', 'http://localhost:5173'];
 
 function synth(props: Partial<UploadPresignerStackProps> = {}): Template {
-  // Skips the esbuild bundling: these tests need the template, not the function's code, and run offline.
+  // Skips the bundling: these tests need the template, not the function's code, and run offline.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new UploadPresignerStack(app, 'Test', {
     allowedOrigins: ORIGINS,
