@@ -655,7 +655,7 @@ describe('Uppy multipart through presignForUppy, against Ceph RGW', () => {
     // Assess
     expect(outcome.done).toEqual([]);
     expect(outcome.failed[0]).toContain(
-      "The presigner cuts parts of 5242880 bytes, but Uppy would cut 8388608: pass the presigner's partSize",
+      "The presigner cuts parts of 5 MiB, but Uppy would cut 8 MiB: pass the presigner's partSize",
     );
     expect(await pendingUploads(key)).toBe(0);
   });

@@ -209,7 +209,9 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     expect(state).toBe('error');
     const error = await page.evaluate(() => (window as unknown as { lastError: SeenError }).lastError);
     expect(error).toMatchObject({ stage: 'presign', status: 413, code: 'TOO_LARGE' });
-    expect(error.detail).toBe(`The file is ${formatSize(jpeg.length)}; the limit is 100 bytes.`);
+    expect(error.detail).toBe(
+      `The file is ${formatSize(jpeg.length)}, ${formatSize(jpeg.length - 100)} over the limit of 100 bytes.`,
+    );
   });
 
   it('retries a 503 from the presign endpoint, then uploads', async () => {

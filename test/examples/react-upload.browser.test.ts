@@ -188,7 +188,7 @@ describe('examples/react-upload in Chromium against Ceph RGW', () => {
     await screenshot(page, 'react-too-large');
     // Assess
     expect(await page.locator('[role=alert]').textContent()).toBe(
-      'This file is too large. The file is 1 MiB (1,048,577 bytes); the limit is 1 MiB.',
+      'This file is too large. The file is 1 MiB (1,048,577 bytes), 1 byte over the limit of 1 MiB.',
     );
   });
 });
