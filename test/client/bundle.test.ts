@@ -20,6 +20,7 @@ describe('upload-presigner/client bundle', () => {
     // browser reads the XML with its own DOMParser, so no XML parser is bundled.
     // The protocol (action names, wire types, limits, the part-size rule) is shared and imports nothing.
     // idb-keyval (under 1 kB) keeps interrupted multipart uploads; it loads on the first one only.
+    // format-size (dependency-free) words the Uppy part-size refusal as the server words its sizes.
     expect(inputs.filter((path) => !path.startsWith('src/client/'))).toEqual([
       'src/doctor/error-xml-dom.ts',
       'src/doctor/explain-failure.ts',
@@ -27,6 +28,7 @@ describe('upload-presigner/client bundle', () => {
       // hash-wasm's MD5, SHA-256, CRC32 and CRC64 (28 kB minified), loaded when the first file is hashed.
       'node_modules/hash-wasm/dist/index.esm.js',
       'node_modules/idb-keyval/dist/index.js',
+      'src/format-size.ts',
     ]);
     expect(result.outputFiles[0]!.text).not.toMatch(/node:|@aws-sdk|valibot/);
   });
