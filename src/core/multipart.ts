@@ -12,7 +12,7 @@ import { admitChecksum } from './checksum.js';
 import { clampToCredentials, expiry, hoistedChecksum, loadCredentials, signing, type Signer } from './signer.js';
 import { presignPut, type Credentials } from './sigv4.js';
 import { asStorageError, s3ErrorCode, type S3Calls } from './s3-calls.js';
-import type { DeclaredChecksum } from './checksum.js';
+import type { PartToSign } from './sdk-signer.js';
 import { partSizeFor } from '../protocol.js';
 import { open } from './receipt-open.js';
 import { seal } from './receipt.js';
@@ -325,20 +325,7 @@ async function openToken(
  * One UploadPart URL, its length signed (and its digest, when declared): the storage refuses a part
  * of any other size (or other bytes).
  */
-async function signPart(
-  signer: Signer,
-  credentials: Credentials,
-  part: {
-    bucket: string;
-    key: string;
-    uploadId: string;
-    partNumber: number;
-    size: number;
-    checksum?: DeclaredChecksum | undefined;
-    expiresIn: number;
-    date: Date;
-  },
-): Promise<string> {
+async function signPart(signer: Signer, credentials: Credentials, part: PartToSign): Promise<string> {
   if (signer.sdk) return signer.sdk.part(part);
   const headers: Record<string, string> = { 'content-length': String(part.size) };
   if (part.checksum?.algorithm === 'md5') headers['content-md5'] = part.checksum.value;

@@ -25,20 +25,23 @@ export interface SignRequest {
 }
 
 /** Signs with the SDK through `client`. */
+/** One UploadPart to sign: its length always, its digest when the client declared one. */
+export interface PartToSign {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  size: number;
+  checksum?: DeclaredChecksum | undefined;
+  expiresIn: number;
+  date: Date;
+}
+
 export interface SdkSigner {
   credentials(): Promise<Credentials>;
   put(request: SignRequest, headers: Record<string, string>): Promise<string>;
   post(request: SignRequest): Promise<{ url: string; fields: Record<string, string> }>;
-  part(part: {
-    bucket: string;
-    key: string;
-    uploadId: string;
-    partNumber: number;
-    size: number;
-    checksum?: DeclaredChecksum | undefined;
-    expiresIn: number;
-    date: Date;
-  }): Promise<string>;
+  part(part: PartToSign): Promise<string>;
 }
 
 /** An SDK client for the options, with checksums only where S3 requires them. */
