@@ -133,6 +133,12 @@ export interface QueuedUploadOptions extends UploadFileOptions {
   limiter?: Limiter;
   /** A presign made ahead (in a batch), used unless it is about to expire. */
   presigned?: PresignedUpload | undefined;
+  /**
+   * Digests of whole files hashed already by the queue, by the very Blob hashed: a file found here
+   * is signed with its digest again, not read again (a file changed since fails the storage's check
+   * of that digest), and one hashed here is added.
+   */
+  digests?: WeakMap<Blob, string>;
 }
 
 /**
@@ -178,7 +184,10 @@ export async function uploadInQueue(file: Blob, options: QueuedUploadOptions): P
   return withRetries(async () => {
     if (!presigned || Date.parse(presigned.expiresAt) - Date.now() < EXPIRY_MARGIN_MS) {
       // Hashed once, before the first presign, which signs the digest into the URL.
-      if (checksum !== 'none') body.checksum ??= await hashBlob(file, checksum, { signal });
+      if (checksum !== 'none' && body.checksum === undefined) {
+        body.checksum = options.digests?.get(file) ?? (await hashBlob(file, checksum, { signal }));
+        options.digests?.set(file, body.checksum);
+      }
       presigned = await requestPresign({ ...endpointOf(options), signal }, body);
     }
     const retryOfSameUrl = sentUrl === presigned.uploadUrl;

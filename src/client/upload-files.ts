@@ -118,6 +118,9 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
   const items: FileUpload[] = [];
   const controllers = new Map<number, AbortController>();
   const presignedAhead = new Map<number, Promise<PresignedUpload | undefined>>();
+  /** The batch each file waits on, while its request is in flight: aborted once all its files are cancelled. */
+  const batchOf = new Map<number, { waiting: Set<number>; controller: AbortController }>();
+  const digests = new WeakMap<Blob, string>();
   let batchSupported = batchSize > 1;
   let waiters: Array<() => void> = [];
   let progress: UploadProgress = { loaded: 0, total: 0, percent: 100 };
@@ -166,11 +169,14 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
     notify();
     try {
       const presigned = await presignFor(id);
+      // Cancelled while its batch was presigned: nothing of it may reach the endpoint or the storage.
+      controller.signal.throwIfAborted();
       const result = await uploadInQueue(file, {
         ...options,
         signal: controller.signal,
         limiter,
         presigned,
+        digests,
         onProgress: (fileProgress) => {
           if (controller.signal.aborted) return;
           update(id, { progress: fileProgress });
@@ -200,11 +206,17 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
       if (item.id !== id && item.status === 'queued' && small(item) && !presignedAhead.has(item.id))
         batch.push(item.id);
     }
-    const bodies = Promise.all(batch.map((member) => hashedBody(items[member]!.file)));
+    const waiting = { waiting: new Set(batch), controller: new AbortController() };
+    for (const member of batch) batchOf.set(member, waiting);
+    const { signal } = waiting.controller;
+    const bodies = Promise.all(batch.map((member) => hashedBody(items[member]!.file, signal)));
     const answers = bodies.then(async (all) => {
       const hashed = all.filter((body) => body !== undefined);
-      const results = hashed.length > 0 ? await presignBatch(hashed) : undefined;
+      const results = hashed.length > 0 ? await presignBatch(hashed, signal) : undefined;
       return all.map((body) => body && results?.[hashed.indexOf(body)]);
+    });
+    void answers.finally(() => {
+      for (const member of waiting.waiting) if (batchOf.get(member) === waiting) batchOf.delete(member);
     });
     batch.forEach((member, index) => {
       const answer = answers.then((results) => (results[index] ? readBatchItem(results[index]) : undefined));
@@ -219,19 +231,21 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
    * A small file's presign request with its digest, which the batch signs as a single presign
    * would; `undefined` when the file could not be read, so that it presigns alone and fails alone.
    */
-  const hashedBody = async (file: Blob): Promise<PresignBody | undefined> => {
+  const hashedBody = async (file: Blob, signal: AbortSignal): Promise<PresignBody | undefined> => {
     const body = presignBody(file);
     if (checksum === 'none') return body;
-    const digest = hashing.run(() => hashBlob(file, checksum, { signal: options.signal }), options.signal);
+    const known = digests.get(file);
+    if (known !== undefined) return { ...body, checksum: known };
+    const digest = hashing.run(() => hashBlob(file, checksum, { signal }), signal);
     return digest.then(
-      (value) => ({ ...body, checksum: value }),
+      (value) => (digests.set(file, value), { ...body, checksum: value }),
       () => undefined,
     );
   };
 
   /** Resolves with the endpoint's answers, or `undefined` when each file is to be presigned on its own. */
-  const presignBatch = async (bodies: PresignBody[]): Promise<BatchItem[] | undefined> => {
-    const target = { ...endpointOf(options), signal: options.signal };
+  const presignBatch = async (bodies: PresignBody[], signal: AbortSignal): Promise<BatchItem[] | undefined> => {
+    const target = { ...endpointOf(options), signal };
     const isAnswer = (value: unknown): value is { results: BatchItem[] } =>
       Array.isArray((value as { results?: unknown } | null)?.results) &&
       (value as { results: unknown[] }).results.length === bodies.length;
@@ -257,7 +271,13 @@ export function uploadFiles(files: Iterable<Blob>, options: UploadFilesOptions):
     for (const item of id === undefined ? items : items.slice(id, id + 1)) {
       if (item.status !== 'queued' && item.status !== 'uploading') continue;
       presignedAhead.delete(item.id);
-      controllers.get(item.id)?.abort(new DOMException(`The upload of ${item.name} was cancelled.`, 'AbortError'));
+      const reason = new DOMException(`The upload of ${item.name} was cancelled.`, 'AbortError');
+      controllers.get(item.id)?.abort(reason);
+      const batch = batchOf.get(item.id);
+      batchOf.delete(item.id);
+      batch?.waiting.delete(item.id);
+      // The other files of a batch still need its answer; only a batch no file waits for is dropped.
+      if (batch?.waiting.size === 0) batch.controller.abort(reason);
       update(item.id, { status: 'cancelled' });
     }
     notify();

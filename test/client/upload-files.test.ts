@@ -157,6 +157,22 @@ function countingSignal() {
   return { controller, signal, listeners };
 }
 
+/** Holds every presignBatch request until `answerAll`, keeping its signal; other actions go through. */
+function holdBatches() {
+  const requests: Array<{ signal: AbortSignal; answer(): void }> = [];
+  vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+    if (JSON.parse(init.body as string).action !== 'presignBatch') return endpoint(url, init);
+    await new Promise<void>((resolve, reject) => {
+      // A request sent without a signal cannot be aborted: it keeps one that never aborts.
+      const signal = init.signal ?? new AbortController().signal;
+      requests.push({ signal, answer: resolve });
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    return endpoint(url, init);
+  });
+  return { requests, answerAll: () => requests.forEach((request) => request.answer()) };
+}
+
 /** Answers every request the storage holds open with 200, until the uploads settle. */
 async function answerAll(settled: Promise<unknown>): Promise<void> {
   let done = false;
@@ -419,6 +435,70 @@ describe('uploadFiles', () => {
     expect(changes.at(-1)).toEqual(settled);
     expect(settled.map((file) => file.status)).toEqual(['done', 'done', 'done']);
     expect(uploads.progress).toEqual({ loaded: 3000, total: 3000, percent: 100 });
+  });
+
+  it('aborts a batch presign request once every file in it is cancelled, and starts no upload', async () => {
+    // Prepare: the endpoint holds the batch request until the test answers it.
+    const held = holdBatches();
+    const uploads = uploadFiles([image('a.png', 2), image('b.png', 2), image('c.png', 2)], options);
+    await expect.poll(() => held.requests.length, { timeout: STEP_MS }).toBe(1);
+    // Act: cancel one file, then every file.
+    uploads.cancel(1);
+    const abortedAfterOne = held.requests[0]!.signal.aborted;
+    uploads.cancel();
+    // Assess
+    expect(abortedAfterOne).toBe(false);
+    expect(held.requests[0]!.signal.aborted).toBe(true);
+    expect((await uploads.settled()).map((file) => file.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    // Nothing reached the endpoint after the aborted batch, nor the storage.
+    expect(endpointCalls).toEqual([]);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('lets a batch presign request run on for the files not cancelled, and uploads only those', async () => {
+    // Prepare
+    const held = holdBatches();
+    const uploads = uploadFiles([image('a.png', 2), image('b.png', 2), image('c.png', 2)], options);
+    await expect.poll(() => held.requests.length, { timeout: STEP_MS }).toBe(1);
+    // Act: the file that started the batch and another are cancelled while it is in flight.
+    uploads.cancel(0);
+    uploads.cancel(2);
+    held.answerAll();
+    await answerAll(uploads.settled());
+    // Assess
+    expect(held.requests[0]!.signal.aborted).toBe(false);
+    expect(uploads.files.map((file) => file.status)).toEqual(['cancelled', 'done', 'cancelled']);
+    expect(sent.map((request) => new URL(request.url).pathname)).toEqual([expect.stringMatching(/-b\.png$/)]);
+    expect(endpointCalls.map((call) => call.action)).toEqual(['presignBatch']);
+  });
+
+  it('hashes a file once: a retry after a refused PUT, and a presign again after its URL expired, reuse its digest', async () => {
+    // Prepare: count the reads of each file, which is what hashing a small file does.
+    const reads = new Map<string, number>();
+    const counted = (name: string) => {
+      const file = image(name, 2);
+      const slice = file.slice.bind(file);
+      file.slice = (...args: Parameters<Blob['slice']>) => (
+        reads.set(name, (reads.get(name) ?? 0) + 1),
+        slice(...args)
+      );
+      return file;
+    };
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const uploads = uploadFiles([counted('a.png'), counted('b.png')], { ...options, concurrency: 1 });
+    await expect.poll(() => sent.length, { timeout: STEP_MS }).toBe(1);
+    // Act: the first PUT is refused and takes almost 300 s, so b's batched URL expires before its turn.
+    vi.setSystemTime(Date.now() + 298_000);
+    sent[0]!.answer(403);
+    await answerAll(uploads.settled());
+    uploads.retry(0);
+    await answerAll(uploads.settled());
+    // Assess
+    expect(uploads.files.map((file) => file.status)).toEqual(['done', 'done']);
+    expect(endpointCalls.map((call) => call.action)).toEqual(['presignBatch', 'presign', 'presignBatch']);
+    expect(Object.fromEntries(reads)).toEqual({ 'a.png': 1, 'b.png': 1 });
+    const md5 = createHash('md5').update(new Uint8Array(2)).digest('base64');
+    expect(sent.map((request) => request.headers['content-md5'])).toEqual([md5, md5, md5]);
   });
 
   it('presigns a file again on its own when the URL its batch signed would expire before its turn', async () => {
