@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -80,6 +80,40 @@ const SAM_SECRET = 'GeneratedBySecretsManager0123456789abcdefghijklmn';
 describe.concurrent('examples, installed from the packed library', () => {
   describeServerExample('express', install);
   describeServerExample('hono', install);
+
+  describe('the package without react, as an app that uses only the server entries or /client', () => {
+    it('installs with no warning, imports under Node, and names react when /react is imported', async ({ expect }) => {
+      // Prepare: an app of its own, outside the repository (whose node_modules hold react).
+      const { workDir, tarball } = await library!;
+      const dir = join(workDir, 'without-react');
+      await mkdir(dir);
+      await writeFile(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n');
+      const exec = promisify(execFile);
+      const npm = ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball];
+      const installed = await exec('npm', npm, { cwd: dir });
+      // Act: every entry such an app imports, as ESM and as CommonJS, then the React bindings.
+      const script = `
+        const require = (await import('node:module')).createRequire(process.cwd() + '/');
+        for (const entry of ['upload-presigner', 'upload-presigner/client', 'upload-presigner/fetch']) {
+          console.log(entry, Object.keys(await import(entry)).length > 0, Object.keys(require(entry)).length > 0);
+        }
+        const loads = [() => import('upload-presigner/react'), async () => require('upload-presigner/react')];
+        for (const load of loads) await load().then(() => console.log('loaded'), (error) => console.log(error.message.split('\\n')[0]));
+      `;
+      const imported = await exec('node', ['--input-type=module', '-e', script], { cwd: dir });
+      // Assess
+      expect(installed.stderr).toBe('');
+      expect(await readdir(join(dir, 'node_modules'))).not.toContain('react');
+      expect(imported.stderr).toBe('');
+      expect(imported.stdout.trim().split('\n')).toEqual([
+        'upload-presigner true true',
+        'upload-presigner/client true true',
+        'upload-presigner/fetch true true',
+        expect.stringMatching(/^Cannot find package 'react' imported from .+upload-presigner\/dist\/react\.js$/),
+        "Cannot find module 'react'",
+      ]);
+    }, 240_000);
+  });
 
   describe('examples/react-upload', () => {
     it('typechecks and builds against the packed library', async ({ expect }) => {
