@@ -1,9 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+} from '@aws-sdk/client-s3';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
-import type { Presigner, PresignResult } from '../../src/index.js';
+import { createPresigner, type Presigner, type PresignResult } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
 import { closePage, launchBrowser, track, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
@@ -25,6 +32,8 @@ let page: Page;
 /** What the endpoint was asked (`action` and the digests of a batch) and the URLs it gave. */
 let requests: { action: string; checksums: unknown[] }[] = [];
 let presigned: PresignResult[] = [];
+/** Keys stored by tests that do not presign through `serve`, deleted at the end too. */
+const storedKeys: string[] = [];
 
 /** Serves `presigner` at /presign, keeping what it was asked and what it answered. */
 function serve(presigner: Presigner) {
@@ -62,7 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  const keys = presigned.map((result) => result.key);
+  const keys = [...presigned.map((result) => result.key), ...storedKeys];
   if (keys.length > 0)
     await rgwClient().send(
       new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys.map((Key) => ({ Key })) } }),
@@ -139,5 +148,119 @@ describe('uploadFiles in Chromium: each file of a batch carries its digest', () 
       .send(new HeadObjectCommand({ Bucket: BUCKET, Key: keyOf('corrupted.pdf') }))
       .catch((error: Error) => error.name);
     expect(head).toBe('NotFound');
+  });
+});
+
+/**
+ * An HTTP proxy in front of RGW that counts the PUTs in flight through it (a single upload or a
+ * part each), and holds each PUT until `limit` are in flight, or `holdMs` have passed for the last
+ * ones: every request the client would allow at once gets the chance to be in flight together,
+ * however fast RGW answers, and one more than allowed would be counted.
+ */
+async function startCountingProxy(target: string, limit: number, holdMs: number) {
+  const { hostname, port } = new URL(target);
+  const counts = { inFlight: 0, peak: 0, puts: 0 };
+  let held: Array<() => void> = [];
+  const releaseAll = () => {
+    const now = held;
+    held = [];
+    for (const release of now) release();
+  };
+  const server: Server = createServer((req, res) => {
+    const forward = () => {
+      const upstream = request(
+        { hostname, port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.once('error', () => res.destroy());
+      req.pipe(upstream);
+    };
+    if (req.method !== 'PUT') return forward();
+    counts.puts++;
+    counts.peak = Math.max(counts.peak, ++counts.inFlight);
+    res.once('close', () => counts.inFlight--);
+    let released = false;
+    const release = () => {
+      if (!released) ((released = true), forward());
+    };
+    held.push(release);
+    if (counts.inFlight >= limit) releaseAll();
+    else setTimeout(release, holdMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    counts,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+describe('uploadFiles in Chromium: one budget of connections for single uploads and parts', () => {
+  it('never has more PUTs in flight at the storage than `concurrency`, and reaches it, with 2 multipart files among 6 small ones', async () => {
+    // Prepare: RGW behind a proxy that counts the PUTs in flight; parts of 5 MiB, so each large file has 3.
+    const CONCURRENCY = 3;
+    const MIB = 1024 ** 2;
+    const proxy = await startCountingProxy(rgw.endpoint, CONCURRENCY, 2_000);
+    try {
+      const presigner = createPresigner({
+        ...rgw,
+        endpoint: proxy.endpoint,
+        forcePathStyle: true,
+        bucket: BUCKET,
+        prefix: PREFIX,
+        allowedTypes: ['application/pdf', 'video/mp4'],
+        maxSize: 64 * MIB,
+        multipartSecret: 'upload-files-budget-test-secret-0123456789',
+        partSize: 5 * MIB,
+      });
+      server.route('POST', '/presign', toExpressHandler(presigner));
+      // Act
+      const outcome: { status: string; key?: string; method?: string }[] = await track(
+        page,
+        page.evaluate(
+          async ({ concurrency, mib }) => {
+            const w = window as unknown as Record<string, any>;
+            const large = ['one.mp4', 'two.mp4'].map(
+              (name) => new File([new Uint8Array(11 * mib)], name, { type: 'video/mp4' }),
+            );
+            const small = [1, 2, 3, 4, 5, 6].map(
+              (n) => new File([`%PDF-1.7 file ${n}`.padEnd(64 * 1024, '.')], `s${n}.pdf`, { type: 'application/pdf' }),
+            );
+            const uploads = w.client.uploadFiles([large[0], ...small.slice(0, 3), large[1], ...small.slice(3)], {
+              endpoint: '/presign',
+              concurrency,
+              multipartThreshold: 10 * mib,
+              resume: false,
+              retries: 0,
+            });
+            const settled = await uploads.settled();
+            return settled.map((file: any) => ({
+              status: file.error?.message ?? file.status,
+              key: file.key,
+              method: file.result?.method,
+            }));
+          },
+          { concurrency: CONCURRENCY, mib: MIB },
+        ),
+      );
+      storedKeys.push(...outcome.flatMap((file) => (file.key ? [file.key] : [])));
+      // Assess: every file stored, 2 × 3 parts and 6 single PUTs, never more than the budget at once.
+      expect(outcome.map((file) => file.status)).toEqual(Array(8).fill('done'));
+      expect(outcome.map((file) => file.method)).toEqual([
+        'MULTIPART',
+        ...Array(3).fill('PUT'),
+        'MULTIPART',
+        ...Array(3).fill('PUT'),
+      ]);
+      expect(proxy.counts.puts).toBe(2 * 3 + 6);
+      expect(proxy.counts.peak).toBe(CONCURRENCY);
+      const open = await rgwClient().send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: PREFIX }));
+      expect(open.Uploads ?? []).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 });
