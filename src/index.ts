@@ -4,7 +4,8 @@
  *
  * @module
  */
-export { createPresigner } from './core/create-presigner.js';
+export { createPresigner, createPresignOnlyPresigner } from './core/create-presigner.js';
+export type { PresignOnlyOptions } from './core/create-presigner.js';
 export { createHttpHandler } from './http/handle-presign.js';
 export type { ProfileName, Presigners, Profiles } from './core/profiles.js';
 export { ERROR_STATUS, PresignError, isPresignError } from './errors.js';

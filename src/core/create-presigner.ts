@@ -39,6 +39,22 @@ export const receiptsDisabled = () =>
     'This endpoint cannot verify uploads for a browser: its presigner has no "secret" (PRESIGN_SECRET for the Lambda handler), so it issues no receipts.',
   );
 
+/** Every multipart step after the first opens a token sealed with the secret. */
+export const multipartDisabled = () =>
+  new PresignError(
+    'MULTIPART_DISABLED',
+    'This endpoint does not accept multipart uploads: its presigner has no "secret" (PRESIGN_SECRET for the Lambda handler; formerly "multipartSecret").',
+  );
+
+// The code of verify and of the multipart steps, loaded on first use. Only createPresigner names
+// it, so that a bundle of createPresignOnlyPresigner holds none of it (nor an XML parser): a bundler
+// inlines a lazy import() into a Worker's one file as soon as any code that is kept names it.
+const UPLOAD_ACTIONS = {
+  fetchCalls: () => import('./s3-fetch.js'),
+  multipart: () => import('./multipart.js'),
+  verifyUpload: () => import('./verify-upload.js'),
+};
+
 /**
  * Creates a presigner: validates `options` once, then signs uploads whose limits the storage
  * itself enforces. Content-Type is always signed; with `maxSize`, so is the size (Content-Length
@@ -66,6 +82,56 @@ export const receiptsDisabled = () =>
 export function createPresigner<Context = unknown, Method extends UploadMethod = 'PUT'>(
   options: PresignerOptions<Context, Method>,
 ): Presigner<Context, Method> {
+  return buildPresigner(options, UPLOAD_ACTIONS);
+}
+
+/** Options of {@link createPresignOnlyPresigner}: those of `createPresigner` but `secret`. */
+export type PresignOnlyOptions<Context = unknown, Method extends UploadMethod = 'PUT'> = Omit<
+  PresignerOptions<Context, Method>,
+  'secret' | 'multipartSecret'
+>;
+
+/**
+ * Creates a presigner as {@link createPresigner} does without a `secret`, but whose code holds
+ * nothing else: no receipts, so `verify` answers `RECEIPTS_DISABLED` and the multipart steps
+ * `MULTIPART_DISABLED`, and neither they nor the S3 calls and XML parser behind them are in a
+ * bundle that uses it. For a Cloudflare Worker or an Edge function that only presigns: its bundle
+ * is about half the size.
+ *
+ * @throws PresignError `INVALID_OPTIONS` as `createPresigner` does, and when given a `secret`.
+ * @example
+ * ```ts
+ * import { createPresignOnlyPresigner } from 'upload-presigner';
+ * import { toFetchHandler } from 'upload-presigner/fetch';
+ *
+ * const presigner = createPresignOnlyPresigner({
+ *   bucket: 'my-uploads',
+ *   region: 'auto',
+ *   endpoint: 'https://ACCOUNT_ID.r2.cloudflarestorage.com',
+ *   credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' },
+ *   allowedTypes: ['image/*'],
+ *   maxSize: 10 * 1024 * 1024,
+ * });
+ * export default { fetch: toFetchHandler(presigner) };
+ * ```
+ */
+export function createPresignOnlyPresigner<Context = unknown, Method extends UploadMethod = 'PUT'>(
+  options: PresignOnlyOptions<Context, Method>,
+): Presigner<Context, Method> {
+  const untyped = options as PresignerOptions<Context, Method>;
+  if (untyped.secret !== undefined || untyped.multipartSecret !== undefined) {
+    throw new PresignError(
+      'INVALID_OPTIONS',
+      'Invalid presigner option "secret": a presign-only presigner issues no receipts; use createPresigner for receipts, verify and multipart uploads.',
+    );
+  }
+  return buildPresigner(untyped, undefined);
+}
+
+function buildPresigner<Context, Method extends UploadMethod>(
+  options: PresignerOptions<Context, Method>,
+  actions: typeof UPLOAD_ACTIONS | undefined,
+): Presigner<Context, Method> {
   const config = parseOptions(options);
   // The SDK client is made (and the SDK imported) only for what needs one: verification, multipart
   // steps, or signing that the direct signer does not cover.
@@ -87,7 +153,7 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
   let callsPromise: Promise<S3Calls> | undefined;
   const s3 = () =>
     (callsPromise ??= direct
-      ? import('./s3-fetch.js').then(({ fetchCalls }) => fetchCalls({ bucket: config.bucket, ...direct }))
+      ? actions!.fetchCalls().then(({ fetchCalls }) => fetchCalls({ bucket: config.bucket, ...direct }))
       : Promise.all([sdkPath!.calls(), client()]).then(([{ sdkCalls }, sdkClient]) =>
           sdkCalls(sdkClient, config.bucket),
         ));
@@ -101,9 +167,13 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
   // Multipart steps are loaded on first use, like the SDK they call: a presign never parses them.
   let multipartSteps: Promise<MultipartOperations<Context>> | undefined;
   const multipart = () =>
-    (multipartSteps ??= import('./multipart.js').then(({ multipartOperations }) =>
-      multipartOperations<Context>(config, s3, direct ?? viaSdk!, { fingerprint, receipt }),
-    ));
+    (multipartSteps ??= actions
+      ? actions
+          .multipart()
+          .then(({ multipartOperations }) =>
+            multipartOperations<Context>(config, s3, direct ?? viaSdk!, { fingerprint, receipt }),
+          )
+      : Promise.reject(multipartDisabled()));
   /** The receipt `verify` takes back from the caller it was issued to; none without a secret. */
   // A staged POST's receipt also carries the disposition the form was signed with, for the
   // promotion to set on the final object: Ceph RGW 16 checks a form's Content-Disposition but does
@@ -197,7 +267,8 @@ export function createPresigner<Context = unknown, Method extends UploadMethod =
 
     async verify(input, context) {
       // Verification is no part of a presign: its code loads when first needed.
-      const { verifyUpload } = await import('./verify-upload.js');
+      if (!actions) throw receiptsDisabled();
+      const { verifyUpload } = await actions.verifyUpload();
       return verifyUpload({ config, fingerprint, s3 }, input, context);
     },
 

@@ -9,6 +9,7 @@ import { MAX_PARTS } from '../schemas.js';
 import type { CompletedUpload, MultipartUpload, Presigner, SignedPart, SignedParts, StoredPart } from '../types.js';
 import { parseRequest, type ResolvedOptions } from './config.js';
 import { admitChecksum } from './checksum.js';
+import { multipartDisabled } from './create-presigner.js';
 import { clampToCredentials, expiry, hoistedChecksum, loadCredentials, signing, type Signer } from './signer.js';
 import { presignPut, type Credentials } from './sigv4.js';
 import { asStorageError, s3ErrorCode, type S3Calls } from './s3-calls.js';
@@ -60,12 +61,7 @@ export function multipartOperations<Context>(
   },
 ): MultipartOperations<Context> {
   const secret = () => {
-    if (config.secret === undefined) {
-      throw new PresignError(
-        'MULTIPART_DISABLED',
-        'This endpoint does not accept multipart uploads: its presigner has no "secret" (PRESIGN_SECRET for the Lambda handler; formerly "multipartSecret").',
-      );
-    }
+    if (config.secret === undefined) throw multipartDisabled();
     return config.secret;
   };
   // Every step after the first is for the caller the upload was issued to, under these same rules.

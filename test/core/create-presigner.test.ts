@@ -1,7 +1,14 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { createPresigner, isPresignError, type PresignedPut, type PresignerOptions } from '../../src/index.js';
+import {
+  createPresigner,
+  createPresignOnlyPresigner,
+  isPresignError,
+  type PresignedPost,
+  type PresignedPut,
+  type PresignerOptions,
+} from '../../src/index.js';
 import { fakeCredentials, policyConditions, presignError, testPresigner } from '../helpers/presign.js';
 
 const sample = { fileName: 'sample.jpg', contentType: 'image/jpeg' };
@@ -379,5 +386,62 @@ describe('createPresigner: custom keys', () => {
   ])('validates what it returns (%j)', async (key) => {
     const error = await presignError(testPresigner({ key: () => key }).presign(sample));
     expect(error.code).toBe('INVALID_KEY');
+  });
+});
+
+describe('createPresignOnlyPresigner', () => {
+  const options = {
+    bucket: 'my-uploads',
+    region: 'us-east-1',
+    credentials: fakeCredentials,
+    allowedTypes: ['image/*'],
+  };
+
+  it('presigns a PUT and a POST as createPresigner does without a secret', async () => {
+    // Act
+    const put = await createPresignOnlyPresigner(options).presign({ ...sample, size: 100 });
+    const full = await createPresigner(options).presign({ ...sample, size: 100 });
+    const post = (await createPresignOnlyPresigner({ ...options, method: 'POST' }).presign(sample)) as PresignedPost;
+
+    // Assess
+    expect(new URL(put.uploadUrl).searchParams.get('X-Amz-SignedHeaders')).toBe(
+      new URL(full.uploadUrl).searchParams.get('X-Amz-SignedHeaders'),
+    );
+    expect([put.method, put.headers, put.expiresIn]).toEqual([full.method, full.headers, full.expiresIn]);
+    expect(put).not.toHaveProperty('receipt');
+    expect([post.method, post.fields['Content-Type']]).toEqual(['POST', 'image/jpeg']);
+  });
+
+  it('refuses a secret at creation, naming createPresigner for receipts', () => {
+    for (const secret of [{ secret: 'x'.repeat(32) }, { multipartSecret: 'x'.repeat(32) }]) {
+      let error: unknown;
+      try {
+        createPresignOnlyPresigner({ ...options, ...secret } as PresignerOptions);
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(isPresignError(error) && [error.code, error.status]).toEqual(['INVALID_OPTIONS', 500]);
+      expect((error as Error).message).toMatch(/"secret".*use createPresigner/);
+    }
+  });
+
+  it('answers verify and every multipart step as a presigner without a secret does', async () => {
+    const presigner = createPresignOnlyPresigner(options);
+    const token = { token: 'x' };
+
+    const verify = await presignError(presigner.verify({ receipt: 'x' }));
+    const steps = await Promise.all([
+      presignError(presigner.createMultipart({ ...sample, size: 10 * 1024 * 1024 })),
+      presignError(presigner.signParts({ ...token, partNumbers: [1] })),
+      presignError(presigner.listParts(token)),
+      presignError(presigner.completeMultipart({ ...token, parts: [{ partNumber: 1, etag: '"e"' }] })),
+      presignError(presigner.abortMultipart(token)),
+    ]);
+
+    expect([verify.code, verify.status]).toEqual(['RECEIPTS_DISABLED', 400]);
+    expect(steps.map((error) => [error.code, error.status])).toEqual(Array(5).fill(['MULTIPART_DISABLED', 400]));
+    const without = createPresigner(options);
+    expect((await presignError(without.verify({ receipt: 'x' }))).message).toBe(verify.message);
+    expect((await presignError(without.listParts(token))).message).toBe(steps[2]!.message);
   });
 });

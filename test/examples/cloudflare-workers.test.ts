@@ -1,27 +1,34 @@
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageAsBuilt, ROOT } from '../helpers/readme-blocks.js';
+import { presignOnlyStarter } from './cloudflare-workers-presign-only.js';
 
 // examples/cloudflare-workers bundled as wrangler bundles a Worker (esbuild, one ES module, the
 // workerd, worker and browser export conditions), minified, against the package as built: the
 // conditions pick the build without the AWS SDK (dist/web), whose verify and multipart steps call
 // S3 over fetch. Before that build, the SDK behind the lazy imports made the bundle 574 kB.
+// A Worker that only presigns (createPresignOnlyPresigner) names none of that code, so a bundle of
+// it holds none: before createPresignOnlyPresigner, no Worker could bundle to less than the starter.
 
-/** The most a minified Worker bundle of the starter may weigh (it weighs 105 kB: saxes and xmlchars 28 kB, valibot 9 kB, the library 68 kB). */
-const MAX_BUNDLE_BYTES = 115_000;
+/** The most the starter may weigh (105,250 B: saxes and xmlchars 28 kB, valibot 9 kB, the library 68 kB). */
+const MAX_BUNDLE_BYTES = 106_000;
+/** The most a Worker that only presigns may weigh (55,396 B: valibot 9 kB, the library 46 kB): issue 17's goal. */
+const MAX_PRESIGN_ONLY_BYTES = 60_000;
 
+interface Bundle {
+  bytes: number;
+  inputs: string[];
+  text: string;
+}
 let consumer: string;
-let bundle: { bytes: number; inputs: string[]; text: string };
+let bundle: Bundle;
+let presignOnly: Bundle;
 
-// A build when src/ is newer than dist/ takes minutes on 2 busy cores.
-beforeAll(async () => {
-  consumer = packageAsBuilt();
-  const entry = join(consumer, 'worker.ts');
-  copyFileSync(join(ROOT, 'examples/cloudflare-workers/src/index.ts'), entry);
+async function bundleWorker(entry: string): Promise<Bundle> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -35,7 +42,18 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
   const output = Object.values((result.metafile as Metafile).outputs)[0]!;
-  bundle = { bytes: output.bytes, inputs: Object.keys(output.inputs), text: result.outputFiles[0]!.text };
+  return { bytes: output.bytes, inputs: Object.keys(output.inputs), text: result.outputFiles[0]!.text };
+}
+
+// A build when src/ is newer than dist/ takes minutes on 2 busy cores.
+beforeAll(async () => {
+  consumer = packageAsBuilt();
+  copyFileSync(join(ROOT, 'examples/cloudflare-workers/src/index.ts'), join(consumer, 'worker.ts'));
+  writeFileSync(join(consumer, 'presign-only.ts'), presignOnlyStarter());
+  [bundle, presignOnly] = await Promise.all([
+    bundleWorker(join(consumer, 'worker.ts')),
+    bundleWorker(join(consumer, 'presign-only.ts')),
+  ]);
 }, 600_000);
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));
 
@@ -97,5 +115,21 @@ describe('examples/cloudflare-workers, bundled as wrangler bundles it', () => {
 
   it(`stays under ${MAX_BUNDLE_BYTES / 1000} kB minified`, () => {
     expect(bundle.bytes).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+  });
+});
+
+describe('examples/cloudflare-workers with createPresignOnlyPresigner, bundled as wrangler bundles it', () => {
+  it('holds neither verify, the multipart steps, their S3 calls, nor an XML parser', () => {
+    const modules = presignOnly.inputs.map((path) => path.replace(/.*\//, '').replace(/-[A-Z0-9]{8}\.js$/, ''));
+
+    expect(modules.filter((name) => /verify|promote|multipart|s3-fetch|s3-xml|svg/.test(name))).toEqual([]);
+    expect(
+      presignOnly.inputs.filter((path) => /node_modules\/(?!upload-presigner\/|valibot\/|content-type\/)/.test(path)),
+    ).toEqual([]);
+    expect(presignOnly.text).not.toMatch(/CompleteMultipartUpload|HeadObject/);
+  });
+
+  it(`stays under ${MAX_PRESIGN_ONLY_BYTES / 1000} kB minified`, () => {
+    expect(presignOnly.bytes).toBeLessThanOrEqual(MAX_PRESIGN_ONLY_BYTES);
   });
 });
