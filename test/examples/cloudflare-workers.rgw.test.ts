@@ -37,7 +37,7 @@ beforeAll(async () => {
     await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, spec], { cwd: prefix });
   }
   workDir = await makeWorkDir('cloudflare-workers-example');
-  dir = await installExample('cloudflare-workers', workDir, await packLibrary(workDir));
+  dir = await installExample('cloudflare-workers', workDir, await packLibrary());
   // Secrets as `wrangler dev` reads them locally; deployed, `wrangler secret put` sets them.
   await writeFile(
     join(dir, '.dev.vars'),

@@ -35,7 +35,7 @@ const uploaded: string[] = [];
 
 beforeAll(async () => {
   workDir = await makeWorkDir('dynamodb-metadata');
-  const tarball = await packLibrary(workDir);
+  const tarball = await packLibrary();
   dir = await installExample('dynamodb-metadata', workDir, tarball);
 
   // dynalite, in this process, as the example installed it; on loopback and a free port.

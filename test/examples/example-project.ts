@@ -36,16 +36,27 @@ export async function ensureBuilt(): Promise<void> {
   await run('flock', ['/tmp/build.lock', 'sh', '-c', script], { cwd: ROOT });
 }
 
-/** The library as users get it: `npm pack` of the repo, in a fresh temporary directory. */
-export async function packLibrary(workDir: string): Promise<string> {
+/**
+ * The library as users get it: `npm pack` of the repo. Packed once per content of what a pack holds
+ * (package.json, README, LICENSE, dist/), in the system's temporary directory, and shared by every
+ * example test of this run and of later ones: each packing its own cost a second or more of CPU,
+ * one after another under the build lock.
+ */
+export async function packLibrary(): Promise<string> {
   await ensureBuilt();
   // Under the lock the README test rebuilds dist/ with (test/helpers/readme-blocks.ts): files run
-  // in parallel, and a pack must never read a dist/ being rewritten.
-  const out = await run('flock', ['/tmp/build.lock', 'npm', 'pack', '--json', '--pack-destination', workDir], {
-    cwd: ROOT,
-  });
-  const [{ filename }] = JSON.parse(out) as [{ filename: string }];
-  return join(workDir, filename);
+  // in parallel, and a pack must never read a dist/ being rewritten, nor two tests pack at once.
+  const script = `set -e
+content=$({ find . -maxdepth 1 -type f \\( -name package.json -o -iname 'readme*' -o -iname 'licen[cs]e*' \\) -print0; find dist -type f -print0; } | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+packed="$0/upload-presigner-pack-$content"
+if [ ! -d "$packed" ]; then
+  partial=$(mktemp -d "$0/upload-presigner-packing-XXXXXX")
+  npm pack --silent --pack-destination "$partial" >/dev/null
+  mv -T "$partial" "$packed"
+fi
+echo "$packed"/*.tgz`;
+  const out = await run('flock', ['/tmp/build.lock', 'sh', '-c', script, tmpdir()], { cwd: ROOT });
+  return out.trim();
 }
 
 /** A temporary directory that `removeWorkDir` deletes again. */

@@ -16,7 +16,7 @@ import { describeServerExample } from './server-example.js';
 let library: Promise<{ workDir: string; tarball: string }> | undefined;
 
 beforeAll(() => {
-  library = makeWorkDir('examples').then(async (workDir) => ({ workDir, tarball: await packLibrary(workDir) }));
+  library = makeWorkDir('examples').then(async (workDir) => ({ workDir, tarball: await packLibrary() }));
   // Awaited by each example's own setup, which reports a failure there.
   library.catch(() => {});
 });

@@ -7,7 +7,7 @@ import { describeServerExample } from './server-example.js';
 let library: Promise<{ workDir: string; tarball: string }> | undefined;
 
 beforeAll(() => {
-  library = makeWorkDir('fastify-example').then(async (workDir) => ({ workDir, tarball: await packLibrary(workDir) }));
+  library = makeWorkDir('fastify-example').then(async (workDir) => ({ workDir, tarball: await packLibrary() }));
   // Awaited by the example's own setup, which reports a failure there.
   library.catch(() => {});
 });

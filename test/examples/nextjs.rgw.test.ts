@@ -18,7 +18,7 @@ const offline = { NEXT_TELEMETRY_DISABLED: '1' };
 
 beforeAll(async () => {
   workDir = await makeWorkDir('nextjs-example');
-  dir = await installExample('nextjs', workDir, await packLibrary(workDir));
+  dir = await installExample('nextjs', workDir, await packLibrary());
   // `unshare -rn`: a user and network namespace with only a loopback that is down.
   await run('unshare', ['-rn', 'npm', 'run', 'build'], { cwd: dir, env: { ...process.env, ...offline } });
   const child = spawn('npm', ['start', '--', '-H', '127.0.0.1', '-p', '0'], {
