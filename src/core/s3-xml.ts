@@ -1,8 +1,9 @@
-import { SaxesParser } from 'saxes';
+import { parseXml, XmlElement, XmlText } from '@rgrove/parse-xml';
 
 // S3 answers in small, flat XML documents: a root whose children are leaves (`<UploadId>`) or,
-// for listings, repeated records of leaves (`<Part>`). Read with saxes, a strict streaming parser
-// that runs in linear time; no DOM, so the same code runs where there is no DOMParser.
+// for listings, repeated records of leaves (`<Part>`). Read with @rgrove/parse-xml, a strict
+// parser that runs in linear time and expands no entity a DOCTYPE declares; it needs no DOM, so
+// the same code runs where there is no DOMParser.
 
 /** An S3 XML answer's root name, its leaves (the first of each name) and its `record` elements' leaves. */
 export interface S3Xml {
@@ -22,35 +23,40 @@ export interface S3Xml {
  * ```
  */
 export function readS3Xml(body: string, record?: string): S3Xml | undefined {
-  const result: S3Xml = { root: '', fields: {}, records: [] };
-  // Only the path's depth matters: a record is a child of the root, its leaves grandchildren.
-  let depth = 0;
-  let text = '';
-  let current: Record<string, string> | undefined;
-  const parser = new SaxesParser();
-  parser.on('opentag', (tag) => {
-    depth++;
-    text = '';
-    if (depth === 1) result.root = tag.name;
-    if (depth === 2 && tag.name === record) result.records.push((current = {}));
-  });
-  parser.on('text', (chunk) => (text += chunk));
-  parser.on('cdata', (chunk) => (text += chunk));
-  parser.on('closetag', (tag) => {
-    const into = depth === 2 ? result.fields : depth === 3 ? current : undefined;
-    if (into && !tag.isSelfClosing && tag.name !== record) into[tag.name] ??= text.trim();
-    else if (into && tag.isSelfClosing) into[tag.name] ??= '';
-    if (depth === 2) current = undefined;
-    depth--;
-    text = '';
-  });
+  let root: XmlElement | null;
   try {
-    parser.write(body).close();
+    root = parseXml(body).root;
   } catch {
     return undefined;
   }
-  return result.root ? result : undefined;
+  if (!root) return undefined;
+  const result: S3Xml = { root: root.name, fields: {}, records: [] };
+  for (const child of childElements(root)) {
+    if (child.name === record) result.records.push(leavesOf(child));
+    else result.fields[child.name] ??= leafText(child);
+  }
+  return result;
 }
+
+/** The leaf elements of `element` (the first of each name) with their text. */
+function leavesOf(element: XmlElement): Record<string, string> {
+  const leaves: Record<string, string> = {};
+  for (const child of childElements(element)) leaves[child.name] ??= leafText(child);
+  return leaves;
+}
+
+const childElements = (element: XmlElement) =>
+  element.children.filter((child): child is XmlElement => child instanceof XmlElement);
+
+/** A leaf's text, trimmed; an element with elements inside has none of its own. */
+const leafText = (element: XmlElement) =>
+  element.children.some((child) => child instanceof XmlElement)
+    ? ''
+    : element.children
+        .filter((child): child is XmlText => child instanceof XmlText)
+        .map((child) => child.text)
+        .join('')
+        .trim();
 
 /**
  * `text` with the characters XML reserves in element content escaped.

@@ -1,4 +1,11 @@
-import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from 'saxes';
+import {
+  parseXml,
+  XmlDeclaration,
+  XmlDocumentType,
+  XmlElement,
+  XmlProcessingInstruction,
+  XmlText,
+} from '@rgrove/parse-xml';
 
 // An SVG opened from the bucket's origin runs with that origin's rights, and a browser finds script
 // in more places than any pattern over bytes can follow (prefixes, entities, encodings, animation).
@@ -17,8 +24,8 @@ import { SaxesParser, type SaxesAttributeNS, type SaxesTagNS } from 'saxes';
 export const SVG_MAX_BYTES = 1024 * 1024;
 
 /**
- * saxes resolves every name's namespace by walking the open elements, so nesting must be bounded
- * for the parse to stay linear. Drawings exported by editors nest a few dozen levels at most.
+ * Each name's namespace is found by walking up the open elements, so nesting must be bounded for
+ * the inspection to stay linear. Drawings exported by editors nest a few dozen levels at most.
  */
 const MAX_DEPTH = 64;
 
@@ -132,48 +139,109 @@ function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
-function parse(text: string): void {
-  const parser = new SaxesParser({ xmlns: true, position: false });
-  let depth = 0;
-  let style: string | undefined; // the CSS of the open <style>, gathered across text and CDATA
-  parser.on('xmldecl', ({ encoding }) => {
-    if (encoding !== undefined && encoding.toLowerCase() !== 'utf-8')
-      refuse(`the SVG declares the encoding ${encoding}`);
-  });
-  parser.on('doctype', () => refuse('the SVG has a DOCTYPE, whose entities can expand to markup'));
-  parser.on('processinginstruction', ({ target }) => refuse(`the SVG has the processing instruction <?${target}?>`));
-  parser.on('opentagstart', () => {
-    if (++depth > MAX_DEPTH) refuse(`the SVG nests elements more than ${MAX_DEPTH} deep`);
-  });
-  parser.on('opentag', (tag) => {
-    if (style !== undefined) refuse('the SVG has an element inside <style>');
-    checkElement(tag, depth === 1);
-    if (tag.local === 'style') style = '';
-  });
-  const gatherStyle = (text: string) => {
-    if (style !== undefined) style += text;
-  };
-  parser.on('text', gatherStyle);
-  parser.on('cdata', gatherStyle);
-  parser.on('closetag', () => {
-    depth--;
-    if (style !== undefined) checkCss(style, 'in <style>');
-    style = undefined;
-  });
-  parser.write(text).close();
+/** A name resolved to its namespace, as an XML namespace processor (and so the browser) resolves it. */
+interface ResolvedName {
+  name: string;
+  uri: string;
+  local: string;
 }
 
-function checkElement(tag: SaxesTagNS, isRoot: boolean): void {
+/** An open element's own namespace declarations, and its parent's scope. */
+interface Scope {
+  declared: Map<string, string>;
+  parent: Scope | undefined;
+}
+
+const notWellFormed = (reason: string): never => refuse(`the SVG is not well-formed XML (${reason})`);
+
+function parse(text: string): void {
+  let document;
+  // Met while parsing, refused once the prolog is read, so that a DOCTYPE declaring it is named.
+  let undefinedEntity: string | undefined;
+  try {
+    // @rgrove/parse-xml is strict: it refuses what is not well-formed and expands no entity that a
+    // DOCTYPE declares. CDATA arrives as text, comments are dropped: neither can hold markup.
+    document = parseXml(text, {
+      preserveDocumentType: true,
+      preserveXmlDeclaration: true,
+      resolveUndefinedEntity: (entity) => {
+        undefinedEntity ??= entity;
+        return '';
+      },
+    });
+  } catch (error) {
+    if (error instanceof Refusal) throw error;
+    // The parser descends one call per element: only nesting can exhaust the stack.
+    if (error instanceof RangeError) refuse(`the SVG nests elements more than ${MAX_DEPTH} deep`);
+    notWellFormed((error as Error).message.split('\n')[0]!);
+  }
+  for (const node of document!.children) {
+    if (node instanceof XmlDeclaration) {
+      if (node.encoding && node.encoding.toLowerCase() !== 'utf-8')
+        refuse(`the SVG declares the encoding ${node.encoding}`);
+    } else if (node instanceof XmlDocumentType) {
+      refuse('the SVG has a DOCTYPE, whose entities can expand to markup');
+    } else if (node instanceof XmlProcessingInstruction) {
+      refuse(`the SVG has the processing instruction <?${node.name}?>`);
+    } else if (node instanceof XmlElement) {
+      if (undefinedEntity !== undefined) notWellFormed(`undefined entity ${undefinedEntity}`);
+      checkElement(node, undefined, 1);
+    }
+  }
+}
+
+function checkElement(element: XmlElement, parent: Scope | undefined, depth: number): void {
+  if (depth > MAX_DEPTH) refuse(`the SVG nests elements more than ${MAX_DEPTH} deep`);
+  const scope: Scope = { declared: new Map(), parent };
+  for (const [name, value] of Object.entries(element.attributes)) {
+    if (name === 'xmlns') scope.declared.set('', value);
+    else if (name.startsWith('xmlns:')) scope.declared.set(name.slice('xmlns:'.length), value);
+  }
+  const tag = resolve(element.name, scope, true);
   if (tag.uri !== SVG_NS || !ELEMENTS.has(tag.local)) {
+    // An allowed name in a namespace only a refused declaration can give it: name the declaration.
+    if (ELEMENTS.has(tag.local) && tag.uri !== '' && tag.uri !== XLINK_NS) checkNamespace(tag.uri);
     refuse(`the SVG has the element <${tag.name}> (${tag.uri || 'no namespace'}), which is not on the allowlist`);
   }
-  if (isRoot && tag.local !== 'svg') refuse(`the SVG's root element is <${tag.name}>, not <svg>`);
-  for (const attribute of Object.values(tag.attributes)) checkAttribute(attribute);
+  if (depth === 1 && tag.local !== 'svg') refuse(`the SVG's root element is <${tag.name}>, not <svg>`);
+  for (const [name, value] of Object.entries(element.attributes)) checkAttribute(resolve(name, scope, false), value);
+  if (tag.local === 'style') {
+    if (element.children.some((child) => child instanceof XmlElement)) refuse('the SVG has an element inside <style>');
+    checkCss(element.text, 'in <style>');
+  }
+  for (const child of element.children) {
+    if (child instanceof XmlElement) checkElement(child, scope, depth + 1);
+    else if (child instanceof XmlProcessingInstruction)
+      refuse(`the SVG has the processing instruction <?${child.name}?>`);
+    else if (!(child instanceof XmlText)) notWellFormed(`unexpected ${child.type}`);
+  }
 }
 
-function checkAttribute({ name, uri, local, value }: SaxesAttributeNS): void {
+/**
+ * `name`'s namespace under the declarations in scope: a prefix names the namespace it is bound to,
+ * an element without one takes the default namespace, an attribute without one has none.
+ */
+function resolve(name: string, scope: Scope, isElement: boolean): ResolvedName {
+  const parts = name.split(':');
+  if (parts.length > 2 || parts.includes('')) notWellFormed(`"${name}" is not a qualified name`);
+  const [prefix, local] = parts.length === 2 ? (parts as [string, string]) : ['', name];
+  if (!isElement && name === 'xmlns') return { name, uri: XMLNS_NS, local: '' };
+  if (!isElement && prefix === 'xmlns') return { name, uri: XMLNS_NS, local };
+  if (prefix === 'xml') return { name, uri: XML_NS, local };
+  if (prefix === 'xmlns') notWellFormed(`unbound namespace prefix: "${prefix}"`);
+  if (!isElement && prefix === '') return { name, uri: '', local };
+  for (let open: Scope | undefined = scope; open; open = open.parent) {
+    const uri = open.declared.get(prefix);
+    if (uri !== undefined) return { name, uri, local };
+  }
+  if (prefix === '') return { name, uri: '', local };
+  return notWellFormed(`unbound namespace prefix: "${prefix}"`);
+}
+
+function checkAttribute({ name, uri, local }: ResolvedName, value: string): void {
   if (uri === XMLNS_NS) {
-    if (value !== SVG_NS && value !== XLINK_NS) refuse(`the SVG declares the namespace "${value}"`);
+    if (local === 'xml' || local === 'xmlns') refuse(`the SVG declares the prefix ${local}`);
+    checkNamespace(value);
   } else if ((uri === '' || uri === XLINK_NS) && local === 'href') {
     // "#…" resolves inside this document whatever follows; anything else may be a javascript:,
     // data: or remote URL, however it is spelled.
@@ -184,6 +252,11 @@ function checkAttribute({ name, uri, local, value }: SaxesAttributeNS): void {
   } else if (uri !== XML_NS || (local !== 'space' && local !== 'lang')) {
     refuse(`the SVG has the attribute ${name}, which is not on the allowlist`);
   }
+}
+
+/** Refuses a namespace other than SVG and XLink, the only two an SVG may declare. */
+function checkNamespace(uri: string): void {
+  if (uri !== SVG_NS && uri !== XLINK_NS) refuse(`the SVG declares the namespace "${uri}"`);
 }
 
 function checkCss(css: string, where: string): void {

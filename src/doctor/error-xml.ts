@@ -1,16 +1,10 @@
-import { SaxesParser } from 'saxes';
+import { parseXml, XmlElement } from '@rgrove/parse-xml';
 import type { ErrorXml } from './explain-failure.js';
 
-interface OpenElement {
-  name: string;
-  text: string;
-  hasChildren: boolean;
-}
-
 /**
- * The leaf elements of an S3 `<Error>` document (the first of each name), read with saxes, a
- * strict streaming XML parser that runs in linear time. A body that is not well-formed XML (a
- * proxy's HTML page, a truncated answer) yields no fields rather than a guess.
+ * The leaf elements of an S3 `<Error>` document (the first of each name), read with
+ * @rgrove/parse-xml, a strict XML parser that runs in linear time. A body that is not well-formed
+ * XML (a proxy's HTML page, a truncated answer) yields no fields rather than a guess.
  *
  * @example
  * ```ts
@@ -18,28 +12,20 @@ interface OpenElement {
  * ```
  */
 export function readErrorXml(body: string): ErrorXml {
-  const fields: Record<string, string> = {};
-  const open: OpenElement[] = [];
-  const parser = new SaxesParser();
-  const addText = (text: string) => {
-    const element = open.at(-1);
-    if (element) element.text += text;
-  };
-  parser.on('opentag', (tag) => {
-    const parent = open.at(-1);
-    if (parent) parent.hasChildren = true;
-    open.push({ name: tag.name, text: '', hasChildren: false });
-  });
-  parser.on('text', addText);
-  parser.on('cdata', addText);
-  parser.on('closetag', () => {
-    const element = open.pop()!;
-    if (!element.hasChildren) fields[element.name] ??= element.text.trim();
-  });
+  let root: XmlElement | null;
   try {
-    parser.write(body).close();
+    root = parseXml(body).root;
   } catch {
     return { fields: {} };
+  }
+  const fields: Record<string, string> = {};
+  // Depth first, in document order, with a stack of its own rather than one call per level.
+  const pending: XmlElement[] = root ? [root] : [];
+  while (pending.length > 0) {
+    const element = pending.pop()!;
+    const children = element.children.filter((child): child is XmlElement => child instanceof XmlElement);
+    if (children.length === 0) fields[element.name] ??= element.text.trim();
+    for (let index = children.length - 1; index >= 0; index--) pending.push(children[index]!);
   }
   return { code: fields.Code, fields };
 }

@@ -88,8 +88,8 @@ export interface ErrorXml {
 }
 
 /**
- * What {@link diagnose} does once the error document is read: the doctor reads it with saxes, the
- * browser client with the platform's DOMParser, and both explain it alike.
+ * What {@link diagnose} does once the error document is read: the doctor reads it with
+ * @rgrove/parse-xml, the browser client with the platform's DOMParser, and both explain it alike.
  *
  * @example
  * ```ts

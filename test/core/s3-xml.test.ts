@@ -26,6 +26,8 @@ describe('readS3Xml', () => {
     ['no XML at all', 'Service Unavailable'],
     ['an empty body', ''],
     ['an undeclared entity', '<Error><Code>&xxe;</Code></Error>'],
+    ['an entity its DOCTYPE declares', '<!DOCTYPE Error [<!ENTITY x "y">]><Error><Code>&x;</Code></Error>'],
+    ['elements nested 100,000 deep', `<Error>${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}</Error>`],
   ])('reads %s as nothing rather than guess', (_, body) => {
     expect(readS3Xml(body)).toBeUndefined();
   });

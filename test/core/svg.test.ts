@@ -355,6 +355,30 @@ describe('inspectSvg refuses each way of running script that passed the former r
     ['nothing at all', '', /not well-formed/],
     ['a NUL byte', svg('<text>\0</text>'), /NUL byte/],
     ['elements nested 65 deep', svg(`${'<g>'.repeat(64)}${'</g>'.repeat(64)}`), /more than 64 deep/],
+    // Namespaces are resolved over the parsed tree (src/core/svg.ts), as a namespace-aware parser would.
+    ['elements nested 100,000 deep', svg(`${'<g>'.repeat(100_000)}${'</g>'.repeat(100_000)}`), /more than 64 deep/],
+    [
+      'a name with two colons',
+      `<s:a:svg xmlns:s="${SVG_NS}"/>`,
+      /not well-formed XML \("s:a:svg" is not a qualified name/,
+    ],
+    [
+      'an attribute name that starts with a colon',
+      svg('<rect :x="1"/>'),
+      /not well-formed XML \(":x" is not a qualified name/,
+    ],
+    ['an element under the xmlns prefix', svg('<xmlns:rect/>'), /unbound namespace prefix: "xmlns"/],
+    [
+      'the xml prefix declared',
+      svg('<g xmlns:xml="http://www.w3.org/XML/1998/namespace"/>'),
+      /declares the prefix xml/,
+    ],
+    ['a prefix declared on a sibling only', svg(`<g xmlns:s="${SVG_NS}"/><s:rect/>`), /unbound namespace prefix: "s"/],
+    [
+      'an undefined entity after an allowed prolog',
+      `<?xml version="1.0"?>${svg('<text>&x;</text>')}`,
+      /undefined entity &x;/,
+    ],
   ])('structure: %s', (_, document, reason) => {
     expect(inspect(document)).toMatch(reason);
   });

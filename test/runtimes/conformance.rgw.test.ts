@@ -9,7 +9,8 @@ import { consumerFolder, INSTALL_MS, removeConsumer, runtimeBinary, RUNTIMES, ty
 // Every server runtime the README's support table names runs the same cases, with the built
 // package imported as a user imports it (test/runtimes/app.mjs), and every URL it hands out is
 // used against Ceph RGW. workerd runs without nodejs_compat: it signs with Web Crypto, and makes
-// its S3 calls (verify, a POST upload's promotion, multipart) over fetch, reading the XML with saxes.
+// its S3 calls (verify, a POST upload's promotion, multipart) over fetch, reading the XML with
+// @rgrove/parse-xml.
 
 const ORIGIN = 'https://app.example.com';
 const SECRET = 'runtime-conformance-receipt-secret-0123456789';
