@@ -1,6 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   createPresigner,
+  createPresignOnlyPresigner,
   type MultipartUpload,
   type PresignedPost,
   type PresignedPut,
@@ -73,5 +74,16 @@ describe('presigner methods take typed requests', () => {
     expectTypeOf(presigner.verify({ receipt: 'r' })).resolves.toHaveProperty('size');
     // The former signature, deprecated: editors strike it through, and it still compiles.
     expectTypeOf(presigner.verify('uploads/a.jpg')).resolves.toHaveProperty('size');
+  });
+});
+
+describe('createPresignOnlyPresigner', () => {
+  it('returns what the configured method signs, and takes no secret', async () => {
+    expectTypeOf(await createPresignOnlyPresigner(base).presign(request)).toEqualTypeOf<PresignedPut>();
+    expectTypeOf(
+      await createPresignOnlyPresigner({ ...base, method: 'POST' }).presign(request),
+    ).toEqualTypeOf<PresignedPost>();
+    // @ts-expect-error: a presign-only presigner issues no receipts
+    createPresignOnlyPresigner({ ...base, secret: 'x'.repeat(32) });
   });
 });
