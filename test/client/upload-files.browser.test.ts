@@ -18,7 +18,8 @@ import { ensureBucket, rgw, rgwClient, rgwPresigner } from '../helpers/s3.js';
 
 // uploadFiles from Chromium against Ceph RGW: the small files presigned together in one batch are
 // each hashed first and their digests signed, so that the storage refuses a file whose bytes
-// change on the way, as it does for uploadFile.
+// change on the way, as it does for uploadFile; single uploads and parts share one budget of
+// connections, counted at the storage; cancelling a batch in flight aborts its request.
 
 /** A bucket of its own whose CORS admits any origin, so that the page server may take any free port. */
 const BUCKET = 'upload-presigner-batch-checksum';
@@ -262,5 +263,50 @@ describe('uploadFiles in Chromium: one budget of connections for single uploads 
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('uploadFiles in Chromium: cancelling the files of a batch in flight', () => {
+  it('aborts the presignBatch request at the endpoint, and sends nothing to the storage', async () => {
+    // Prepare: an endpoint that holds every batch request and notes the ones the browser gives up.
+    const held: { aborted: boolean }[] = [];
+    server.route('POST', '/presign', (req, res) => {
+      const request = { aborted: false };
+      held.push(request);
+      req.resume();
+      res.once('close', () => (request.aborted = !res.writableEnded));
+    });
+    const puts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && request.url().startsWith(rgw.endpoint)) puts.push(request.url());
+    });
+    await track(
+      page,
+      page.evaluate(() => {
+        const w = window as unknown as Record<string, any>;
+        const files = ['a.pdf', 'b.pdf', 'c.pdf'].map(
+          (name) => new File(['%PDF-1.7 small'], name, { type: 'application/pdf' }),
+        );
+        w.uploads = w.client.uploadFiles(files, { endpoint: '/presign', retries: 0 });
+      }),
+    );
+    await expect.poll(() => held.length, { timeout: STEP_MS }).toBe(1);
+    // Act
+    await track(
+      page,
+      page.evaluate(() => (window as unknown as Record<string, any>).uploads.cancel()),
+    );
+    // Assess: the browser gave the request up, then every file ended cancelled.
+    await expect.poll(() => held[0]!.aborted, { timeout: STEP_MS }).toBe(true);
+    const statuses = await track(
+      page,
+      page.evaluate(async () => {
+        const { uploads } = window as unknown as Record<string, any>;
+        return (await uploads.settled()).map((file: { status: string }) => file.status);
+      }),
+    );
+    expect(statuses).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(held).toHaveLength(1);
+    expect(puts).toEqual([]);
   });
 });
