@@ -82,7 +82,12 @@ describe.concurrent('examples, installed from the packed library', () => {
   describeServerExample('hono', install);
 
   describe('the package without react, as an app that uses only the server entries or /client', () => {
-    it('installs with no warning, imports under Node, and names react when /react is imported', async ({ expect }) => {
+    const ENTRIES_BUT_REACT = ['', '/client', '/fetch', '/express', '/fastify', '/aws-lambda', '/doctor'].map(
+      (entry) => `upload-presigner${entry}`,
+    );
+    it('installs with no warning, imports every other entry under Node, and names react when /react is imported', async ({
+      expect,
+    }) => {
       // Prepare: an app of its own, outside the repository (whose node_modules hold react).
       const { workDir, tarball } = await library!;
       const dir = join(workDir, 'without-react');
@@ -94,7 +99,7 @@ describe.concurrent('examples, installed from the packed library', () => {
       // Act: every entry such an app imports, as ESM and as CommonJS, then the React bindings.
       const script = `
         const require = (await import('node:module')).createRequire(process.cwd() + '/');
-        for (const entry of ['upload-presigner', 'upload-presigner/client', 'upload-presigner/fetch']) {
+        for (const entry of ${JSON.stringify(ENTRIES_BUT_REACT)}) {
           console.log(entry, Object.keys(await import(entry)).length > 0, Object.keys(require(entry)).length > 0);
         }
         const loads = [() => import('upload-presigner/react'), async () => require('upload-presigner/react')];
@@ -106,9 +111,7 @@ describe.concurrent('examples, installed from the packed library', () => {
       expect(await readdir(join(dir, 'node_modules'))).not.toContain('react');
       expect(imported.stderr).toBe('');
       expect(imported.stdout.trim().split('\n')).toEqual([
-        'upload-presigner true true',
-        'upload-presigner/client true true',
-        'upload-presigner/fetch true true',
+        ...ENTRIES_BUT_REACT.map((entry) => `${entry} true true`),
         expect.stringMatching(/^Cannot find package 'react' imported from .+upload-presigner\/dist\/react\.js$/),
         "Cannot find module 'react'",
       ]);
