@@ -501,6 +501,27 @@ describe('uploadFiles', () => {
     expect(sent.map((request) => request.headers['content-md5'])).toEqual([md5, md5, md5]);
   });
 
+  it('hashes a file once on an endpoint without batches too: a retry reuses the digest its presign signed', async () => {
+    // Prepare
+    supportsBatch = false;
+    let reads = 0;
+    const file = image('a.png', 2);
+    const slice = file.slice.bind(file);
+    file.slice = (...args: Parameters<Blob['slice']>) => (reads++, slice(...args));
+    const uploads = uploadFiles([file], options);
+    await expect.poll(() => sent.length, { timeout: STEP_MS }).toBe(1);
+    sent[0]!.answer(403);
+    await uploads.settled();
+    // Act
+    uploads.retry(0);
+    await answerAll(uploads.settled());
+    // Assess
+    expect(uploads.files.map((item) => item.status)).toEqual(['done']);
+    expect(endpointCalls.map((call) => call.action)).toEqual(['presignBatch', 'presign', 'presign']);
+    expect(reads).toBe(1);
+    expect(sent[1]!.headers['content-md5']).toBe(sent[0]!.headers['content-md5']);
+  });
+
   it('presigns a file again on its own when the URL its batch signed would expire before its turn', async () => {
     // Prepare: two files presigned in one batch (URLs valid 300 s), sent one after the other.
     vi.useFakeTimers({ toFake: ['Date'] });
