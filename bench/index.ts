@@ -5,6 +5,7 @@
  *   3. HTTP endpoint under load (fetch and Express adapters vs a naive Express + getSignedUrl)
  *   4. uploads from Chromium to Ceph RGW (raw PUT, uploadFile, Uppy), 64 MiB and, with BENCH_UPLOAD_GIB=1, 1 GiB
  *   5. hashing before upload (MB/s per algorithm beside reading only; BENCH_HASH_GIB=1 adds 1 GiB) and presign with a digest
+ *   6. signing speed per server runtime (Node 20/22/24, Bun, Deno, workerd) beside getSignedUrl in the same runtime
  * then a table of the goals. BENCH_SECTIONS=1,3 runs a subset; see each file for its knobs.
  */
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
@@ -12,6 +13,7 @@ import { runColdStart } from './coldstart.js';
 import { runHash } from './hash.js';
 import { runHttp } from './http.js';
 import { runPresign } from './presign.js';
+import { runRuntimes } from './runtimes.js';
 import { runUpload } from './upload.js';
 import { table, type Goal } from './stats.js';
 
@@ -21,7 +23,7 @@ process.on('warning', (warning) => {
   if (!`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) console.warn(warning);
 });
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5').split(',').map((s) => s.trim()));
+const sections = new Set((process.env.BENCH_SECTIONS ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
 const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
@@ -40,6 +42,7 @@ if (sections.has('2')) goals.push(...(await runColdStart()));
 if (sections.has('3')) goals.push(...(await runHttp()));
 if (sections.has('4')) goals.push(...(await runUpload()));
 if (sections.has('5')) goals.push(...(await runHash()));
+if (sections.has('6')) goals.push(...(await runRuntimes()));
 
 table(
   '=== Goals ===',
