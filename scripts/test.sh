@@ -10,6 +10,7 @@
 # whole suite ("Tests  N passed").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SECONDS=0
 
 if [[ ! -x /usr/bin/chromium ]]; then
   echo "Installing Chromium from Debian's packages..."
@@ -46,4 +47,6 @@ together 'bash test/fixtures/uppy/install.sh' 'npm run format:check' 'npm run bu
 # types. The API reference: typedoc.json turns every warning (a broken {@link}, a public type left
 # out) into a failure.
 together 'npm run typecheck' 'npm run docs' 'npm run check:pkg'
+# What the steps before vitest took, so that a run's whole time can be told from its output.
+echo "scripts/test.sh: setup and checks passed in ${SECONDS} s; now every vitest project"
 npx vitest run
