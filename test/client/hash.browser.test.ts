@@ -111,7 +111,7 @@ describe('the client hashes what it sends, in Chromium', () => {
     const { result, sha256 } = await track(
       page,
       page.evaluate(async (makeFile) => {
-        const bytes = (0, eval)(makeFile)(11 * 1024 * 1024 + 5);
+        const bytes = (0, eval)(makeFile)(10 * 1024 * 1024 + 5);
         const w = window as unknown as Record<string, any>;
         const result = await w.client.uploadFile(new File([bytes], 'big.pdf', { type: 'application/pdf' }), {
           endpoint: '/presign',
@@ -182,16 +182,16 @@ describe("hashing runs off the page's thread", () => {
 
   const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('base64');
 
-  it('a single PUT of 6 MiB is hashed in a Worker, and RGW takes its digest', async () => {
-    const { result, counts } = await uploadCountingWorkers(6 * MIB, { multipartThreshold: Infinity });
+  it('a single PUT of 4 MiB, the least hashed off the page, is hashed in a Worker, and RGW takes its digest', async () => {
+    const { result, counts } = await uploadCountingWorkers(4 * MIB, { multipartThreshold: Infinity });
     storedKeys.push(result.key);
     expect(counts).toEqual({ workers: 1, jobs: 1 });
     const object = await rgwClient().send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
     expect(declaredDigests().get(0)).toBe(md5(await object.Body!.transformToByteArray()));
   });
 
-  it('the 5 MiB parts of a multipart upload are hashed in two Workers side by side; the 1 MiB last part on the page', async () => {
-    const { result, counts } = await uploadCountingWorkers(11 * MIB + 5, { multipartThreshold: 0 });
+  it('the 5 MiB parts of a multipart upload are hashed in two Workers side by side; the short last part on the page', async () => {
+    const { result, counts } = await uploadCountingWorkers(10 * MIB + 5, { multipartThreshold: 0 });
     storedKeys.push(result.key);
     expect(counts).toEqual({ workers: 2, jobs: 2 });
     const object = await rgwClient().send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
@@ -248,7 +248,7 @@ describe('where no Worker can start, the page hashes on its own thread', () => {
       page.evaluate(async (makeFile) => {
         const violations: string[] = [];
         document.addEventListener('securitypolicyviolation', (event) => violations.push(event.effectiveDirective));
-        const bytes = (0, eval)(makeFile)(11 * 1024 * 1024 + 5);
+        const bytes = (0, eval)(makeFile)(10 * 1024 * 1024 + 5);
         const w = window as unknown as Record<string, any>;
         const file = new File([bytes], 'doc.pdf', { type: 'application/pdf' });
         const result = await w.client.uploadFile(file, { endpoint: '/presign', multipartThreshold: 0, resume: false });
@@ -274,13 +274,13 @@ describe('where no Worker can start, the page hashes on its own thread', () => {
     );
   });
 
-  it('without Worker at all, a single PUT declares the MD5 of the file', async () => {
+  it('without Worker at all, a single PUT of a size hashed in a Worker elsewhere declares the MD5 of the file', async () => {
     const result = await track(
       page,
       page.evaluate(async (makeFile) => {
         const w = window as unknown as Record<string, any>;
         delete w.Worker;
-        const bytes = (0, eval)(makeFile)(6 * 1024 * 1024);
+        const bytes = (0, eval)(makeFile)(4 * 1024 * 1024);
         const file = new File([bytes], 'doc.pdf', { type: 'application/pdf' });
         return w.client.uploadFile(file, { endpoint: '/presign', multipartThreshold: Infinity });
       }, MAKE_FILE),
