@@ -33,6 +33,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // Without isolation, a worker imports the SDK and the library once for all its files, not
+          // once per file (a third of the project's CPU); what a file stubs is undone after it.
+          isolate: false,
+          setupFiles: ['test/helpers/restore-after-file.ts'],
           // Above one step's bound (test/helpers/bounds.ts), which waits inside unit tests use,
           // and ten times vitest's 5 s default: a second of CPU work is ten on 2 busy cores.
           testTimeout: 30_000,

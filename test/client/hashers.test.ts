@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { hashRange } from '../../src/client/hashers.js';
 
 /** Called as each slice is hashed (hash-wasm's MD5 as it is, watched). */
 const hashing = vi.hoisted(() => ({ onUpdate: undefined as (() => void) | undefined }));
@@ -14,6 +13,11 @@ vi.mock('hash-wasm', async (importOriginal) => {
   };
   return { ...actual, createMD5 };
 });
+
+// The unit files share their workers' module cache: an earlier file may have loaded hashers.ts with
+// the real hash-wasm, so it is loaded anew here, under the watched one.
+vi.resetModules();
+const { hashRange } = await import('../../src/client/hashers.js');
 
 const MIB = 1024 ** 2;
 
