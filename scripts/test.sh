@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full test suite: what CI runs and what the README tells a newcomer to run.
 # Installs Chromium from Debian's packages when missing, starts Ceph RGW (installing it too) and
-# stops it again if this script started it, then checks the formatting, builds, typechecks, builds
+# stops it again if this script started it, meanwhile checks the formatting, builds, typechecks, builds
 # the API reference and checks the package's exports (side by side where one needs nothing of the
 # other), and finally runs every vitest project on this Node, all files sharing the workers: unit,
 # fuzz, readme, integration (RGW) and browser (Chromium). Node 22 and 24 are CI's: .ci/run runs
@@ -19,9 +19,14 @@ if [[ ! -x /usr/bin/chromium ]]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
+# RGW starts in the background while the checks below run (its ~12 s are mostly Ceph's daemons
+# waiting on each other); vitest waits for it. Stopped again on exit if started here, pass or fail.
+rgw_start=""
 if ! bash scripts/s3-server.sh status; then
-  bash scripts/s3-server.sh start
-  trap 'bash scripts/s3-server.sh stop' EXIT
+  rgw_log=$(mktemp)
+  bash scripts/s3-server.sh start >"$rgw_log" 2>&1 &
+  rgw_start=$!
+  trap 'kill "$rgw_start" 2>/dev/null || true; bash scripts/s3-server.sh stop; rm -f "$rgw_log"' EXIT
 fi
 
 # Runs the given commands side by side (on 2 cores, about half the time of one after another), each
@@ -47,6 +52,12 @@ together 'bash test/fixtures/uppy/install.sh' 'npm run format:check' 'npm run bu
 # types. The API reference: typedoc.json turns every warning (a broken {@link}, a public type left
 # out) into a failure.
 together 'npm run typecheck' 'npm run docs' 'npm run check:pkg'
+if [[ -n $rgw_start ]]; then
+  rgw_status=0
+  wait "$rgw_start" || rgw_status=$?
+  cat "$rgw_log"
+  ((rgw_status == 0)) || exit "$rgw_status"
+fi
 # What the steps before vitest took, so that a run's whole time can be told from its output.
 echo "scripts/test.sh: setup and checks passed in ${SECONDS} s; now every vitest project"
 npx vitest run
