@@ -8,8 +8,11 @@ import { STEP_MS } from './bounds.js';
 /** Debian's Chromium; the browser tests fail rather than skip without it. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Where each tested page state is saved, to be looked at by a person. */
-export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? '/tmp/screens';
+/**
+ * Where each tested page state is saved, to be looked at by a person; unset, none is taken, since
+ * rendering and encoding them costs the suite CPU and no test reads them.
+ */
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || undefined;
 
 export interface TestBrowser {
   context: BrowserContext;
@@ -104,8 +107,15 @@ export async function closePage(page: Page, stop?: () => unknown): Promise<void>
   if (stuck) throw new Error(`Work in the page was still pending ${STEP_MS} ms after it was told to stop.`);
 }
 
-/** Saves what the page shows now as `SCREENSHOT_DIR/<name>.png`. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves what the page shows now as `SCREENSHOT_DIR/<name>.png` when SCREENSHOT_DIR is set; resolves
+ * with the path, or undefined when none was taken.
+ *
+ * @example
+ * await screenshot(page, 'client-put-done'); // SCREENSHOT_DIR=/tmp/screens npx vitest run ...
+ */
+export async function screenshot(page: Page, name: string): Promise<string | undefined> {
+  if (!SCREENSHOT_DIR) return undefined;
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage: true, timeout: STEP_MS });

@@ -90,7 +90,7 @@ const statuses = async () => (await shown()).map(({ name, status }) => `${name}:
 
 /** Picks files as a person would, in the page's one `<input type=file multiple>`. */
 function pick(files: Array<{ name: string; mimeType: string; buffer: Buffer }>): Promise<void> {
-  // The files' bytes travel to the page: a 12 MiB pick is a transfer, not one step.
+  // The files' bytes travel to the page: a 5 MiB pick is a transfer, not one step.
   const bytes = files.reduce((sum, file) => sum + file.buffer.length, 0);
   return page.locator('input[type=file]').setInputFiles(files, { timeout: transferMs(bytes) });
 }
@@ -137,6 +137,8 @@ beforeAll(async () => {
     allowedTypes: ['image/jpeg', 'image/png'],
     maxSize: 64 * MIB,
     secret: 'react-hooks-test-secret-of-at-least-32-characters',
+    // S3's smallest part: the multipart test's file needs only a byte more for a second part.
+    partSize: MULTIPART_THRESHOLD,
   });
   server.route('POST', '/api/presign', toExpressHandler(presigner));
   browser = await launchBrowser();
@@ -297,13 +299,14 @@ describe('useUploads in Chromium against Ceph RGW', () => {
   });
 
   it('unmounting during a multipart upload leaves no request running and no upload open in RGW', async () => {
-    // Prepare: a 12 MiB file goes in two parts of 8 and 4 MiB; the storage holds both part PUTs.
+    // Prepare: a file of 5 MiB and 16 bytes goes in two parts, 5 MiB and 16 bytes; the storage holds
+    // both part PUTs.
     await openHarness(`?multipartThreshold=${MULTIPART_THRESHOLD}`);
     const held = await holdStorageRequests((url) => url.includes('partNumber='));
     const big = {
       name: 'big.jpg',
       mimeType: 'image/jpeg',
-      buffer: Buffer.concat([jpegBytes(16), randomBytes(12 * MIB)]),
+      buffer: Buffer.concat([jpegBytes(16), randomBytes(MULTIPART_THRESHOLD)]),
     };
     await pick([big]);
     await expect.poll(() => held.length, { timeout: transferMs(big.buffer.length) }).toBe(2);
