@@ -7,7 +7,15 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_MS } from '../helpers/bounds.js';
 import { jpegBytes, rgw, rgwClient, TEST_BUCKET } from '../helpers/s3.js';
-import { installExample, makeWorkDir, packLibrary, removeWorkDir, run } from './example-project.js';
+import {
+  installExample,
+  makeWorkDir,
+  packLibrary,
+  removeWorkDir,
+  run,
+  runScript,
+  scriptCommand,
+} from './example-project.js';
 
 // examples/cloudflare-workers as a user gets it, run by `npm run dev` (wrangler dev: the Worker in
 // workerd, both from npm) with Ceph RGW standing in for R2's S3 API. wrangler 4 needs Node 22.12
@@ -51,7 +59,7 @@ beforeAll(async () => {
     '0',
     ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
-  const child = spawn('npm', ['run', 'dev', '--', ...args], {
+  const child = spawn(...scriptCommand(dir, 'dev', args), {
     cwd: dir,
     env: {
       ...process.env,
@@ -104,7 +112,7 @@ const presign = (body: object, headers: Record<string, string> = {}) =>
 
 describe('examples/cloudflare-workers, in workerd through wrangler dev, with RGW as the S3 API', () => {
   it('typechecks against the packed library and the Workers types', async () => {
-    await run('npm', ['run', 'typecheck'], { cwd: dir });
+    await runScript(dir, 'typecheck');
   }, 180_000);
 
   // Three exchanges (presign, upload, HEAD), the first a cold route's: one step's bound each.

@@ -6,7 +6,16 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { lambdaEvent } from '../helpers/lambda-events.js';
 import { jpegBytes, TEST_BUCKET } from '../helpers/s3.js';
-import { installExample, makeWorkDir, packLibrary, removeWorkDir, rgwEnv, run } from './example-project.js';
+import {
+  copyExample,
+  installExample,
+  makeWorkDir,
+  packLibrary,
+  removeWorkDir,
+  rgwEnv,
+  run,
+  runScript,
+} from './example-project.js';
 import { defaultEnvironment, readSamTemplate, samBuild } from './sam-template.js';
 import { describeServerExample } from './server-example.js';
 
@@ -121,7 +130,7 @@ describe.concurrent('examples, installed from the packed library', () => {
   describe('examples/react-upload', () => {
     it('typechecks and builds against the packed library', async ({ expect }) => {
       const dir = await install('react-upload');
-      await run('npm', ['run', 'build'], { cwd: dir });
+      await runScript(dir, 'build');
       // The page's entry script, not a chunk it loads later (IndexedDB's, for resumable uploads).
       const page = await readFile(join(dir, 'dist', 'index.html'), 'utf8');
       const script = /<script[^>]* src="\/(assets\/[^"]+\.js)"/.exec(page)![1]!;
@@ -134,9 +143,11 @@ describe.concurrent('examples, installed from the packed library', () => {
     let functionDir: string;
 
     beforeAll(async () => {
-      // `sam build` as its makefile builder runs it: what the function deploys, no node_modules.
-      const source = await install('aws-sam/src');
-      functionDir = (await samBuild(source, join((await library!).workDir, 'sam-artifacts'))).dir;
+      // `sam build` as its makefile builder runs it, on the folder as a user checks it out (its
+      // Makefile installs the dependencies): what the function deploys, no node_modules.
+      const { workDir, tarball } = await library!;
+      const source = await copyExample('aws-sam/src', workDir, tarball);
+      functionDir = (await samBuild(source, join(workDir, 'sam-artifacts'))).dir;
     }, 300_000);
 
     it('deploys an ES module split into chunks, of which a presign loads 3 files and 60 kB at most', async ({
@@ -243,14 +254,11 @@ describe.concurrent('examples, installed from the packed library', () => {
     }, 300_000);
 
     it('typechecks against the packed library', async () => {
-      await run('npm', ['run', 'typecheck'], { cwd: dir });
+      await runScript(dir, 'typecheck');
     }, 180_000);
 
     it('passes its own tests, which synthesize the stack offline and assert on the template', async ({ expect }) => {
-      const output = await run('npm', ['test', '--', '--reporter=json', '--outputFile=results.json'], {
-        cwd: dir,
-        env: offline(),
-      });
+      const output = await runScript(dir, 'test', ['--reporter=json', '--outputFile=results.json'], { env: offline() });
       const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
 
       // A run that found no tests would pass too.
@@ -261,7 +269,7 @@ describe.concurrent('examples, installed from the packed library', () => {
 
     it('bundles a function that presigns uploads the storage accepts', async ({ expect }) => {
       // Prepare: `cdk synth` bundles the function with Rolldown, exactly what `cdk deploy` uploads.
-      await run('npm', ['run', 'synth', '--', '--quiet', '--no-notices'], { cwd: dir, env: offline() });
+      await runScript(dir, 'synth', ['--quiet', '--no-notices'], { env: offline() });
       const template = JSON.parse(await readFile(join(dir, 'cdk.out', 'UploadPresigner.template.json'), 'utf8'));
       const functions = Object.values(
         template.Resources as Record<string, { Type: string; Metadata: Record<string, string>; Properties: any }>,

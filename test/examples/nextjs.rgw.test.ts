@@ -3,7 +3,16 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_MS } from '../helpers/bounds.js';
 import { jpegBytes, rgw, rgwClient, TEST_BUCKET } from '../helpers/s3.js';
-import { installExample, makeWorkDir, packLibrary, removeWorkDir, rgwEnv, run } from './example-project.js';
+import {
+  installExample,
+  makeWorkDir,
+  packLibrary,
+  removeWorkDir,
+  rgwEnv,
+  run,
+  runScript,
+  scriptCommand,
+} from './example-project.js';
 
 // examples/nextjs as a user gets it: copied out of the repo, installed with the packed library,
 // built with `next build` in a network namespace of its own (no network at all, so nothing the
@@ -20,11 +29,11 @@ beforeAll(async () => {
   workDir = await makeWorkDir('nextjs-example');
   dir = await installExample('nextjs', workDir, await packLibrary());
   // `unshare -rn`: a user and network namespace with only a loopback that is down.
-  await run('unshare', ['-rn', 'npm', 'run', 'build'], { cwd: dir, env: { ...process.env, ...offline } });
-  const child = spawn('npm', ['start', '--', '-H', '127.0.0.1', '-p', '0'], {
+  await runScript(dir, 'build', [], { prefix: ['unshare', '-rn'], env: { ...process.env, ...offline } });
+  const child = spawn(...scriptCommand(dir, 'start', ['-H', '127.0.0.1', '-p', '0']), {
     cwd: dir,
     env: rgwEnv({ ...offline, PRESIGN_ALLOWED_TYPES: 'image/*', PRESIGN_MAX_SIZE: '100000' }),
-    // Its own process group, so that stopping it reaches npm's child (next) too.
+    // Its own process group, so that stopping it reaches the shell's child (next) too.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,7 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { jpegBytes, rgw, rgwClient, TEST_BUCKET } from '../helpers/s3.js';
-import { rgwEnv, run, startServer, type RunningServer } from './example-project.js';
+import { rgwEnv, runScript, startServer, type RunningServer } from './example-project.js';
 
 const MAX_SIZE = 100_000;
 
@@ -30,7 +30,7 @@ export function describeServerExample(name: string, install: (name: string) => P
     afterAll(() => server?.stop());
 
     it('typechecks against the packed library', async () => {
-      await run('npm', ['run', 'typecheck'], { cwd: dir });
+      await runScript(dir, 'typecheck');
     }, 180_000);
 
     it('serves the upload page', async ({ expect }) => {
