@@ -15,6 +15,8 @@ const DOCUMENT_PAYLOAD =
 // Loaded as a module script, which runs only when it is served with a JavaScript type.
 const SCRIPT_PAYLOAD = 'window.__ran = "module";';
 
+// One client for the file: a new client per call opens a connection for each of the ~100 objects stored.
+const storage = rgwClient();
 let browser: TestBrowser;
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -34,10 +36,8 @@ async function store(allowedTypes: string[], contentType: string, body: string):
     contentType,
   });
   const object = { Bucket: TEST_BUCKET, Key: presigned.key };
-  await rgwClient().send(
-    new PutObjectCommand({ ...object, Body: body, ContentType: presigned.headers['content-type'] }),
-  );
-  return getSignedUrl(rgwClient(), new GetObjectCommand(object), { expiresIn: 600 });
+  await storage.send(new PutObjectCommand({ ...object, Body: body, ContentType: presigned.headers['content-type'] }));
+  return getSignedUrl(storage, new GetObjectCommand(object), { expiresIn: 600 });
 }
 
 /** Opens `url` as a page, as a victim following a link would; what ran, or undefined. */
@@ -65,7 +65,7 @@ async function loadAsModule(page: Page, url: string): Promise<unknown> {
 /** A page on the storage's origin: an HTML object the test puts there itself, the way an attacker's would be. */
 async function pageOnStorageOrigin(): Promise<Page> {
   const key = `content-type-${randomUUID()}/harness.html`;
-  await rgwClient().send(
+  await storage.send(
     new PutObjectCommand({
       Bucket: TEST_BUCKET,
       Key: key,
@@ -75,7 +75,7 @@ async function pageOnStorageOrigin(): Promise<Page> {
   );
   const page = await browser.newPage();
   await page.goto(
-    await getSignedUrl(rgwClient(), new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }), { expiresIn: 600 }),
+    await getSignedUrl(storage, new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }), { expiresIn: 600 }),
     { timeout: 30_000 },
   );
   return page;
