@@ -29,6 +29,8 @@ const MIB = 1024 ** 2;
 const MULTIPART_THRESHOLD = 5 * MIB;
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript' };
 
+// One client for the file: a new client per call opens a connection for each check and each poll.
+const storage = rgwClient();
 let outDir: string;
 let server: PageServer;
 let browser: TestBrowser;
@@ -108,14 +110,12 @@ async function holdStorageRequests(matches: (url: string) => boolean): Promise<R
 }
 
 async function stored(key: string): Promise<Buffer | undefined> {
-  const object = await rgwClient()
-    .send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
-    .catch(() => undefined);
+  const object = await storage.send(new GetObjectCommand({ Bucket: BUCKET, Key: key })).catch(() => undefined);
   return object && Buffer.from(await object.Body!.transformToByteArray());
 }
 
 async function openUploads(): Promise<string[]> {
-  const listed = await rgwClient().send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: PREFIX }));
+  const listed = await storage.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: PREFIX }));
   return (listed.Uploads ?? []).map((upload) => upload.Key!);
 }
 
@@ -207,12 +207,10 @@ describe('useUploads in Chromium against Ceph RGW', () => {
     await expect.poll(statuses, { timeout: STEP_MS }).toEqual(['slow.jpg:cancelled', 'quick.jpg:done']);
     await expect.poll(() => open.size, { timeout: STEP_MS }).toBe(0);
     const slowKey = decodeURIComponent(new URL(held[0]!.request().url()).pathname.split('/').slice(2).join('/'));
-    const head = await rgwClient()
-      .send(new HeadObjectCommand({ Bucket: BUCKET, Key: slowKey }))
-      .then(
-        () => 'found',
-        (error: Error) => error.name,
-      );
+    const head = await storage.send(new HeadObjectCommand({ Bucket: BUCKET, Key: slowKey })).then(
+      () => 'found',
+      (error: Error) => error.name,
+    );
     expect(head).toBe('NotFound');
   });
 
@@ -317,7 +315,7 @@ describe('useUploads in Chromium against Ceph RGW', () => {
     await expect.poll(() => open.size, { timeout: STEP_MS }).toBe(0);
     await expect.poll(openUploads, { timeout: STEP_MS }).toEqual([]);
     expect(await page.locator('#gone').count()).toBe(1);
-    const listed = await rgwClient().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: PREFIX }));
+    const listed = await storage.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: PREFIX }));
     expect((listed.Contents ?? []).filter((object) => object.Key!.endsWith('-big.jpg'))).toEqual([]);
     expect(browser.errors).toEqual([]);
   });
