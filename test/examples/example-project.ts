@@ -18,9 +18,17 @@ export async function run(
   args: string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number },
 ): Promise<string> {
+  return (await runWithOutput(command, args, options)).stdout;
+}
+
+/** `run`, resolving with stderr too (npm's warnings, for one). */
+export async function runWithOutput(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number },
+): Promise<{ stdout: string; stderr: string }> {
   try {
-    const { stdout } = await exec(command, args, { maxBuffer: 64 * 1024 * 1024, timeout: 240_000, ...options });
-    return stdout;
+    return await exec(command, args, { maxBuffer: 64 * 1024 * 1024, timeout: 240_000, ...options });
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${command} ${args.join(' ')} failed in ${options.cwd}: ${message}\n${stdout}\n${stderr}`);
@@ -119,6 +127,9 @@ export async function copyExample(name: string, workDir: string, tarball: string
   return dir;
 }
 
+/** What `npm install` printed on stderr (its warnings) in each folder `installExample` installed. */
+export const installWarnings = new Map<string, string>();
+
 /**
  * Copies `examples/<name>` (or a folder inside it) as `copyExample` does, and installs it with npm as
  * its README says, the packed library in place of the registry's.
@@ -130,14 +141,13 @@ export async function installExample(name: string, workDir: string, tarball: str
   const dir = await copyExample(name, workDir, tarball);
   // --prefer-offline: what npm has cached serves without asking the registry again (each example
   // re-installs the same packages on every run); anything missing is still fetched.
-  const install = () => run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });
-  try {
-    await install();
-  } catch (error) {
+  const install = () => runWithOutput('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir });
+  const installed = await install().catch((error: unknown) => {
     // npm 11 sometimes fails its first tree build this way and succeeds on the next try.
     if (!String(error).includes("Cannot read properties of null (reading 'children')")) throw error;
-    await install();
-  }
+    return install();
+  });
+  installWarnings.set(dir, installed.stderr);
   return dir;
 }
 

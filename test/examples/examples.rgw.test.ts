@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import { jpegBytes, TEST_BUCKET } from '../helpers/s3.js';
 import {
   copyExample,
   installExample,
+  installWarnings,
   makeWorkDir,
   packLibrary,
   removeWorkDir,
@@ -39,9 +40,17 @@ afterAll(async () => {
   );
 });
 
-async function install(name: string): Promise<string> {
-  const { workDir, tarball } = await library!;
-  return installExample(name, workDir, tarball);
+const installs = new Map<string, Promise<string>>();
+
+/** Installs `examples/<name>` once for every test that uses it (express's serves two describes). */
+function install(name: string): Promise<string> {
+  if (!installs.has(name)) {
+    installs.set(
+      name,
+      library!.then(({ workDir, tarball }) => installExample(name, workDir, tarball)),
+    );
+  }
+  return installs.get(name)!;
 }
 
 type LambdaResult = { statusCode: number; headers: Record<string, string>; body: string };
@@ -97,14 +106,10 @@ describe.concurrent('examples, installed from the packed library', () => {
     it('installs with no warning, imports every other entry under Node, and names react when /react is imported', async ({
       expect,
     }) => {
-      // Prepare: an app of its own, outside the repository (whose node_modules hold react).
-      const { workDir, tarball } = await library!;
-      const dir = join(workDir, 'without-react');
-      await mkdir(dir);
-      await writeFile(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n');
+      // Prepare: such an app outside the repository (whose node_modules hold react): the express
+      // starter, installed once for its own tests above, an ES module app without react.
+      const dir = await install('express');
       const exec = promisify(execFile);
-      const npm = ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball];
-      const installed = await exec('npm', npm, { cwd: dir });
       // Act: every entry such an app imports, as ESM and as CommonJS, then the React bindings.
       const script = `
         const require = (await import('node:module')).createRequire(process.cwd() + '/');
@@ -116,7 +121,7 @@ describe.concurrent('examples, installed from the packed library', () => {
       `;
       const imported = await exec('node', ['--input-type=module', '-e', script], { cwd: dir });
       // Assess
-      expect(installed.stderr).toBe('');
+      expect(installWarnings.get(dir)).toBe('');
       expect(await readdir(join(dir, 'node_modules'))).not.toContain('react');
       expect(imported.stderr).toBe('');
       expect(imported.stdout.trim().split('\n')).toEqual([
