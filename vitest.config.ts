@@ -28,15 +28,16 @@ export default defineConfig({
     // Vitest's default, one worker fewer than cores, is a single worker on 2 cores: files would run
     // one after another while most of them wait on RGW, Chromium or npm rather than compute.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Without isolation, a worker imports the SDK, the library and the test helpers once for all its
+    // files, not once per file (a third of the unit project's CPU); what a file stubs is undone
+    // after it, and each file still starts its own servers, browsers and buckets.
+    isolate: false,
+    setupFiles: ['test/helpers/restore-after-file.ts'],
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
-          // Without isolation, a worker imports the SDK and the library once for all its files, not
-          // once per file (a third of the project's CPU); what a file stubs is undone after it.
-          isolate: false,
-          setupFiles: ['test/helpers/restore-after-file.ts'],
           // Above one step's bound (test/helpers/bounds.ts), which waits inside unit tests use,
           // and ten times vitest's 5 s default: a second of CPU work is ten on 2 busy cores.
           testTimeout: 30_000,
