@@ -48,6 +48,9 @@ export function scriptCommand(dir: string, script: string, extra: string[] = [])
     .scripts;
   const command = scripts?.[script];
   if (!command) throw new Error(`${join(dir, 'package.json')} has no script "${script}"`);
+  // npm would also run these hooks around it; a starter that gains one needs npm here again.
+  const hook = [`pre${script}`, `post${script}`].find((name) => scripts?.[name]);
+  if (hook) throw new Error(`${join(dir, 'package.json')} has a "${hook}" script: run "${script}" with npm`);
   // npm quotes each extra argument for the shell the same way; "$@" passes them through untouched.
   return ['sh', ['-c', `PATH="$PWD/node_modules/.bin:$PATH"; ${command} "$@"`, script, ...extra]];
 }
