@@ -30,12 +30,15 @@ if ! bash scripts/s3-server.sh status; then
 fi
 
 # Runs the given commands side by side (on 2 cores, about half the time of one after another), each
-# one's output kept apart and printed whole, in the given order, once all have ended; fails if any did.
+# one's output kept apart and printed whole, in the given order, once all have ended, with the time
+# it took; fails if any did.
 together() {
   local commands=("$@") logs pids=() failed=0 i
   logs=$(mktemp -d)
   for i in "${!commands[@]}"; do
-    bash -c "${commands[i]}" >"$logs/$i" 2>&1 &
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    bash -c 'SECONDS=0; status=0; eval "$1" || status=$?; echo "scripts/test.sh: $1 took $SECONDS s"; exit $status' \
+      _ "${commands[i]}" >"$logs/$i" 2>&1 &
     pids[i]=$!
   done
   for i in "${!commands[@]}"; do
