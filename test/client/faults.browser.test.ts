@@ -2,7 +2,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { STEP_MS, transferMs } from '../helpers/bounds.js';
-import { CHROMIUM_PATH, closePage, screenshot } from '../helpers/browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, closePage, screenshot } from '../helpers/browser.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { createPresigner } from '../../src/index.js';
 import { rgw, TEST_BUCKET } from '../helpers/s3.js';
@@ -120,21 +120,9 @@ beforeAll(async () => {
   server.serve('/page.js', 'text/javascript', await bundleForBrowser(LAB_ENTRY));
   storage = await startSecondRgw();
   slowStorage = await startSlowProxy(storage.endpoint, THROTTLE);
-  // launchBrowser's flags, but a browser rather than a persistent context: contexts cost a fraction
+  // A browser rather than launchBrowser's persistent context: contexts cost a fraction
   // of a Chromium start, which five tests would each pay.
-  chromiumBrowser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  chromiumBrowser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 });
 
 afterAll(async () => {

@@ -14,6 +14,17 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || undefined;
 
+/** Headless Chromium as every browser test starts it: no sandbox (root), GPU, QUIC or background traffic. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 export interface TestBrowser {
   context: BrowserContext;
   /** Uncaught errors of every page, so a test can assert the page itself did not break. */
@@ -34,15 +45,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 900, height: 640 },
   });
   // Playwright's own default is 30 s for every action and wait; a page here does one step's work.
