@@ -50,11 +50,12 @@ together() {
 }
 
 # Uppy lives in its own fixture package (its dependencies declare Node >= 22); the typecheck needs it.
-together 'bash test/fixtures/uppy/install.sh' 'npm run format:check' 'npm run build'
+# The API reference, from src/: typedoc.json turns every warning (a broken {@link}, a public type
+# left out) into a failure.
+together 'bash test/fixtures/uppy/install.sh' 'npm run format:check' 'npm run build' 'npm run docs'
 # After the build: the typecheck resolves the package's own name (test/react/harness) to dist/'s
-# types. The API reference: typedoc.json turns every warning (a broken {@link}, a public type left
-# out) into a failure.
-together 'npm run typecheck' 'npm run docs' 'npm run check:pkg'
+# types, and the package checks read dist/.
+together 'npm run typecheck' 'npm run check:pkg'
 if [[ -n $rgw_start ]]; then
   rgw_status=0
   wait "$rgw_start" || rgw_status=$?
