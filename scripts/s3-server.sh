@@ -57,6 +57,33 @@ osd crush chooseleaf type = 0
 mon allow pool size one = true
 mon max pg per osd = 1000
 mon warn on pool no redundancy = false
+# No debug logging: Ceph formats messages up to level 5 for an in-memory crash log by default, which
+# took a fifth of RGW's and the OSD's CPU in a workload of 800 requests and 200 MB (errors still go
+# to the log files).
+debug rgw = 0/0
+debug ms = 0/0
+debug osd = 0/0
+debug memstore = 0/0
+debug objecter = 0/0
+debug rados = 0/0
+debug monc = 0/0
+debug mon = 0/0
+debug paxos = 0/0
+debug auth = 0/0
+debug asok = 0/0
+debug finisher = 0/0
+debug throttle = 0/0
+debug heartbeatmap = 0/0
+debug perfcounter = 0/0
+debug optracker = 0/0
+debug tp = 0/0
+debug buffer = 0/0
+debug context = 0/0
+debug refs = 0/0
+debug timer = 0/0
+debug crush = 0/0
+debug objclass = 0/0
+debug mgrc = 0/0
 [mon]
 mon data = $DIR/mon/\$cluster-\$id
 pid file = $DIR/run/\$name.pid
