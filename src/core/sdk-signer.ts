@@ -140,22 +140,40 @@ export function sdkSigner(client: S3Client): SdkSigner {
       });
     },
     async post(request) {
-      const { createPresignedPost } = await import('@aws-sdk/s3-presigned-post');
-      const fields: Record<string, string> = { 'Content-Type': request.contentType };
-      if (request.contentDisposition !== undefined) fields['Content-Disposition'] = request.contentDisposition;
-      if (request.checksum) fields[checksumField(request.checksum.algorithm)] = request.checksum.value;
-      return createPresignedPost(client, {
-        Bucket: request.bucket,
-        Key: request.key,
-        Fields: fields,
-        // Each field must equal its value exactly; the SDK lists these first and adds no duplicates.
-        Conditions: [
-          ...Object.entries(fields).map(([name, value]) => ({ [name]: value })),
-          ...(request.range
-            ? [['content-length-range', ...request.range] as ['content-length-range', number, number]]
-            : []),
-        ],
-        Expires: request.expiresIn,
+      // The form goes where the SDK would send a PutObject of the key (its endpoint rules: access
+      // points, S3 Express, FIPS, other partitions); the policy is the one the direct signer makes,
+      // which is createPresignedPost's byte for byte (test/core/sdk-signer.test.ts), signed with the
+      // client's region, credentials and clock. @aws-sdk/s3-presigned-post pins one exact
+      // @aws-sdk/client-s3, so every install carried a second copy of the SDK's S3 client for it.
+      const [{ PutObjectCommand }, { getEndpointFromInstructions }, { presignPost }] = await Promise.all([
+        import('@aws-sdk/client-s3'),
+        import('@smithy/core/endpoints'),
+        import('./sigv4-post.js'),
+      ]);
+      const { bucket, key, contentType, contentDisposition, range, checksum, expiresIn } = request;
+      const [{ url }, region, credentials] = await Promise.all([
+        getEndpointFromInstructions({ Bucket: bucket, Key: key }, PutObjectCommand, client.config, {
+          logger: client.config.logger,
+        }),
+        client.config.region(),
+        client.config.credentials(),
+      ]);
+      return presignPost({
+        location: {
+          protocol: url.protocol as 'http:' | 'https:',
+          host: url.host,
+          basePath: url.pathname === '/' ? '' : url.pathname,
+        },
+        region,
+        credentials,
+        bucket,
+        key,
+        contentType,
+        contentDisposition,
+        range,
+        checksum: checksum && { field: checksumField(checksum.algorithm), value: checksum.value },
+        expiresIn,
+        date: new Date(Date.now() + client.config.systemClockOffset),
       });
     },
   };
