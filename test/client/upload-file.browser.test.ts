@@ -5,7 +5,15 @@ import { toExpressHandler } from '../../src/adapters/express.js';
 import { formatSize } from '../../src/format-size.js';
 import { createPresigner, type PresignerOptions } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
-import { closePage, launchBrowser, makeJpeg, screenshot, track, type TestBrowser } from '../helpers/browser.js';
+import {
+  closePage,
+  launchBrowser,
+  makeJpeg,
+  screenshot,
+  toBase64,
+  track,
+  type TestBrowser,
+} from '../helpers/browser.js';
 import { bundleForBrowser, readRequest, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { ensureBucket, rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
@@ -84,20 +92,31 @@ async function storedObject(key: string, bucket = TEST_BUCKET) {
 }
 
 /** Runs `uploadFile` in the page with the given bytes and options; returns the result or the error's fields. */
-function uploadInPage(args: { bytes: number[]; type: string; name: string; options: Record<string, unknown> }) {
-  const upload = page.evaluate(async ({ bytes, type, name, options }) => {
-    const w = window as unknown as Record<string, any>;
-    const file = new File([new Uint8Array(bytes)], name, { type });
-    w.controller = new AbortController();
-    try {
-      return {
-        ok: true as const,
-        result: await w.client.uploadFile(file, { signal: w.controller.signal, retryDelay: 50, ...options }),
-      };
-    } catch (error) {
-      return { ok: false as const, error: w.describeError(error) as SeenError };
-    }
-  }, args);
+function uploadInPage({
+  bytes,
+  ...args
+}: {
+  bytes: ArrayLike<number>;
+  type: string;
+  name: string;
+  options: Record<string, unknown>;
+}) {
+  const upload = page.evaluate(
+    async ({ base64, type, name, options }) => {
+      const w = window as unknown as Record<string, any>;
+      const file = new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name, { type });
+      w.controller = new AbortController();
+      try {
+        return {
+          ok: true as const,
+          result: await w.client.uploadFile(file, { signal: w.controller.signal, retryDelay: 50, ...options }),
+        };
+      } catch (error) {
+        return { ok: false as const, error: w.describeError(error) as SeenError };
+      }
+    },
+    { ...args, base64: toBase64(Uint8Array.from(bytes)) },
+  );
   return track(page, upload);
 }
 
@@ -161,7 +180,7 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     usePresigner({ method: 'POST', secret: 'browser-test-receipt-secret-0123456789' });
     // Act
     const outcome = await uploadInPage({
-      bytes: [...jpeg],
+      bytes: jpeg,
       type: 'image/jpeg',
       name: 'form.jpg',
       options: { endpoint: '/presign' },
@@ -228,7 +247,7 @@ describe('uploadFile in Chromium against Ceph RGW', () => {
     });
     // Act
     const outcome = await uploadInPage({
-      bytes: [...jpeg],
+      bytes: jpeg,
       type: 'image/jpeg',
       name: 'retry.jpg',
       options: { endpoint: '/flaky-presign' },
@@ -481,7 +500,7 @@ describe('uploadFile sends what the storage signs besides type and size', () => 
     usePresigner({ allowedTypes: ['application/pdf'] });
     // Act
     const outcome = await uploadInPage({
-      bytes: [...Buffer.from('%PDF-1.7 client')],
+      bytes: Buffer.from('%PDF-1.7 client'),
       type: 'application/pdf',
       name: 'report.pdf',
       options: { endpoint: '/presign' },
@@ -508,7 +527,7 @@ describe('uploadFile sends what the storage signs besides type and size', () => 
     });
     // Act
     const outcome = await uploadInPage({
-      bytes: [...jpeg],
+      bytes: jpeg,
       type: 'image/jpeg',
       name: 'lost.jpg',
       options: { endpoint: '/presign' },
@@ -530,7 +549,7 @@ describe('uploadFile sends what the storage signs besides type and size', () => 
     const key = `uploads/avatar-${Date.now()}-${Math.random().toString(36).slice(2)}.jpg`;
     usePresigner({ key: () => key });
     const first = await uploadInPage({
-      bytes: [...jpeg],
+      bytes: jpeg,
       type: 'image/jpeg',
       name: 'avatar.jpg',
       options: { endpoint: '/presign' },
@@ -539,7 +558,7 @@ describe('uploadFile sends what the storage signs besides type and size', () => 
     other.writeUInt8(other.readUInt8(other.length - 3) ^ 0xff, other.length - 3);
     // Act
     const second = await uploadInPage({
-      bytes: [...other],
+      bytes: other,
       type: 'image/jpeg',
       name: 'avatar.jpg',
       options: { endpoint: '/presign' },

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { createPresigner, type Presigner, type PresignResult } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
-import { closePage, launchBrowser, track, type TestBrowser } from '../helpers/browser.js';
+import { closePage, launchBrowser, toBase64, track, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { ensureBucket, rgw, rgwClient, rgwPresigner } from '../helpers/s3.js';
 
@@ -120,7 +120,8 @@ describe('uploadFiles in Chromium: each file of a batch carries its digest', () 
         async (files) => {
           const w = window as unknown as Record<string, any>;
           const blobs = Object.entries(files).map(
-            ([name, bytes]) => new File([new Uint8Array(bytes)], name, { type: 'application/pdf' }),
+            ([name, base64]) =>
+              new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name, { type: 'application/pdf' }),
           );
           const uploads = w.client.uploadFiles(blobs, { endpoint: '/presign', retries: 0 });
           const settled = await uploads.settled();
@@ -130,7 +131,7 @@ describe('uploadFiles in Chromium: each file of a batch carries its digest', () 
             error: file.error && { status: file.error.status, code: file.error.code },
           }));
         },
-        Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, [...bytes]])),
+        Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, toBase64(bytes)])),
       ),
     );
     // Assess: RGW checked each file against the digest signed for it, all three in one batch.

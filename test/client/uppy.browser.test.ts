@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { presignForUppy } from '../../src/client/index.js';
 import { STEP_MS, transferMs } from '../helpers/bounds.js';
-import { launchBrowser, makeJpeg, screenshot, type TestBrowser } from '../helpers/browser.js';
+import { launchBrowser, makeJpeg, screenshot, toBase64, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
@@ -22,14 +22,18 @@ import AwsS3 from '@uppy/aws-s3';
 import { presignForUppy } from './src/client/index.ts';
 
 const status = document.getElementById('status');
-window.uploadWithUppy = async (bytes, name, type) => {
+// The file's bytes come as base64: a number array crosses page.evaluate one element at a time.
+const fromBase64 = (base64) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+
+window.uploadWithUppy = async (base64, name, type) => {
+  const bytes = fromBase64(base64);
   const uppy = new Uppy().use(AwsS3, presignForUppy({ endpoint: '/presign' }));
   const progress = [];
   uppy.on('upload-progress', (_file, p) => {
     progress.push(Math.round((p.bytesUploaded / p.bytesTotal) * 100));
     document.getElementById('bar').value = progress.at(-1);
   });
-  uppy.addFile({ name, type, data: new Blob([new Uint8Array(bytes)], { type }) });
+  uppy.addFile({ name, type, data: new Blob([bytes], { type }) });
   const result = await uppy.upload();
   const done = result.successful.map((file) => ({ key: file.response.body.key, uploadURL: file.response.uploadURL }));
   const failed = result.failed.map((file) => String(file.error));
@@ -38,8 +42,9 @@ window.uploadWithUppy = async (bytes, name, type) => {
 };
 
 // Uppy 4–5 call getUploadParameters and send what it returns: do exactly that here.
-window.uploadLikeUppy5 = async (bytes, name, type) => {
-  const file = { id: 'f1', name, type, size: bytes.length, data: new Blob([new Uint8Array(bytes)], { type }) };
+window.uploadLikeUppy5 = async (base64, name, type) => {
+  const bytes = fromBase64(base64);
+  const file = { id: 'f1', name, type, size: bytes.length, data: new Blob([bytes], { type }) };
   const params = await presignForUppy({ endpoint: '/presign' }).getUploadParameters(file);
   let response;
   if (params.method === 'POST') {
@@ -151,11 +156,11 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6) through presignForUppy, against Cep
       server.route('POST', '/presign', toExpressHandler(presigner));
       // Act
       const outcome = await page.evaluate(
-        ([bytes, name]) =>
+        ([base64, name]) =>
           (
-            window as unknown as { uploadWithUppy: (b: number[], n: string, t: string) => Promise<UppyOutcome> }
-          ).uploadWithUppy(bytes, name, 'image/jpeg'),
-        [[...jpeg], `uppy-${method.toLowerCase()}.jpg`] as [number[], string],
+            window as unknown as { uploadWithUppy: (base64: string, n: string, t: string) => Promise<UppyOutcome> }
+          ).uploadWithUppy(base64, name, 'image/jpeg'),
+        [toBase64(jpeg), `uppy-${method.toLowerCase()}.jpg`] as [string, string],
       );
       await screenshot(page, `uppy-${method.toLowerCase()}-done`);
       // Assess
@@ -184,11 +189,11 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6) through presignForUppy, against Cep
     server.route('POST', '/presign', toExpressHandler(rgwPresigner({ allowedTypes: ['image/png'] })));
     // Act
     const outcome = await page.evaluate(
-      ([bytes]) =>
+      ([base64]) =>
         (
-          window as unknown as { uploadWithUppy: (b: number[], n: string, t: string) => Promise<UppyOutcome> }
-        ).uploadWithUppy(bytes, 'a.jpg', 'image/jpeg'),
-      [[...jpeg]] as [number[]],
+          window as unknown as { uploadWithUppy: (base64: string, n: string, t: string) => Promise<UppyOutcome> }
+        ).uploadWithUppy(base64, 'a.jpg', 'image/jpeg'),
+      [toBase64(jpeg)] as [string],
     );
     // Assess
     expect(outcome.done).toEqual([]);
@@ -209,17 +214,17 @@ describe('Uppy (@uppy/core + @uppy/aws-s3 6) through presignForUppy, against Cep
       );
       // Act
       const outcome = await page.evaluate(
-        ([bytes]) =>
+        ([base64]) =>
           (
             window as unknown as {
               uploadLikeUppy5: (
-                b: number[],
+                base64: string,
                 n: string,
                 t: string,
               ) => Promise<{ params: Record<string, any>; status: number }>;
             }
-          ).uploadLikeUppy5(bytes, 'legacy.jpg', 'image/jpeg'),
-        [[...jpeg]] as [number[]],
+          ).uploadLikeUppy5(base64, 'legacy.jpg', 'image/jpeg'),
+        [toBase64(jpeg)] as [string],
       );
       // Assess
       expect(outcome.params.method).toBe(method);

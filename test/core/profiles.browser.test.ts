@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import { STEP_MS } from '../helpers/bounds.js';
-import { closePage, launchBrowser, makeJpeg, track, type TestBrowser } from '../helpers/browser.js';
+import { closePage, launchBrowser, makeJpeg, toBase64, track, type TestBrowser } from '../helpers/browser.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { ensureBucket, rgwClient, rgwPresigner } from '../helpers/s3.js';
 
@@ -28,10 +28,10 @@ function uploadInPage(bytes: Uint8Array, name: string, type: string, profile: st
   return track(
     page,
     page.evaluate(
-      async ({ bytes, name, type, profile }): Promise<Outcome> => {
+      async ({ base64, name, type, profile }): Promise<Outcome> => {
         const { uploadFile } = (window as unknown as { client: typeof import('../../src/client/index.js') }).client;
         try {
-          const file = new File([new Uint8Array(bytes)], name, { type });
+          const file = new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name, { type });
           const { key, method } = await uploadFile(file, { endpoint: '/presign', profile, retries: 0 });
           return { ok: true, key, method };
         } catch (error) {
@@ -39,7 +39,7 @@ function uploadInPage(bytes: Uint8Array, name: string, type: string, profile: st
           return { ok: false, stage, code };
         }
       },
-      { bytes: [...bytes], name, type, profile },
+      { base64: toBase64(bytes), name, type, profile },
     ),
   );
 }
