@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib/core';
 import { UploadPresignerStack } from '../lib/upload-presigner-stack';
 
 const app = new App();

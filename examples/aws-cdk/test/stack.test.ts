@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib/core';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { presignerFromEnv } from 'upload-presigner/aws-lambda';
 import { describe, expect, it } from 'vitest';
