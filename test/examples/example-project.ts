@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,9 +100,28 @@ echo "$packed"/*.tgz`;
   return out.trim();
 }
 
+/**
+ * Where the examples are installed and built: /dev/shm when it is a tmpfs that may hold programs
+ * (not `noexec`: esbuild's, workerd's and Next's SWC binaries run from node_modules) with room for
+ * several installs at once, else the system's temporary directory (Docker's /dev/shm is 64 MB and
+ * often `noexec`). npm's extraction is half system time creating files: an install there took ~20% less
+ * CPU than on ext4, and removing it again costs less too.
+ */
+const WORK_ROOT = ((): string => {
+  // A temporary directory chosen with TMPDIR wins (`TMPDIR=/tmp` measures the disk's cost).
+  if (process.platform !== 'linux' || process.env.TMPDIR) return tmpdir();
+  const mount = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' '))
+    .findLast(([, target]) => target === '/dev/shm');
+  if (mount?.[2] !== 'tmpfs' || mount[3]!.split(',').includes('noexec')) return tmpdir();
+  const { bavail, bsize } = statfsSync('/dev/shm');
+  return bavail * bsize > 4e9 ? '/dev/shm' : tmpdir();
+})();
+
 /** A temporary directory that `removeWorkDir` deletes again. */
 export function makeWorkDir(name: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `upload-presigner-${name}-`));
+  return mkdtemp(join(WORK_ROOT, `upload-presigner-${name}-`));
 }
 
 export function removeWorkDir(dir: string | undefined): Promise<void> {
