@@ -1,5 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { checksumField, type DeclaredChecksum } from './checksum.js';
+import type { DeclaredChecksum } from './checksum.js';
 import type { Credentials } from './sigv4.js';
 
 // The AWS SDK path, loaded only when a presigner needs it (an injected client, a configuration the
@@ -145,34 +145,27 @@ export function sdkSigner(client: S3Client): SdkSigner {
       // which is createPresignedPost's byte for byte (test/core/sdk-signer.test.ts), signed with the
       // client's region, credentials and clock. @aws-sdk/s3-presigned-post pins one exact
       // @aws-sdk/client-s3, so every install carried a second copy of the SDK's S3 client for it.
-      const [{ PutObjectCommand }, { getEndpointFromInstructions }, { presignPost }] = await Promise.all([
+      const [{ PutObjectCommand }, { getEndpointFromInstructions }, { presignUploadPost }] = await Promise.all([
         import('@aws-sdk/client-s3'),
         import('@smithy/core/endpoints'),
         import('./sigv4-post.js'),
       ]);
-      const { bucket, key, contentType, contentDisposition, range, checksum, expiresIn } = request;
       const [{ url }, region, credentials] = await Promise.all([
-        getEndpointFromInstructions({ Bucket: bucket, Key: key }, PutObjectCommand, client.config, {
+        getEndpointFromInstructions({ Bucket: request.bucket, Key: request.key }, PutObjectCommand, client.config, {
           logger: client.config.logger,
         }),
         client.config.region(),
         client.config.credentials(),
       ]);
-      return presignPost({
-        location: {
-          protocol: url.protocol as 'http:' | 'https:',
-          host: url.host,
-          basePath: url.pathname === '/' ? '' : url.pathname,
-        },
+      const location = {
+        protocol: url.protocol as 'http:' | 'https:',
+        host: url.host,
+        basePath: url.pathname === '/' ? '' : url.pathname,
+      };
+      return presignUploadPost(request, {
+        location,
         region,
         credentials,
-        bucket,
-        key,
-        contentType,
-        contentDisposition,
-        range,
-        checksum: checksum && { field: checksumField(checksum.algorithm), value: checksum.value },
-        expiresIn,
         date: new Date(Date.now() + client.config.systemClockOffset),
       });
     },

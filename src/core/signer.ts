@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PresignError } from '../errors.js';
 import type { PresignedPost, PresignedPut, PresignResult } from '../types.js';
-import { checksumField, checksumHeader, type DeclaredChecksum } from './checksum.js';
+import { checksumHeader, type DeclaredChecksum } from './checksum.js';
 import type { ResolvedOptions } from './config.js';
 import type { SdkSigner, SignRequest } from './sdk-signer.js';
 import { sdkPath } from './sdk-path.js';
@@ -222,19 +222,10 @@ function signPost(
   const date = new Date();
   if (signer.sdk) return signer.sdk.post(request).then((post) => postResult(request, date, post));
   if (!postSigning) return loadPostSigning().then(() => signPost(signer, credentials, request));
-  const { location, region } = signer;
-  const { bucket, key, contentType, contentDisposition, range, checksum, expiresIn } = request;
-  const post = postSigning.presignPost({
-    location,
-    region,
+  const post = postSigning.presignUploadPost(request, {
+    location: signer.location,
+    region: signer.region,
     credentials,
-    bucket,
-    key,
-    contentType,
-    contentDisposition,
-    range,
-    checksum: checksum && { field: checksumField(checksum.algorithm), value: checksum.value },
-    expiresIn,
     date,
   });
   return post instanceof Promise

@@ -1,6 +1,8 @@
 // POST policies: a module of their own, loaded only by presigners whose method is POST, so that a
 // function that presigns PUT URLs never parses them.
+import { checksumField } from './checksum.js';
 import { nodeCrypto, utf8Base64 } from './hmac.js';
+import type { SignRequest } from './sdk-signer.js';
 import {
   formatDate,
   sign,
@@ -78,6 +80,26 @@ export function presignPost({
     }));
   const signature = sign(signingKey(credentials.secretAccessKey, signingDate.shortDate, region), policy);
   return { url, fields: Object.assign(given, signing.fields, { key, Policy: policy, 'X-Amz-Signature': signature }) };
+}
+
+/**
+ * Presigns the POST form of one upload: {@link presignPost} with the request's fields, where and as
+ * whom `signing` says (the direct signer's location, or the SDK's endpoint for the key).
+ */
+export function presignUploadPost(
+  { bucket, key, contentType, contentDisposition, range, checksum, expiresIn }: SignRequest,
+  signing: Pick<PostParameters, 'location' | 'region' | 'credentials' | 'date'>,
+): SignedPost | Promise<SignedPost> {
+  return presignPost({
+    ...signing,
+    bucket,
+    key,
+    contentType,
+    contentDisposition,
+    range,
+    checksum: checksum && { field: checksumField(checksum.algorithm), value: checksum.value },
+    expiresIn,
+  });
 }
 
 /** A signed POST form: where to send it and the fields to send with the file. */
