@@ -65,7 +65,7 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // Over 100,000 requests through every adapter: 35-45 s on 2 cores, so
+          // Over 100,000 requests through every adapter: 25-40 s on 2 cores, so
           // `npm test` runs it and `npm run test:unit` stays quick.
           name: 'fuzz',
           include: ['test/**/*.fuzz.test.ts'],

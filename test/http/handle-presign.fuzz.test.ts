@@ -29,7 +29,7 @@ const PREFIX = 'uploads/user-1/';
 const MAX_SIZE = 10 * 1024 * 1024;
 const ORIGIN = 'https://app.example.com';
 const RUNS = { fetch: 38_000, lambda: 36_000, expressInProcess: 22_000, express: 5_000 };
-// The run takes 35-45 s on 2 cores in all; generous, since shrinking a failure takes longer than finding it.
+// The run takes 25-40 s on 2 cores in all; generous, since shrinking a failure takes longer than finding it.
 const TIMEOUT = 600_000;
 
 // Signs receipts and multipart tokens: with it, every action opens what the fuzzer sends.
