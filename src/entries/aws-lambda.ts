@@ -1,0 +1,1 @@
+export * from '../adapters/aws-lambda/index.js';
