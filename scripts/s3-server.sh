@@ -57,6 +57,12 @@ osd crush chooseleaf type = 0
 mon allow pool size one = true
 mon max pg per osd = 1000
 mon warn on pool no redundancy = false
+# A gateway that dies keeps its watches on RGW's control objects until the OSD times them out, and
+# until then every bucket or CORS change on the cluster waits for it: 30 s by default (seen after
+# test/helpers/second-rgw.ts kills one to play a crash). 6 s here, with each client pinging its
+# watches every second instead of every 5 s, so that a live gateway's watch is never lost.
+osd client watch timeout = 6
+objecter tick interval = 1
 # No debug logging: Ceph formats messages up to level 5 for an in-memory crash log by default, which
 # took a fifth of RGW's and the OSD's CPU in a workload of 800 requests and 200 MB (errors still go
 # to the log files).

@@ -16,7 +16,7 @@ export interface SecondRgw {
   kill(): Promise<void>;
   /** Starts it again on the same port (unless it runs) and resolves once it answers. */
   start(): Promise<void>;
-  /** Kills it for good and removes its folder. */
+  /** Stops it for good (SIGTERM, then SIGKILL after {@link STEP_MS}) and removes its folder. */
   stop(): Promise<void>;
 }
 
@@ -77,13 +77,15 @@ export async function startSecondRgw(): Promise<SecondRgw> {
     }
   };
 
-  const kill = async () => {
+  const kill = async (signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') => {
     const running = child;
     child = undefined;
     if (!running || !isRunning(running)) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGKILL');
+    running.kill(signal);
+    const timer = signal === 'SIGTERM' ? setTimeout(() => running.kill('SIGKILL'), STEP_MS) : undefined;
     await exited;
+    clearTimeout(timer);
   };
 
   await start();
@@ -92,7 +94,9 @@ export async function startSecondRgw(): Promise<SecondRgw> {
     kill,
     start,
     async stop() {
-      await kill();
+      // A clean stop takes the gateway's watches with it; a killed one's stall the cluster's bucket
+      // and CORS changes until the OSD times them out (scripts/s3-server.sh).
+      await kill('SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
   };
