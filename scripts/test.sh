@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The full test suite: what CI runs and what the README tells a newcomer to run.
 # Installs Chromium from Debian's packages when missing, starts Ceph RGW (installing it too) and
-# stops it again if this script started it, meanwhile checks the formatting, builds, typechecks, builds
-# the API reference and checks the package's exports (side by side where one needs nothing of the
+# stops it again if this script started it, meanwhile checks the formatting, builds, typechecks while
+# building the API reference, and checks the package's exports (side by side where one needs nothing of the
 # other), and finally runs every vitest project on this Node, all files sharing the workers: unit,
 # fuzz, readme, integration (RGW) and browser (Chromium). Node 22 and 24 are CI's: .ci/run runs
 # `npm run test:nodes` first.
@@ -50,12 +50,12 @@ together() {
 }
 
 # Uppy lives in its own fixture package (its dependencies declare Node >= 22); the typecheck needs it.
-# The API reference, from src/: typedoc.json turns every warning (a broken {@link}, a public type
-# left out) into a failure.
-together 'bash test/fixtures/uppy/install.sh' 'npm run format:check' 'npm run build' 'npm run docs'
+together 'bash test/fixtures/uppy/install.sh' 'npm run format:check' 'npm run build'
 # After the build: the typecheck resolves the package's own name (test/react/harness) to dist/'s
-# types, and the package checks read dist/.
-together 'npm run typecheck' 'npm run check:pkg'
+# types, and the package checks read dist/. The API reference is the typecheck: typedoc compiles
+# tsconfig.json's program (src/, test/, scripts/), fails on any type error in it as `npm run
+# typecheck` would, and turns every warning (a broken {@link}, a public type left out) into a failure.
+together 'npm run docs' 'npm run check:pkg'
 if [[ -n $rgw_start ]]; then
   rgw_status=0
   wait "$rgw_start" || rgw_status=$?
