@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createPresigner, type PresignedPost, type PresignedPut } from '../../src/index.js';
 import { ensureBucket, jpegBytes, rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
 
@@ -52,6 +52,7 @@ describe('PUT through RGW', () => {
     const body = jpegBytes();
     const file = join(tmpdir(), `upload-presigner-${result.key.split('/').pop()}`);
     await writeFile(file, body);
+    onTestFinished(() => rm(file, { force: true }));
     const headerArgs = Object.entries(result.headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
 
     const { stdout } = await promisify(execFile)('curl', [

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -278,7 +278,10 @@ describe.concurrent('examples, installed from the packed library', () => {
     }, 180_000);
 
     it('passes its own tests, which synthesize the stack offline and assert on the template', async ({ expect }) => {
-      const output = await runScript(dir, 'test', ['--reporter=json', '--outputFile=results.json'], { env: offline() });
+      // CDK's assertions synthesize each App into a fresh folder under the temp directory and leave it: under the starter's.
+      const output = await runScript(dir, 'test', ['--reporter=json', '--outputFile=results.json'], {
+        env: { ...offline(), TMPDIR: await mkdtemp(join(dir, 'tmp-')) },
+      });
       const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
 
       // A run that found no tests would pass too.
