@@ -8,11 +8,12 @@ import {
   ListPartsCommand,
 } from '@aws-sdk/client-s3';
 import type { Page, Request } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { toExpressHandler } from '../../src/adapters/express.js';
 import type { PresignerOptions } from '../../src/index.js';
 import { transferMs, STEP_MS } from '../helpers/bounds.js';
 import { closePage, launchBrowser, screenshot, track, type TestBrowser } from '../helpers/browser.js';
+import { startCountingProxy } from '../helpers/counting-proxy.js';
 import { bundleForBrowser, readRequest, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { TEST_ORIGINS } from '../helpers/rgw-setup.js';
 import { ensureBucket, rgw, rgwClient, rgwPresigner, TEST_BUCKET } from '../helpers/s3.js';
@@ -215,11 +216,11 @@ function usePresigner(options: Partial<PresignerOptions> = {}) {
   return presigner;
 }
 
-/** How many times the browser sent each part (its network events, so retries count). */
-function watchParts(target: Page): Map<number, number> {
+/** How many times the browser sent each part to `storage` (its network events, so retries count). */
+function watchParts(target: Page, storage = rgw.endpoint): Map<number, number> {
   const attempts = new Map<number, number>();
   target.on('request', (request: Request) => {
-    if (request.method() !== 'PUT' || !request.url().startsWith(rgw.endpoint)) return;
+    if (request.method() !== 'PUT' || !request.url().startsWith(storage)) return;
     const partNumber = Number(new URL(request.url()).searchParams.get('partNumber'));
     if (partNumber) attempts.set(partNumber, (attempts.get(partNumber) ?? 0) + 1);
   });
@@ -296,9 +297,12 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
   it(
     'uploads 64 MiB in parallel parts that RGW assembles byte-identical, with the signed type and monotonic progress',
     async () => {
-      // Prepare: 5 MiB parts, so 13 of them, 4 at a time (the default).
-      usePresigner();
-      const parts = watchParts(page);
+      // Prepare: 5 MiB parts, so 13 of them, 4 at a time (the default), through a proxy that holds
+      // the parts until the page has sent none for 1 s: a fifth at once would come in that time.
+      const proxy = await startCountingProxy(rgw.endpoint, 4, 1_000);
+      onTestFinished(() => proxy.close());
+      usePresigner({ endpoint: proxy.endpoint });
+      const parts = watchParts(page, proxy.endpoint);
       const actions = watchActions(page);
       const sha256 = await makeFile('big.mp4', 64 * MIB, 'video/mp4');
       // Act
@@ -309,12 +313,13 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
       const result = outcome.result!;
       expect(result).toMatchObject({ method: 'MULTIPART', size: 64 * MIB, contentType: 'video/mp4' });
       expect(result.key).toMatch(/^uploads\/[0-9a-f-]{36}-big\.mp4$/);
-      expect(result.location).toBe(`${rgw.endpoint}/${TEST_BUCKET}/${result.key}`);
+      expect(result.location).toBe(`${proxy.endpoint}/${TEST_BUCKET}/${result.key}`);
       expect(result.etag).toMatch(/^"[0-9a-f]{32}-13"$/);
       expect(await storedSha256(result.key)).toEqual({ sha256, contentType: 'video/mp4', size: 64 * MIB });
-      // Every part once, several at a time, never more than partConcurrency.
+      // Every part once, 4 at a time at the storage and in the page, never more.
       expect([...parts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
       expect([...parts.values()].every((count) => count === 1)).toBe(true);
+      expect(proxy.counts).toEqual({ inFlight: 0, peak: 4, puts: 13 });
       const { progress, partsInFlight } = await inPage<Seen>('seen');
       expect(partsInFlight).toEqual({ now: 0, max: 4 });
       // Part URLs signed in batches ahead of use, each part once.
@@ -332,7 +337,8 @@ describe('uploadFile multipart in Chromium against Ceph RGW', () => {
       expect(await pendingUploads(result.key)).toBe(0);
       expect(browser.errors).toEqual([]);
     },
-    transferMs(64 * MIB) + 2 * STEP_MS,
+    // The proxy holds each of the 4 rounds of parts 1 s after its last part.
+    transferMs(64 * MIB) + 2 * STEP_MS + 4 * 1_000,
   );
 
   it('cancelling mid-upload cancels the parts in flight, aborts the upload in RGW and rejects with the reason', async () => {

@@ -1,6 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -13,6 +11,7 @@ import { toExpressHandler } from '../../src/adapters/express.js';
 import { createPresigner, type Presigner, type PresignResult } from '../../src/index.js';
 import { STEP_MS } from '../helpers/bounds.js';
 import { closePage, launchBrowser, toBase64, track, type TestBrowser } from '../helpers/browser.js';
+import { startCountingProxy } from '../helpers/counting-proxy.js';
 import { bundleForBrowser, startPageServer, type PageServer } from '../helpers/page-server.js';
 import { ensureBucket, rgw, rgwClient, rgwPresigner } from '../helpers/s3.js';
 
@@ -153,59 +152,12 @@ describe('uploadFiles in Chromium: each file of a batch carries its digest', () 
   });
 });
 
-/**
- * An HTTP proxy in front of RGW that counts the PUTs in flight through it (a single upload or a
- * part each), and holds each PUT until `limit` are in flight, or `holdMs` have passed for the last
- * ones: every request the client would allow at once gets the chance to be in flight together,
- * however fast RGW answers, and one more than allowed would be counted.
- */
-async function startCountingProxy(target: string, limit: number, holdMs: number) {
-  const { hostname, port } = new URL(target);
-  const counts = { inFlight: 0, peak: 0, puts: 0 };
-  let held: Array<() => void> = [];
-  const releaseAll = () => {
-    const now = held;
-    held = [];
-    for (const release of now) release();
-  };
-  const server: Server = createServer((req, res) => {
-    const forward = () => {
-      const upstream = request(
-        { hostname, port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode!, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.once('error', () => res.destroy());
-      req.pipe(upstream);
-    };
-    if (req.method !== 'PUT') return forward();
-    counts.puts++;
-    counts.peak = Math.max(counts.peak, ++counts.inFlight);
-    res.once('close', () => counts.inFlight--);
-    let released = false;
-    const release = () => {
-      if (!released) ((released = true), forward());
-    };
-    held.push(release);
-    if (counts.inFlight >= limit) releaseAll();
-    else setTimeout(release, holdMs);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    counts,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
-}
-
 describe('uploadFiles in Chromium: one budget of connections for single uploads and parts', () => {
   it('never has more PUTs in flight at the storage than `concurrency`, and reaches it, with 2 multipart files among 6 small ones', async () => {
     // Prepare: RGW behind a proxy that counts the PUTs in flight; parts of 5 MiB, so each large file has 3.
     const CONCURRENCY = 3;
     const MIB = 1024 ** 2;
-    const proxy = await startCountingProxy(rgw.endpoint, CONCURRENCY, 2_000);
+    const proxy = await startCountingProxy(rgw.endpoint, CONCURRENCY, 1_000);
     try {
       const presigner = createPresigner({
         ...rgw,
