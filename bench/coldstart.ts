@@ -112,10 +112,10 @@ async function packLibrary(work: string): Promise<{ tarball: string; note: strin
     mkdirSync(from);
     writeFileSync(join(from, 'package.json'), readFileSync(join(ROOT, 'package.json')));
     const { build } = await import('tsup');
-    const config = (await import(join(ROOT, 'tsup.config.ts'))).default as {
-      entry: Record<string, string>;
-      noExternal: string[];
-    };
+    // tsup.config.ts builds for Node first, then the SDK-free build for Workers and browsers.
+    const [config] = (await import(join(ROOT, 'tsup.config.ts'))).default as [
+      { entry: Record<string, string>; noExternal?: string[] },
+    ];
     const entry = Object.fromEntries(Object.entries(config.entry).map(([name, path]) => [name, join(ROOT, path)]));
     await build({
       config: false,
