@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { hashBlob } from '../src/client/hash.js';
-import { createPresigner } from '../src/index.js';
+import { createPresigner, type PresignRequest } from '../src/index.js';
 import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm } from '../src/protocol.js';
 import { bundleForBrowser } from '../test/helpers/page-server.js';
 import { fmt, ratio, summarize, table, type Goal } from './stats.js';
@@ -46,7 +46,7 @@ async function megabytesPerSecond(size: number, work: () => Promise<unknown>, ru
  * busy machine weighs on every case alike.
  */
 async function presignMicros(
-  cases: { request: object; checksum: ChecksumAlgorithm }[],
+  cases: { request: PresignRequest; checksum: ChecksumAlgorithm }[],
   rounds = 21,
   batch = 2000,
 ): Promise<number[]> {

@@ -26,6 +26,7 @@ const SERVERS = [
   { id: 'express-ref', label: '(ref) Express 5, fixed JSON answer, no signing' },
   { id: 'ref', label: '(ref) bare node:http, fixed JSON answer, no signing' },
 ] as const;
+type ServerId = (typeof SERVERS)[number]['id'];
 
 interface Server {
   child: ChildProcess;
@@ -154,8 +155,8 @@ export async function runHttp(): Promise<Goal[]> {
   // What Express itself costs: any handler it serves, even one that only writes a fixed answer,
   // can be at most this much faster than the naive endpoint; one that does only the unavoidable
   // work of a presign (no validation at all), at most the second.
-  const cpuOf = (id: string) => summarize(rounds.get(id)!.map((r) => r.cpuPerRequest)).median;
-  const ceilingOf = (id: string) => summarize(rounds.get(id)!.map((x, i) => x.rps / naive[i]!.rps)).median;
+  const cpuOf = (id: ServerId) => summarize(rounds.get(id)!.map((r) => r.cpuPerRequest)).median;
+  const ceilingOf = (id: ServerId) => summarize(rounds.get(id)!.map((x, i) => x.rps / naive[i]!.rps)).median;
   console.log(
     `Server CPU per request, median: Express 5 alone (fixed answer) ${fmt(cpuOf('express-ref'))} µs; ours on it ${fmt(cpuOf('express'))} µs, ` +
       `so ${fmt(cpuOf('express') - cpuOf('express-ref'))} µs is ours (the least a presign does: ${fmt(cpuOf('express-min') - cpuOf('express-ref'))} µs); ` +
