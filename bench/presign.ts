@@ -53,6 +53,17 @@ const CREDENTIALS = {
 // for an image under `contentDisposition: 'auto'`), so that every contender signs the same request.
 const SIGNABLE = new Set(['content-type', 'content-length', 'if-none-match']);
 
+/** The PUT that the direct signer's contenders and checks sign: one key, its headers, 300 s, at `date`. */
+const putParameters = (key: string, date: Date) => ({
+  location: { protocol: 'https:' as const, host: HOST, basePath: '' },
+  region: REGION,
+  credentials: CREDENTIALS,
+  key,
+  headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*' },
+  expiresIn: 300,
+  date,
+});
+
 /** A contender runs `n` calls; sync ones loop without awaiting, so no microtask cost is added to them. */
 interface Contender {
   id: string;
@@ -116,17 +127,7 @@ function contenders() {
 
   // (d): the crypto a SigV4 presign cannot avoid, on a canonical request as long as a real one.
   const date = new Date();
-  const sample = synchronous(
-    presignPut({
-      location: { protocol: 'https:', host: HOST, basePath: '' },
-      region: REGION,
-      credentials: CREDENTIALS,
-      key: `uploads/${randomUUID()}-sample.jpg`,
-      headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*' },
-      expiresIn: 300,
-      date,
-    }),
-  );
+  const sample = synchronous(presignPut(putParameters(`uploads/${randomUUID()}-sample.jpg`, date)));
   const url = new URL(sample);
   const query = url.search.slice(1).replace(/&X-Amz-Signature=[0-9a-f]+/, '');
   const canonicalRequest = `PUT\n${url.pathname}\n${query}\ncontent-length:${SIZE}\ncontent-type:${CONTENT_TYPE}\nhost:${HOST}\nif-none-match:*\n\ncontent-length;content-type;host;if-none-match\nUNSIGNED-PAYLOAD`;
@@ -444,16 +445,7 @@ async function signingPaths(): Promise<{ node: Signing; web: Signing }> {
 /** The direct signer and a whole presign, with node:crypto ('ours') and with Web Crypto. */
 function cryptoPathContenders({ node, web }: { node: Signing; web: Signing }): Contender[] {
   const key = `uploads/${randomUUID()}-sample.jpg`;
-  const put = (signing: Signing) => () =>
-    signing.presignPut({
-      location: { protocol: 'https:', host: HOST, basePath: '' },
-      region: REGION,
-      credentials: CREDENTIALS,
-      key,
-      headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*' },
-      expiresIn: 300,
-      date: new Date(),
-    });
+  const put = (signing: Signing) => () => signing.presignPut(putParameters(key, new Date()));
   const presigner = (signing: Signing) =>
     signing.createPresigner({
       bucket: BUCKET,
@@ -505,17 +497,7 @@ async function agreement(
 ): Promise<string> {
   const date = new Date();
   const key = `uploads/${randomUUID()}-sample.jpg`;
-  const ours = synchronous(
-    presignPut({
-      location: { protocol: 'https:', host: HOST, basePath: '' },
-      region: REGION,
-      credentials: CREDENTIALS,
-      key,
-      headers: { 'content-type': CONTENT_TYPE, 'content-length': String(SIZE), 'if-none-match': '*' },
-      expiresIn: 300,
-      date,
-    }),
-  );
+  const ours = synchronous(presignPut(putParameters(key, date)));
   const command = new PutObjectCommand({
     Bucket: BUCKET,
     Key: key,
